@@ -1,0 +1,78 @@
+//! The files that go on the media, with their digests: the common input of every writer.
+//!
+//! A [`MediaFile`] is known by its final path (`drivers/amd64/viostor/viostor.inf`), its
+//! content (opened lazily) and the digests computed in one pass over its bytes. Writers
+//! (ISO, zip, manifest) take a sorted slice of these and never re-hash.
+
+use crate::source::Content;
+use sha2::{Digest, Sha256};
+use std::io::{self, Read};
+use std::sync::Arc;
+
+/// Size of the buffer used for every sequential pass over file contents.
+pub const IO_CHUNK: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct MediaFile {
+    /// `/`-separated path on the media, no leading slash.
+    pub path: String,
+    pub content: Arc<dyn Content>,
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub crc32: u32,
+}
+
+impl std::fmt::Debug for MediaFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaFile").field("path", &self.path).field("size", &self.size).finish()
+    }
+}
+
+impl MediaFile {
+    pub fn sha256_hex(&self) -> String {
+        hex(&self.sha256)
+    }
+}
+
+/// Lower-case hex of a byte string.
+pub fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[(b >> 4) as usize] as char);
+        s.push(H[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Reads a content once, returning (size, sha256, crc32). Fails if the content yields a
+/// different number of bytes than it declared (a file changed while we read it).
+pub fn digest(content: &dyn Content) -> io::Result<(u64, [u8; 32], u32)> {
+    let mut r = content.open()?;
+    let mut sha = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
+    let mut buf = vec![0u8; IO_CHUNK];
+    let mut n_total = 0u64;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        crc.update(&buf[..n]);
+        n_total += n as u64;
+    }
+    if n_total != content.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("expected {} bytes, read {n_total} (did the file change while packaging?)", content.len()),
+        ));
+    }
+    Ok((n_total, sha.finalize().into(), crc.finalize()))
+}
+
+/// Builds a [`MediaFile`] by digesting `content`.
+pub fn media_file(path: impl Into<String>, content: Arc<dyn Content>) -> io::Result<MediaFile> {
+    let (size, sha256, crc32) = digest(content.as_ref())?;
+    Ok(MediaFile { path: path.into(), content, size, sha256, crc32 })
+}
