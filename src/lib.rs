@@ -7,12 +7,32 @@
 //! native CLI (`main.rs` + [`native`]) and the wasm bindings — are the only places that touch
 //! the outside world.
 
+pub mod check;
+pub mod contract;
+pub mod deflate;
+pub mod devices_cmd;
 pub mod diag;
+pub mod embedded;
 pub mod error;
+pub mod inf;
+pub mod input;
+pub mod iso;
+pub mod layout;
+pub mod manifest;
 pub mod media;
+pub mod package;
+pub mod policy;
+pub mod sample;
+pub mod signing;
 pub mod source;
 pub mod spec;
+pub mod validate;
 pub mod vtree;
+pub mod zipout;
 
 pub use diag::{Finding, Report, Severity};
 pub use error::{Error, Result};
+
+/// The one place that decides by target: the filesystem adapters exist only off wasm32.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;

@@ -164,7 +164,7 @@ pub fn read_to_vec(content: &dyn Content, max: u64) -> io::Result<Vec<u8>> {
         ));
     }
     let mut out = Vec::with_capacity(len as usize);
-    content.open()?.take(max + 1).read_to_end(&mut out)?;
+    content.open()?.take(max.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 != len {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

@@ -1,0 +1,470 @@
+@echo off
+setlocal EnableExtensions DisableDelayedExpansion
+rem Guest tools setup: adds the certificates and drivers on this medium to the running Windows
+rem (Windows 7 SP1 to Windows 11, x86 and x64) and pre-seeds the boot-critical storage driver.
+rem Everything it changes is written to a state file so that uninstall.cmd can undo exactly that.
+rem Style notes: every path is quoted and no path is echoed inside a parenthesised block, because
+rem the medium may sit under a folder whose name contains spaces, "&" or ")". Messages go
+rem through GT_MSG and :log, which prints them with delayed expansion so no character in them
+rem is ever parsed as syntax.
+
+set "GT_QUIET=0"
+set "GT_SKIPSTORAGE=0"
+set "GT_VERIFY=0"
+set "GT_NOTESTSIGN=0"
+set "GT_ELEVATED=0"
+set "GT_FWD_ARGS="
+rem Subroutines use GT_MEDIA: inside a CALLed label, parameter zero names the label, not this file.
+set "GT_MEDIA=%~dp0"
+
+:parse_args
+if "%~1"=="" goto args_done
+set "GT_ARG=%~1"
+shift
+if "%GT_ARG%"=="/?" goto usage
+if /i "%GT_ARG%"=="-?" goto usage
+if /i "%GT_ARG%"=="/help" goto usage
+if /i "%GT_ARG%"=="/quiet" set "GT_QUIET=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /quiet" & goto parse_args
+if /i "%GT_ARG%"=="/skipstorage" set "GT_SKIPSTORAGE=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /skipstorage" & goto parse_args
+if /i "%GT_ARG%"=="/verify-media" set "GT_VERIFY=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /verify-media" & goto parse_args
+if /i "%GT_ARG%"=="/notestsigning" set "GT_NOTESTSIGN=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /notestsigning" & goto parse_args
+if /i "%GT_ARG%"=="/elevated" set "GT_ELEVATED=1" & goto parse_args
+echo setup: unknown switch "%GT_ARG%"
+echo.
+call :usage_text
+exit /b 2
+
+:usage
+call :usage_text
+exit /b 0
+
+:usage_text
+echo Installs the guest tools on this medium: certificates, drivers, boot-critical storage.
+echo.
+echo   setup.cmd [/quiet] [/skipstorage] [/verify-media] [/notestsigning]
+echo.
+echo   /quiet          no questions and no pause; test signing is turned on without asking
+echo                   when the medium's signing policy is "test"
+echo   /skipstorage    add the drivers but do not pre-seed the boot-critical storage driver
+echo   /verify-media   check every file of the medium against manifest.json first and stop
+echo                   if anything is missing or changed
+echo   /notestsigning  never turn on test signing, whatever the signing policy
+echo   /?              this help
+echo.
+echo Must run as Administrator. Log: %%SystemRoot%%\Temp\guest-tools-setup.log
+echo Exit codes: 0 done, 3010 done and a restart is needed, 1 some steps failed,
+echo             2 bad switch or medium, 3 medium verification failed, 5 not elevated.
+goto :eof
+
+:args_done
+rem A 32-bit cmd on 64-bit Windows sees the 32-bit System32 (no pnputil, no bcdedit) and
+rem would pick the x86 drivers: start again under the native 64-bit cmd.
+if not defined PROCESSOR_ARCHITEW6432 goto native_ok
+if not exist "%SystemRoot%\Sysnative\cmd.exe" goto native_ok
+"%SystemRoot%\Sysnative\cmd.exe" /c ""%~f0" %GT_FWD_ARGS%"
+exit /b %errorlevel%
+
+:native_ok
+set "GT_PS=%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe"
+if not exist "%GT_PS%" set "GT_PS="
+
+rem net session fails for non-administrators; it also fails when the Server service is stopped,
+rem so fltmc (which needs the same privilege) is the second opinion.
+net session >nul 2>&1
+if not errorlevel 1 goto is_admin
+fltmc >nul 2>&1
+if not errorlevel 1 goto is_admin
+if "%GT_ELEVATED%"=="1" goto not_admin
+if not defined GT_PS goto not_admin
+echo setup: administrator rights are needed; asking Windows to start setup elevated...
+set "GT_SELF=%~f0"
+set "GT_ELEV_ARGS=/elevated%GT_FWD_ARGS%"
+"%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$a = @{FilePath = $env:GT_SELF; ArgumentList = $env:GT_ELEV_ARGS; Verb = 'RunAs'; Wait = $true; PassThru = $true}; try { $p = Start-Process @a; exit $p.ExitCode } catch { exit 1223 }"
+set "GT_RC=%errorlevel%"
+if "%GT_RC%"=="1223" goto not_admin
+exit /b %GT_RC%
+
+:not_admin
+echo.
+echo setup: this must run as Administrator.
+echo Right-click setup.cmd and choose "Run as administrator", or open a Command Prompt with
+echo "Run as administrator" and start setup.cmd from there.
+exit /b 5
+
+:is_admin
+set "GT_LOG=%SystemRoot%\Temp\guest-tools-setup.log"
+type nul >>"%GT_LOG%" 2>nul || set "GT_LOG=%TEMP%\guest-tools-setup.log"
+set "GT_WORK=%TEMP%\guest-tools-%RANDOM%%RANDOM%"
+mkdir "%GT_WORK%" >nul 2>&1
+if not exist "%GT_WORK%\" set "GT_WORK=%SystemRoot%\Temp\guest-tools-%RANDOM%%RANDOM%"
+if not exist "%GT_WORK%\" mkdir "%GT_WORK%" >nul 2>&1
+set "GT_STATEDIR=%ProgramData%\guest-tools"
+if not defined ProgramData set "GT_STATEDIR=%ALLUSERSPROFILE%\guest-tools"
+set "GT_STATE=%GT_STATEDIR%\state.txt"
+if not exist "%GT_STATEDIR%\" mkdir "%GT_STATEDIR%" >nul 2>&1
+set "GT_FAILS=%GT_WORK%\failures.txt"
+set "GT_REBOOT=%GT_WORK%\reboot.txt"
+
+set "GT_MSG=guest-tools setup started %DATE% %TIME%" & call :log
+set "GT_MSG=medium: %~dp0" & call :log
+set "GT_MSG=log: %GT_LOG%" & call :log
+set "GT_MSG=state: %GT_STATE%" & call :log
+
+if not exist "%~dp0config\devices.cmd" goto bad_medium
+call "%~dp0config\devices.cmd"
+
+call :detect_arch
+if not defined GT_ARCH goto bad_arch
+call :detect_build
+if %GT_BUILD% LSS 7600 goto bad_windows
+if %GT_BUILD% LSS 7601 set "GT_MSG=warning: Windows 7 without Service Pack 1; install SP1 and KB4474419 (SHA-2 code signing) first" & call :log
+set "GT_MSG=windows build %GT_BUILD%, architecture %GT_ARCH%" & call :log
+
+if "%GT_VERIFY%"=="1" call :verify_media
+if "%GT_VERIFY%"=="1" if not "%GT_VERIFY_RC%"=="0" goto verify_failed
+
+call :read_policy
+call :state_header
+call :install_certs
+call :testsigning
+call :install_drivers
+if "%GT_SKIPSTORAGE%"=="1" set "GT_MSG=boot-critical storage pre-seeding skipped (/skipstorage)" & call :log
+if "%GT_SKIPSTORAGE%"=="0" call :seed_boot_critical
+goto finish
+
+rem ---------------------------------------------------------------------------------------------
+:log
+rem Prints GT_MSG (unless /quiet) and appends it to the log. Delayed expansion keeps "&", ")"
+rem and "!" in the message literal.
+setlocal EnableDelayedExpansion
+>>"%GT_LOG%" echo(%TIME% !GT_MSG!
+if "!GT_QUIET!"=="0" echo(!GT_MSG!
+endlocal
+goto :eof
+
+:fail
+rem Logs GT_MSG as an error, also in /quiet mode, and remembers that a step failed.
+setlocal EnableDelayedExpansion
+>>"%GT_LOG%" echo(%TIME% ERROR: !GT_MSG!
+echo(ERROR: !GT_MSG!
+>>"%GT_FAILS%" echo(!GT_MSG!
+endlocal
+goto :eof
+
+:record
+rem Appends GT_REC (fields separated by "|") to the state file read by uninstall.cmd.
+setlocal EnableDelayedExpansion
+>>"%GT_STATE%" echo(!GT_REC!
+>>"%GT_LOG%" echo(%TIME% recorded: !GT_REC!
+endlocal
+goto :eof
+
+:run_logged
+rem Appends the output captured in "%GT_WORK%\out.txt" to the log; type also turns UTF-16 into text.
+type "%GT_WORK%\out.txt" >>"%GT_LOG%" 2>&1
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:detect_arch
+set "GT_ARCH="
+set "GT_PA=%PROCESSOR_ARCHITECTURE%"
+if defined PROCESSOR_ARCHITEW6432 set "GT_PA=%PROCESSOR_ARCHITEW6432%"
+if /i "%GT_PA%"=="AMD64" set "GT_ARCH=amd64"
+if /i "%GT_PA%"=="x86" set "GT_ARCH=x86"
+goto :eof
+
+:detect_build
+rem CurrentBuild is the same on every language; "ver" is the fallback.
+set "GT_BUILD="
+for /f "tokens=3" %%B in ('reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v CurrentBuild 2^>nul ^| findstr /i /r /c:"CurrentBuild  *REG_"') do set "GT_BUILD=%%B"
+if defined GT_BUILD goto detect_build_check
+for /f "tokens=2 delims=[]" %%V in ('ver') do set "GT_VERSTR=%%V"
+for /f "tokens=4 delims=. " %%B in ("%GT_VERSTR%") do set "GT_BUILD=%%B"
+:detect_build_check
+if not defined GT_BUILD set "GT_BUILD=0"
+echo %GT_BUILD%| findstr /r /x "[0-9][0-9]*" >nul || set "GT_BUILD=0"
+goto :eof
+
+:read_policy
+rem manifest.json is pretty-printed with one key per line: "signing_policy": "test",
+set "GT_POLICY="
+if not exist "%GT_MEDIA%manifest.json" goto read_policy_missing
+for /f "usebackq tokens=1,* delims=:" %%A in (`findstr /i /c:"\"signing_policy\"" "%GT_MEDIA%manifest.json"`) do set "GT_POLICY=%%B"
+if not defined GT_POLICY goto read_policy_missing
+set "GT_POLICY=%GT_POLICY:"=%"
+set "GT_POLICY=%GT_POLICY:,=%"
+set "GT_POLICY=%GT_POLICY: =%"
+if /i "%GT_POLICY%"=="test" goto read_policy_ok
+if /i "%GT_POLICY%"=="production" goto read_policy_ok
+if /i "%GT_POLICY%"=="none" goto read_policy_ok
+set "GT_MSG=warning: unknown signing_policy in manifest.json; treating it as production" & call :log
+set "GT_POLICY=production"
+:read_policy_ok
+set "GT_MSG=signing policy: %GT_POLICY%" & call :log
+goto :eof
+:read_policy_missing
+set "GT_MSG=warning: no signing_policy in manifest.json; treating the medium as production" & call :log
+set "GT_POLICY=production"
+goto :eof
+
+:verify_media
+set "GT_MSG=verifying the medium against manifest.json..." & call :log
+call "%GT_MEDIA%verify.cmd" /quiet /nodrivers >"%GT_WORK%\out.txt" 2>&1
+set "GT_VERIFY_RC=%errorlevel%"
+call :run_logged
+if not "%GT_VERIFY_RC%"=="0" type "%GT_WORK%\out.txt"
+set "GT_MSG=verification exit code %GT_VERIFY_RC%" & call :log
+goto :eof
+
+:state_header
+set "GT_REC=# setup %DATE% %TIME% medium %GT_MEDIA% build %GT_BUILD% arch %GT_ARCH%" & call :record
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:install_certs
+if not exist "%GT_MEDIA%certs\" goto :eof
+for %%F in ("%GT_MEDIA%certs\*.cer" "%GT_MEDIA%certs\*.crt" "%GT_MEDIA%certs\*.p7b") do (
+  set "GT_CERT=%%~fF"
+  call :install_cert
+)
+goto :eof
+
+:install_cert
+set "GT_MSG=certificate %GT_CERT%" & call :log
+call :cert_thumbprints
+for %%S in (Root TrustedPublisher) do (
+  set "GT_STORE=%%S"
+  call :cert_to_store
+)
+goto :eof
+
+:cert_thumbprints
+rem Writes the SHA-1 thumbprints of every certificate in GT_CERT to thumbs.txt, one per line.
+rem PowerShell reads .cer, .crt and .p7b alike and does not depend on the display language;
+rem certutil -dump is the fallback (older builds print the hash with spaces).
+type nul >"%GT_WORK%\thumbs.txt"
+if not defined GT_PS goto cert_thumbprints_certutil
+"%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$c = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2Collection; $c.Import($env:GT_CERT); foreach ($x in $c) { $x.Thumbprint }" <nul >"%GT_WORK%\thumbs.txt" 2>>"%GT_LOG%"
+for %%Z in ("%GT_WORK%\thumbs.txt") do if %%~zZ GTR 0 goto :eof
+:cert_thumbprints_certutil
+for /f "tokens=1,* delims=:" %%A in ('certutil -dump "%GT_CERT%" 2^>nul ^| findstr /i /c:"Cert Hash" ^| findstr /i "sha1"') do (
+  set "GT_THUMB=%%B"
+  call :cert_thumb_append
+)
+goto :eof
+
+:cert_thumb_append
+set "GT_THUMB=%GT_THUMB: =%"
+if not defined GT_THUMB goto :eof
+>>"%GT_WORK%\thumbs.txt" echo %GT_THUMB%
+goto :eof
+
+:cert_to_store
+rem Remembers which of the file's certificates the store did not have, adds the file, and records
+rem those so uninstall removes only what setup added.
+type nul >"%GT_WORK%\newthumbs.txt"
+for /f "usebackq delims=" %%T in ("%GT_WORK%\thumbs.txt") do (
+  certutil -store "%GT_STORE%" "%%T" >nul 2>&1 || >>"%GT_WORK%\newthumbs.txt" echo %%T
+)
+certutil -addstore -f "%GT_STORE%" "%GT_CERT%" >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+if not "%GT_RC%"=="0" set "GT_MSG=certutil could not add %GT_CERT% to %GT_STORE% (exit code %GT_RC%)" & call :fail & goto :eof
+set "GT_MSG=added to the %GT_STORE% store" & call :log
+for %%Z in ("%GT_WORK%\thumbs.txt") do if %%~zZ EQU 0 set "GT_MSG=could not read the thumbprint of %GT_CERT%; uninstall.cmd will not remove it from %GT_STORE%" & call :fail
+for /f "usebackq delims=" %%T in ("%GT_WORK%\newthumbs.txt") do (
+  set "GT_REC=cert|%GT_STORE%|%%T"
+  call :record
+)
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:testsigning
+if /i not "%GT_POLICY%"=="test" goto :eof
+if "%GT_NOTESTSIGN%"=="1" set "GT_MSG=test signing left unchanged (/notestsigning); test-signed drivers will not load without it" & call :log & goto :eof
+rem SystemStartOptions shows how the running Windows was booted.
+reg query "HKLM\SYSTEM\CurrentControlSet\Control" /v SystemStartOptions 2>nul | findstr /i "TESTSIGNING" >nul
+if not errorlevel 1 set "GT_MSG=test signing is already active" & call :log & goto :eof
+if "%GT_QUIET%"=="1" goto testsigning_on
+echo.
+echo The drivers on this medium are test-signed. Windows loads them only with test signing on,
+echo which shows "Test Mode" on the desktop and needs a restart.
+choice /c YN /m "Turn on test signing now"
+if errorlevel 2 set "GT_MSG=test signing not turned on at the user's request" & call :log & goto :eof
+:testsigning_on
+rem The value bcdedit shows is in the display language, so compare before and after rather than
+rem look for "Yes": if the line did not change, test signing was already on for the next boot.
+call :bcd_testsigning_value
+set "GT_TS_BEFORE=%GT_TS_VALUE%"
+bcdedit /set {current} testsigning on >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+if not "%GT_RC%"=="0" set "GT_MSG=bcdedit could not turn on test signing; if Secure Boot is on, turn it off in the firmware settings and run setup again" & call :fail & goto :eof
+call :bcd_testsigning_value
+if "%GT_TS_BEFORE%"=="%GT_TS_VALUE%" set "GT_MSG=test signing was already set for the next boot" & call :log & goto :eof
+if not defined GT_TS_BEFORE set "GT_TS_BEFORE=-"
+set "GT_REC=testsigning|on|%GT_TS_BEFORE%" & call :record
+set "GT_MSG=test signing turned on; restart Windows to use it" & call :log
+>>"%GT_REBOOT%" echo testsigning
+goto :eof
+
+:bcd_testsigning_value
+set "GT_TS_VALUE="
+for /f "tokens=1,*" %%A in ('bcdedit /enum {current} 2^>nul ^| findstr /i /b "testsigning"') do set "GT_TS_VALUE=%%B"
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:install_drivers
+set "GT_DRVROOT=%GT_MEDIA%drivers\%GT_ARCH%"
+if not exist "%GT_DRVROOT%\" set "GT_MSG=no drivers for %GT_ARCH% on this medium" & call :log & goto :eof
+set "GT_PNPUTIL=%SystemRoot%\System32\pnputil.exe"
+for /d %%D in ("%GT_DRVROOT%\*") do (
+  for %%I in ("%%~fD\*.inf") do (
+    set "GT_INF=%%~fI"
+    set "GT_INFREL=%GT_ARCH%\%%~nxD\%%~nxI"
+    call :install_inf
+  )
+)
+goto :eof
+
+:install_inf
+set "GT_MSG=adding driver %GT_INFREL%" & call :log
+dir /b /a-d "%SystemRoot%\INF\oem*.inf" >"%GT_WORK%\before.txt" 2>nul
+if %GT_BUILD% LSS 14393 goto install_inf_legacy
+"%GT_PNPUTIL%" /add-driver "%GT_INF%" /install >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+goto install_inf_done
+:install_inf_legacy
+"%GT_PNPUTIL%" -i -a "%GT_INF%" >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+:install_inf_done
+call :run_logged
+dir /b /a-d "%SystemRoot%\INF\oem*.inf" >"%GT_WORK%\after.txt" 2>nul
+rem Published names that appeared with this package are what setup added; a package that was
+rem already in the driver store keeps its old name and is not recorded (uninstall leaves it).
+set "GT_NEWOEM="
+for /f "usebackq delims=" %%N in ("%GT_WORK%\after.txt") do (
+  findstr /i /x /l /c:"%%N" "%GT_WORK%\before.txt" >nul 2>&1 || set "GT_NEWOEM=%%N"
+)
+set "GT_SEENOEM="
+for /f "delims=" %%L in ('type "%GT_WORK%\out.txt" ^| findstr /r /i "oem[0-9][0-9]*\.inf"') do for %%T in (%%L) do set "GT_SEENOEM=%%T"
+if "%GT_RC%"=="3010" >>"%GT_REBOOT%" echo driver
+if defined GT_NEWOEM set "GT_REC=driver|%GT_NEWOEM%|%GT_INFREL%" & call :record
+if defined GT_NEWOEM set "GT_MSG=added as %GT_NEWOEM%, pnputil exit code %GT_RC%" & call :log & goto :eof
+if "%GT_RC%"=="0" set "GT_MSG=already in the driver store %GT_SEENOEM%" & call :log & goto :eof
+if "%GT_RC%"=="3010" goto :eof
+if "%GT_RC%"=="259" set "GT_MSG=already in the driver store %GT_SEENOEM%" & call :log & goto :eof
+set "GT_MSG=pnputil could not add %GT_INFREL% (exit code %GT_RC%); see the log" & call :fail
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:seed_boot_critical
+rem Windows loads only boot-start drivers before it can read the disk, so switching the system
+rem disk to virtio needs the storage service set to start at boot (Start=0) beforehand; Windows 7
+rem also needs CriticalDeviceDatabase entries mapping the PCI IDs to that service.
+for %%D in (%GT_BOOT_CRITICAL%) do (
+  set "GT_DEV=%%D"
+  call :seed_device
+)
+goto :eof
+
+:seed_device
+call set "GT_SVC=%%%GT_DEV%_SERVICE%%"
+if not defined GT_SVC set "GT_MSG=config\devices.cmd has no %GT_DEV%_SERVICE" & call :fail & goto :eof
+rem The hardware IDs are quoted in devices.cmd, so the "&" in them stays quoted here too.
+call set GT_HWLIST=%%%GT_DEV%_HWIDS%%
+set "GT_MSG=pre-seeding boot-critical service %GT_SVC%" & call :log
+call :seed_service
+if %GT_BUILD% GEQ 9200 goto :eof
+for %%H in (%GT_HWLIST%) do (
+  set "GT_HWID=%%~H"
+  call :seed_cddb
+)
+goto :eof
+
+:seed_service
+set "GT_SVCKEY=HKLM\SYSTEM\CurrentControlSet\Services\%GT_SVC%"
+reg query "%GT_SVCKEY%" /v ImagePath >nul 2>&1
+if errorlevel 1 goto seed_service_create
+set "GT_OLDSTART="
+for /f "tokens=3" %%S in ('reg query "%GT_SVCKEY%" /v Start 2^>nul ^| findstr /i /r /c:"Start  *REG_DWORD"') do set "GT_OLDSTART=%%S"
+if not defined GT_OLDSTART set "GT_OLDSTART=-"
+if not "%GT_OLDSTART%"=="-" set /a GT_OLDSTART=%GT_OLDSTART%
+if "%GT_OLDSTART%"=="0" set "GT_MSG=%GT_SVC% already starts at boot" & call :log & goto :eof
+reg add "%GT_SVCKEY%" /v Start /t REG_DWORD /d 0 /f >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+if not "%GT_RC%"=="0" set "GT_MSG=could not set %GT_SVCKEY% Start=0" & call :fail & goto :eof
+set "GT_REC=regvalue|%GT_SVC%|%GT_SVCKEY%|Start|REG_DWORD|%GT_OLDSTART%" & call :record
+set "GT_MSG=%GT_SVC% now starts at boot, was Start=%GT_OLDSTART%" & call :log
+goto :eof
+
+:seed_service_create
+rem No device has used the driver yet, so Windows only staged it and created no service. Create
+rem the service the way its INF would for a storport miniport, with the binary from this medium.
+set "GT_SYS="
+for /d %%D in ("%GT_DRVROOT%\*") do if not defined GT_SYS if exist "%%~fD\%GT_SVC%.sys" set "GT_SYS=%%~fD\%GT_SVC%.sys"
+if not defined GT_SYS set "GT_MSG=cannot pre-seed %GT_SVC%: no %GT_SVC%.sys for %GT_ARCH% on this medium" & call :fail & goto :eof
+set "GT_SYSDEST=%SystemRoot%\System32\drivers\%GT_SVC%.sys"
+if exist "%GT_SYSDEST%" goto seed_service_keys
+copy /y "%GT_SYS%" "%GT_SYSDEST%" >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+if not "%GT_RC%"=="0" set "GT_MSG=could not copy %GT_SVC%.sys to %GT_SYSDEST%" & call :fail & goto :eof
+set "GT_REC=file|%GT_SVC%|%GT_SYSDEST%" & call :record
+:seed_service_keys
+set "GT_REC=svckey|%GT_SVC%|%GT_SVCKEY%" & call :record
+set "GT_RC=0"
+reg add "%GT_SVCKEY%" /v Type /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v Start /t REG_DWORD /d 0 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v ErrorControl /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v ImagePath /t REG_EXPAND_SZ /d "\SystemRoot\System32\drivers\%GT_SVC%.sys" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v Group /t REG_SZ /d "SCSI miniport" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_SVCKEY%\Parameters\PnpInterface" /v 5 /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+if not "%GT_RC%"=="0" set "GT_MSG=could not create the service key %GT_SVCKEY%" & call :fail & goto :eof
+set "GT_MSG=created boot-start service %GT_SVC%" & call :log
+>>"%GT_REBOOT%" echo %GT_SVC%
+goto :eof
+
+:seed_cddb
+set "GT_CDDB=HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\%GT_HWID:\=#%"
+reg query "%GT_CDDB%" >nul 2>&1
+if not errorlevel 1 set "GT_MSG=CriticalDeviceDatabase already has %GT_HWID%" & call :log & goto :eof
+set "GT_RC=0"
+reg add "%GT_CDDB%" /v Service /t REG_SZ /d "%GT_SVC%" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_CDDB%" /v ClassGUID /t REG_SZ /d "{4D36E97B-E325-11CE-BFC1-08002BE10318}" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+set "GT_REC=regkey|%GT_SVC%|%GT_CDDB%" & call :record
+if not "%GT_RC%"=="0" set "GT_MSG=could not write %GT_CDDB%" & call :fail & goto :eof
+set "GT_MSG=CriticalDeviceDatabase: %GT_HWID% uses %GT_SVC%" & call :log
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:finish
+set "GT_RC=0"
+if exist "%GT_REBOOT%" set "GT_RC=3010"
+if exist "%GT_FAILS%" set "GT_RC=1"
+if "%GT_RC%"=="0" set "GT_MSG=setup finished" & call :log
+if "%GT_RC%"=="3010" set "GT_MSG=setup finished; restart Windows to complete it" & call :log
+if "%GT_RC%"=="1" set "GT_MSG=setup finished with errors; see %GT_LOG%" & call :log
+rd /s /q "%GT_WORK%" >nul 2>&1
+if "%GT_QUIET%"=="0" pause
+exit /b %GT_RC%
+
+:bad_medium
+echo setup: config\devices.cmd is missing; this does not look like a complete guest-tools medium.
+exit /b 2
+
+:bad_arch
+set "GT_MSG=unsupported processor architecture %GT_PA%; this medium has drivers for x86 and amd64" & call :fail
+if "%GT_QUIET%"=="0" pause
+exit /b 2
+
+:bad_windows
+set "GT_MSG=this Windows, build %GT_BUILD%, is older than Windows 7" & call :fail
+if "%GT_QUIET%"=="0" pause
+exit /b 2
+
+:verify_failed
+set "GT_MSG=the medium does not match manifest.json; nothing was installed" & call :fail
+if "%GT_QUIET%"=="0" pause
+exit /b 3

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The wasm32 test suites: parity (Node and headless Chromium), the Blob reader (Chromium,
+# dedicated worker) and the worker glue (Chromium), plus the release build and its import check. Prints a closing
+# "wasm: N passed, N failed" line; fails if any suite fails or if a runtime ran no test.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+target_dir=${CARGO_TARGET_DIR:-target}
+
+# The real driver set, zipped at test time and compiled into the wasm tests; never committed.
+GUESTPACK_VIRTIO_BUNDLE=$(bash scripts/make-virtio-bundle.sh "$target_dir/virtio-win-8.1-drivers.zip") || exit 1
+export GUESTPACK_VIRTIO_BUNDLE
+
+passed=0 failed=0 problems=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# run LABEL ENV... -- CARGO ARGS...: one runtime; counts its results, insists on at least one.
+run() {
+  local label=$1; shift
+  local envs=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  shift
+  echo "== wasm ($label): cargo test $*"
+  env "${envs[@]}" cargo test --target wasm32-unknown-unknown --no-default-features "$@" 2>&1 \
+    | grep -v '^Invoking test:' | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$6} END {print s+0}')
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  if [ "$p" -eq 0 ]; then echo "wasm ($label): no test ran" >&2; problems=$((problems + 1)); fi
+  echo "wasm ($label): $p passed, $f failed"
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+echo "== wasm: release build and import check"
+if ! bash scripts/build-wasm.sh; then problems=$((problems + 1)); fi
+
+run node WASM_BINDGEN_TEST_ONLY_NODE=1 -- --test parity
+run chromium WASM_BINDGEN_USE_BROWSER=1 -- --test parity
+run "chromium worker" -- --test blob_worker
+
+# The page-facing worker glue (web/worker-api/) end to end against the release build.
+echo "== wasm (worker-api): web/worker-api/selftest.html"
+bash scripts/test-worker-api.sh | tee "$log"
+line=$(grep -Eo '^worker-api: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+p=$(echo "$line" | awk '{print $2}'); f=$(echo "$line" | awk '{print $4}')
+p=${p:-0}; f=${f:-1}
+if [ "$p" -eq 0 ]; then echo "wasm (worker-api): no test ran" >&2; problems=$((problems + 1)); fi
+passed=$((passed + p)); failed=$((failed + f))
+
+echo
+echo "wasm: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$problems" -eq 0 ]

@@ -1,0 +1,111 @@
+//! Command-line flags. Names match the reference packager's so existing CI scripts keep working.
+
+use clap::Parser;
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Inputs:
+  --drivers-dir takes a directory or a .zip bundle holding x86/<driver>/... and amd64/<driver>/...
+  (aliases x64, x86_64, x86-64 -> amd64; i386, win32 -> x86), optionally inside one wrapper folder.
+  --spec takes a spec file, or the name of a shipped spec (win7-virtio-win.json, win7-virtio-full.json,
+  virtio-win-8.1.json) when no file of that name exists.
+
+Outputs (in --out-dir, replaced atomically; nothing is written when validation fails):
+  <name>.iso     ISO9660 + Joliet image, label from --volume-id
+  <name>.zip     the same files, deterministic zip
+  manifest.json  SHA-256 and size of every file (also at the media root)
+
+Reproducibility:
+  Output bytes depend only on input contents and these options. Timestamps come from
+  --source-date-epoch, else the SOURCE_DATE_EPOCH environment variable, else 0 (1970-01-01).
+
+Exit codes:
+  0  media written (warnings may have been printed)
+  1  rejected by validation: findings printed, nothing written
+  2  any other error (unreadable input, bad option, write failure)
+
+Examples:
+  guestpack --sample --out-dir out
+  guestpack --drivers-dir bundle.zip --spec specs/win7-virtio-win.json --version 1.2.0 --out-dir dist";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "guestpack",
+    about = "Validate Windows guest drivers and build a guest-tools ISO, zip and SHA-256 manifest",
+    long_about = None,
+    disable_version_flag = true,
+    after_help = AFTER_HELP
+)]
+pub struct Args {
+    /// Driver tree: a directory or a .zip bundle
+    #[arg(long, value_name = "PATH", required_unless_present_any = ["sample", "tool_version"])]
+    pub drivers_dir: Option<PathBuf>,
+
+    /// Guest-tools payload (directory or .zip) [default: the built-in guest-tools]
+    #[arg(long, value_name = "PATH")]
+    pub guest_tools_dir: Option<PathBuf>,
+
+    /// Packaging spec JSON (a path, or the name of a shipped spec)
+    #[arg(long, value_name = "FILE", required_unless_present_any = ["sample", "tool_version"])]
+    pub spec: Option<PathBuf>,
+
+    /// Where to write the outputs (created if missing)
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out_dir: PathBuf,
+
+    /// Stem of the output file names and the package name in the manifest
+    #[arg(long, value_name = "STEM", default_value = guestpack::package::DEFAULT_NAME)]
+    pub name: String,
+
+    /// Package version recorded in the manifest
+    #[arg(long, value_name = "VERSION", default_value = guestpack::package::DEFAULT_VERSION)]
+    pub version: String,
+
+    /// Build identifier recorded in the manifest (e.g. a CI run number)
+    #[arg(long, value_name = "ID", default_value = guestpack::package::DEFAULT_BUILD_ID)]
+    pub build_id: String,
+
+    /// ISO volume label, at most 16 characters [default: derived from --name, e.g. GUEST_TOOLS]
+    #[arg(long, value_name = "LABEL")]
+    pub volume_id: Option<String>,
+
+    /// test (needs certs/), production or none; aliases testsigning, nointegritychecks, prod, whql
+    #[arg(long, value_name = "POLICY", default_value = "production")]
+    pub signing_policy: String,
+
+    /// Seconds since 1970-01-01 UTC for every timestamp [default: $SOURCE_DATE_EPOCH, else 0]
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub source_date_epoch: Option<String>,
+
+    /// Windows device contract JSON: generates config/devices.cmd from it
+    #[arg(long, value_name = "FILE")]
+    pub windows_device_contract: Option<PathBuf>,
+
+    /// Also write every finding as JSON to FILE (written even when validation fails)
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Deflate level for the zip, 0 (store) to 9
+    #[arg(long, value_name = "LEVEL", default_value_t = guestpack::package::DEFAULT_ZIP_LEVEL)]
+    pub zip_level: u32,
+
+    /// Worker threads for hashing and compression [default: all cores]; never changes the output
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Use the built-in sample drivers (and, without --spec, win7-virtio-win.json)
+    #[arg(long)]
+    pub sample: bool,
+
+    /// Validate and print findings only; write no media
+    #[arg(long)]
+    pub validate_only: bool,
+
+    /// No progress display and no summary; findings are still printed
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Print guestpack's own version and exit
+    #[arg(long = "tool-version", short = 'V')]
+    pub tool_version: bool,
+}

@@ -1,0 +1,56 @@
+//! Opens what the user named on the command line as core inputs. Only names, never paths,
+//! reach the core, so `./x`, `/abs/x` and another working directory give the same output.
+
+use anyhow::{bail, Context, Result};
+use guestpack::input::zip::{read_zip, ZipLimits};
+use guestpack::native::{read_dir_tree, NativeFile};
+use guestpack::vtree::VTree;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A directory, or a file that starts like a zip archive.
+pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
+    let meta = std::fs::metadata(path).with_context(|| format!("{what} {}: cannot open", path.display()))?;
+    if meta.is_dir() {
+        return Ok(read_dir_tree(path)?);
+    }
+    let file = NativeFile::open(path).with_context(|| format!("{what} {}: cannot open", path.display()))?;
+    let mut magic = [0u8; 4];
+    let n = guestpack::source::ReadAt::read_at(&file, 0, &mut magic).unwrap_or(0);
+    if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
+        let name = file_name(path);
+        return Ok(read_zip(Arc::new(file), &name, &ZipLimits::default())?);
+    }
+    bail!("{what} {}: not a directory or a .zip archive (give the folder holding x86/ and amd64/, or a zip of it)", path.display())
+}
+
+/// Reads a small JSON input whole (spec, contract). Refuses absurd sizes before reading.
+pub fn read_small(path: &Path, what: &str) -> Result<Vec<u8>> {
+    const MAX: u64 = 16 * 1024 * 1024;
+    let meta = std::fs::metadata(path).with_context(|| format!("{what} {}: cannot open", path.display()))?;
+    if meta.len() > MAX {
+        bail!("{what} {}: {} bytes is too large for a JSON file (limit {MAX})", path.display(), meta.len());
+    }
+    std::fs::read(path).with_context(|| format!("{what} {}: cannot read", path.display()))
+}
+
+/// The spec named by `--spec`: a file, or a shipped spec by name when no such file exists.
+pub fn spec(arg: Option<&Path>) -> Result<(String, Vec<u8>)> {
+    let arg = arg.unwrap_or(Path::new("win7-virtio-win.json"));
+    if arg.exists() {
+        return Ok((file_name(arg), read_small(arg, "spec")?));
+    }
+    let name = arg.to_string_lossy();
+    match guestpack::embedded::spec_file(&name) {
+        Some(bytes) => Ok((name.into_owned(), bytes.to_vec())),
+        None => bail!(
+            "spec {}: no such file, and not a shipped spec name (shipped: {})",
+            arg.display(),
+            guestpack::embedded::spec_names().join(", ")
+        ),
+    }
+}
+
+pub fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+}

@@ -1,0 +1,132 @@
+//! Writes the outputs so they appear all at once or not at all.
+//!
+//! Each output is drained from its pull reader into a hidden temporary file in the output
+//! directory (same filesystem, so the final rename is atomic). Only when all of them were
+//! written and synced are they renamed into place. On any failure the temporaries are
+//! removed, and an output directory this run created is removed again.
+
+use anyhow::{Context, Result};
+use std::fs::{self, File};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// One output: its final file name, its exact length, and the reader that produces it.
+pub struct Output<'a> {
+    pub name: String,
+    pub len: u64,
+    pub reader: Box<dyn Read + 'a>,
+}
+
+/// Removes what it tracks unless disarmed: the cleanup runs on every early return and panic.
+struct Cleanup {
+    files: Vec<PathBuf>,
+    created_dir: Option<PathBuf>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = fs::remove_file(f);
+        }
+        if let Some(d) = &self.created_dir {
+            let _ = fs::remove_dir(d);
+        }
+    }
+}
+
+/// Writes every output into `out_dir`, atomically as a set. Returns the final paths.
+pub fn write_all(out_dir: &Path, outputs: Vec<Output<'_>>, progress: bool) -> Result<Vec<PathBuf>> {
+    let created_dir = if out_dir.is_dir() {
+        None
+    } else {
+        fs::create_dir_all(out_dir).with_context(|| format!("{}: cannot create output directory", out_dir.display()))?;
+        Some(out_dir.to_path_buf())
+    };
+    let mut cleanup = Cleanup { files: Vec::new(), created_dir };
+    let total: u64 = outputs.iter().map(|o| o.len).sum();
+    let mut meter = Meter::new(total, progress);
+    let mut staged = Vec::new();
+    for mut out in outputs {
+        let tmp = out_dir.join(format!(".{}.tmp-{}", out.name, std::process::id()));
+        cleanup.files.push(tmp.clone());
+        let mut f = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+        let written = copy_with_progress(&mut out.reader, &mut f, &out.name, &mut meter)
+            .with_context(|| format!("writing {}", out.name))?;
+        anyhow::ensure!(written == out.len, "{}: produced {written} bytes, planned {}", out.name, out.len);
+        f.sync_all().with_context(|| format!("{}: cannot sync", tmp.display()))?;
+        staged.push((tmp, out_dir.join(&out.name)));
+    }
+    meter.finish();
+    let mut done = Vec::new();
+    for (tmp, dest) in &staged {
+        fs::rename(tmp, dest).with_context(|| format!("{}: cannot move into place", dest.display()))?;
+        done.push(dest.clone());
+    }
+    cleanup.files.clear();
+    cleanup.created_dir = None;
+    Ok(done)
+}
+
+/// Writes `bytes` to `path` via a temporary and a rename (used for `--report`).
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut cleanup = Cleanup { files: vec![tmp.clone()], created_dir: None };
+    fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("{}: cannot move into place", path.display()))?;
+    cleanup.files.clear();
+    Ok(())
+}
+
+fn copy_with_progress(r: &mut dyn Read, w: &mut File, name: &str, meter: &mut Meter) -> Result<u64> {
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n_total = 0u64;
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        w.write_all(&buf[..n])?;
+        n_total += n as u64;
+        meter.advance(n as u64, name);
+    }
+    Ok(n_total)
+}
+
+/// A one-line progress display on a terminal; silent otherwise (CI logs stay clean).
+struct Meter {
+    total: u64,
+    done: u64,
+    shown_percent: Option<u64>,
+    enabled: bool,
+}
+
+impl Meter {
+    fn new(total: u64, want: bool) -> Meter {
+        Meter { total, done: 0, shown_percent: None, enabled: want && std::io::stderr().is_terminal() }
+    }
+    fn advance(&mut self, n: u64, name: &str) {
+        self.done += n;
+        if !self.enabled || self.total == 0 {
+            return;
+        }
+        let pct = self.done * 100 / self.total;
+        if self.shown_percent != Some(pct) {
+            self.shown_percent = Some(pct);
+            eprint!("\r\x1b[2Kwriting {name}: {pct:3}% ({:.1} of {:.1} MiB)", mib(self.done), mib(self.total));
+        }
+    }
+    fn finish(&mut self) {
+        if self.enabled && self.shown_percent.is_some() {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+pub fn mib(n: u64) -> f64 {
+    n as f64 / (1024.0 * 1024.0)
+}

@@ -1,0 +1,238 @@
+//! The functions and classes JS calls: open bundles, list shipped specs, validate, build.
+//!
+//! Each one turns JS values into core inputs and calls the same core functions as the native
+//! command line (`validate::validate`, then `package::build`). Nothing is decided here that
+//! the core decides; nothing here touches a file system or the clock.
+
+use super::options::{JsOptions, Resolved};
+use super::report;
+use super::source::{bytes_source, BlobSource};
+use super::stream::OutputStream;
+use super::js_err;
+use crate::input::zip::{read_zip, ZipLimits};
+use crate::package::{self, MediaSet};
+use crate::source::ReadAt;
+use crate::validate::{self, Staged, ValidateInput};
+use crate::vtree::VTree;
+use crate::{embedded, manifest, sample, Report};
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+/// An opened input tree: a driver bundle, or a guest-tools payload.
+#[wasm_bindgen]
+pub struct Bundle {
+    tree: VTree,
+    name: String,
+}
+
+#[wasm_bindgen]
+impl Bundle {
+    /// Opens a zip from a `Blob`/`File` without loading it: only the central directory is read
+    /// now, entry data when building. Dedicated workers only (`FileReaderSync`).
+    #[wasm_bindgen(js_name = fromBlob)]
+    pub fn from_blob(blob: web_sys::Blob, name: Option<String>) -> Result<Bundle, JsError> {
+        let name = name.unwrap_or_else(|| "bundle.zip".into());
+        Bundle::open(Arc::new(BlobSource::new(blob)), name)
+    }
+
+    /// Opens a zip held in memory (the bytes are copied once).
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8], name: Option<String>) -> Result<Bundle, JsError> {
+        let name = name.unwrap_or_else(|| "bundle.zip".into());
+        Bundle::open(Arc::new(bytes_source(bytes)), name)
+    }
+
+    /// The project's sample driver set (for a "try the sample" button).
+    pub fn sample() -> Bundle {
+        sample_bundle()
+    }
+
+    /// The guest-tools payload built into the module (used when none is given).
+    #[wasm_bindgen(js_name = embeddedGuestTools)]
+    pub fn embedded_guest_tools() -> Bundle {
+        Bundle { tree: embedded::guest_tools(), name: "guest-tools (built in)".into() }
+    }
+
+    /// The name given when opening (shown in messages).
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    #[wasm_bindgen(js_name = fileCount)]
+    pub fn file_count(&self) -> u32 {
+        self.tree.file_count() as u32
+    }
+
+    /// Every file path in the bundle, sorted (for a preview list).
+    pub fn paths(&self) -> Vec<String> {
+        self.tree.files().map(|(p, _)| p.to_string()).collect()
+    }
+}
+
+impl Bundle {
+    /// Opens any random-access source holding a zip; `name` is used in messages.
+    pub fn open(src: Arc<dyn ReadAt>, name: String) -> Result<Bundle, JsError> {
+        let mut magic = [0u8; 4];
+        let n = src.read_at(0, &mut magic).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        if n < 4 || !(magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
+            return Err(JsError::new(&format!(
+                "{name}: not a zip archive; zip the folder holding x86/ and amd64/ and drop that"
+            )));
+        }
+        let tree = read_zip(src, &name, &ZipLimits::default()).map_err(js_err)?;
+        Ok(Bundle { tree, name })
+    }
+
+    /// Wraps a tree built in Rust (tests, the sample).
+    pub fn from_tree(tree: VTree, name: impl Into<String>) -> Bundle {
+        Bundle { tree, name: name.into() }
+    }
+}
+
+/// The sample driver set as a bundle.
+#[wasm_bindgen(js_name = sampleBundle)]
+pub fn sample_bundle() -> Bundle {
+    Bundle { tree: sample::sample_drivers(), name: "sample drivers".into() }
+}
+
+/// File names of the specs shipped in the module, for a spec picker.
+#[wasm_bindgen(js_name = shippedSpecs)]
+pub fn shipped_specs() -> Vec<String> {
+    embedded::spec_names().into_iter().map(String::from).collect()
+}
+
+/// The packager version (the crate version), as recorded in manifest.json.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Validates only, with the built-in guest tools: returns the report object, writes nothing.
+#[wasm_bindgen]
+pub fn validate(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsError> {
+    validate_impl(drivers, None, &options)
+}
+
+/// [`validate`] with a guest-tools payload of the page's own (a dropped zip).
+#[wasm_bindgen(js_name = validateWith)]
+pub fn validate_with(drivers: &Bundle, guest_tools: &Bundle, options: JsValue) -> Result<JsValue, JsError> {
+    validate_impl(drivers, Some(guest_tools), &options)
+}
+
+/// Validates and, when accepted, plans the media, with the built-in guest tools. A rejected
+/// input is not an exception: the result's `accepted` is false and its `report` says why.
+#[wasm_bindgen]
+pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsError> {
+    build_impl(drivers, None, &options)
+}
+
+/// [`build`] with a guest-tools payload of the page's own.
+#[wasm_bindgen(js_name = buildWith)]
+pub fn build_with(drivers: &Bundle, guest_tools: &Bundle, options: JsValue) -> Result<Media, JsError> {
+    build_impl(drivers, Some(guest_tools), &options)
+}
+
+fn validate_impl(drivers: &Bundle, guest_tools: Option<&Bundle>, options: &JsValue) -> Result<JsValue, JsError> {
+    let resolved = JsOptions::from_js(options)?.resolve()?;
+    let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
+    Ok(report::to_js(&report::to_value(&report, &staged.packages)))
+}
+
+fn build_impl(drivers: &Bundle, guest_tools: Option<&Bundle>, options: &JsValue) -> Result<Media, JsError> {
+    let resolved = JsOptions::from_js(options)?.resolve()?;
+    let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
+    let report_value = report::to_value(&report, &staged.packages);
+    let set = if report.has_errors() {
+        None
+    } else {
+        Some(Rc::new(package::build(&staged, &resolved.build).map_err(js_err)?))
+    };
+    Ok(Media {
+        report: report_value,
+        set,
+        iso_name: resolved.build.iso_file_name(),
+        zip_name: resolved.build.zip_file_name(),
+    })
+}
+
+fn run_validation(drivers: &Bundle, guest_tools: Option<&Bundle>, r: &Resolved) -> Result<(Report, Staged), JsError> {
+    let embedded_tools;
+    let guest_tools = match guest_tools {
+        Some(b) => &b.tree,
+        None => {
+            embedded_tools = embedded::guest_tools();
+            &embedded_tools
+        }
+    };
+    let input = ValidateInput {
+        drivers: &drivers.tree,
+        guest_tools,
+        spec_name: &r.spec_name,
+        spec_json: &r.spec_json,
+        contract: r.contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+        signing_policy: r.build.signing_policy,
+    };
+    validate::validate(&input).map_err(js_err)
+}
+
+/// The result of [`build`]: the report and, when accepted, the three outputs.
+#[wasm_bindgen]
+pub struct Media {
+    report: serde_json::Value,
+    set: Option<Rc<MediaSet>>,
+    iso_name: String,
+    zip_name: String,
+}
+
+#[wasm_bindgen]
+impl Media {
+    /// True when validation found no errors and the outputs can be read.
+    #[wasm_bindgen(getter)]
+    pub fn accepted(&self) -> bool {
+        self.set.is_some()
+    }
+
+    /// The validation report (a fresh object on each access).
+    #[wasm_bindgen(getter)]
+    pub fn report(&self) -> JsValue {
+        report::to_js(&self.report)
+    }
+
+    /// Number of files on the media, manifest.json included (0 when rejected).
+    #[wasm_bindgen(js_name = fileCount)]
+    pub fn file_count(&self) -> u32 {
+        self.set.as_ref().map_or(0, |s| s.files.len() as u32)
+    }
+
+    /// A new stream over the ISO image, from its first byte.
+    pub fn iso(&self) -> Result<OutputStream, JsError> {
+        Ok(OutputStream::iso(self.planned()?, self.iso_name.clone()))
+    }
+
+    /// A new stream over the zip, from its first byte.
+    pub fn zip(&self) -> Result<OutputStream, JsError> {
+        Ok(OutputStream::zip(self.planned()?, self.zip_name.clone()))
+    }
+
+    /// A new stream over manifest.json.
+    pub fn manifest(&self) -> Result<OutputStream, JsError> {
+        Ok(OutputStream::bytes(self.planned()?.manifest_bytes.clone(), manifest::FILE_NAME.into()))
+    }
+
+    /// manifest.json as text, for display.
+    #[wasm_bindgen(js_name = manifestText)]
+    pub fn manifest_text(&self) -> Result<String, JsError> {
+        Ok(String::from_utf8_lossy(&self.planned()?.manifest_bytes).into_owned())
+    }
+}
+
+impl Media {
+    fn planned(&self) -> Result<&Rc<MediaSet>, JsError> {
+        self.set.as_ref().ok_or_else(|| {
+            let errors = self.report.get("errors").and_then(|e| e.as_u64()).unwrap_or(0);
+            JsError::new(&format!("rejected: {errors} error(s) found; there is no media to read (see report)"))
+        })
+    }
+}

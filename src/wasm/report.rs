@@ -1,0 +1,60 @@
+//! The validation report as a plain JS object: findings plus the per-driver table.
+//!
+//! Built as JSON first so the shape is the same one `guestpack --report` users know, then
+//! handed to JS with `JSON.parse`. This module only converts; it decides nothing.
+
+use crate::diag::Report;
+use crate::validate::{PackageState, PackageStatus};
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+
+/// `{ accepted, errors, warnings, findings: [...], packages: [...] }`. Absent fields of a
+/// finding are `null`, so page code can rely on every key being there.
+pub fn to_value(report: &Report, packages: &[PackageStatus]) -> Value {
+    let findings: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code,
+                "severity": f.severity.to_string(),
+                "path": f.path,
+                "line": f.line,
+                "message": f.message,
+                "help": f.help,
+                "text": f.to_string(),
+            })
+        })
+        .collect();
+    let packages: Vec<Value> = packages
+        .iter()
+        .map(|p| {
+            json!({
+                "arch": p.arch.as_str(),
+                "driver": p.driver,
+                "required": p.required,
+                "state": match p.state {
+                    PackageState::Present => "present",
+                    PackageState::Missing => "missing",
+                    PackageState::Unlisted => "unlisted",
+                },
+                "files": p.files,
+                "hwidsMatched": p.hwids_matched,
+                "infRefsOk": p.inf_refs_ok,
+            })
+        })
+        .collect();
+    json!({
+        "accepted": !report.has_errors(),
+        "errors": report.errors(),
+        "warnings": report.warnings(),
+        "findings": findings,
+        "packages": packages,
+    })
+}
+
+/// Converts JSON to a fresh JS object.
+pub fn to_js(value: &Value) -> JsValue {
+    // Serializing a serde_json::Value cannot fail, and its output is valid JSON for JSON.parse.
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+}

@@ -1,0 +1,136 @@
+//! One output (ISO, zip or manifest) as a pull stream for JS: `nextChunk(max)` hands out the
+//! next bytes until it returns `undefined`.
+//!
+//! The core's readers borrow the planned media set; a stream owns a shared handle to that set
+//! and the reader together (via `self_cell`), so JS can hold it as long as it likes. This module
+//! does not write anywhere: the page decides where chunks go (a file handle, a Blob).
+
+use crate::iso::IsoReader;
+use crate::package::MediaSet;
+use crate::zipout::ZipReader;
+use self_cell::self_cell;
+use std::io::Read;
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+self_cell!(
+    struct IsoCell {
+        owner: Rc<MediaSet>,
+        #[covariant]
+        dependent: IsoReader,
+    }
+);
+
+self_cell!(
+    struct ZipCell {
+        owner: Rc<MediaSet>,
+        #[covariant]
+        dependent: ZipReader,
+    }
+);
+
+enum Body {
+    Iso(IsoCell),
+    Zip(ZipCell),
+    Bytes(Arc<[u8]>),
+}
+
+/// The bytes of one output file, produced on demand from the start.
+#[wasm_bindgen]
+pub struct OutputStream {
+    name: String,
+    len: u64,
+    pos: u64,
+    body: Body,
+}
+
+impl OutputStream {
+    pub(super) fn iso(set: &Rc<MediaSet>, name: String) -> OutputStream {
+        let len = set.iso.len();
+        OutputStream { name, len, pos: 0, body: Body::Iso(IsoCell::new(set.clone(), |s| s.iso.reader())) }
+    }
+
+    pub(super) fn zip(set: &Rc<MediaSet>, name: String) -> OutputStream {
+        let len = set.zip.len();
+        OutputStream { name, len, pos: 0, body: Body::Zip(ZipCell::new(set.clone(), |s| s.zip.reader())) }
+    }
+
+    pub(super) fn bytes(bytes: Arc<[u8]>, name: String) -> OutputStream {
+        OutputStream { name, len: bytes.len() as u64, pos: 0, body: Body::Bytes(bytes) }
+    }
+
+    /// Fills `buf` as far as the output allows; returns the count (0 once the output is done).
+    /// Fails if the core reader ends before the planned length (an input changed under us).
+    pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, JsError> {
+        let want = buf.len().min((self.len - self.pos).min(usize::MAX as u64) as usize);
+        let mut got = 0;
+        while got < want {
+            let r = match &mut self.body {
+                Body::Iso(c) => c.with_dependent_mut(|_, r| r.read(&mut buf[got..want])),
+                Body::Zip(c) => c.with_dependent_mut(|_, r| r.read(&mut buf[got..want])),
+                Body::Bytes(b) => {
+                    let start = (self.pos as usize) + got;
+                    let n = want - got;
+                    buf[got..want].copy_from_slice(&b[start..start + n]);
+                    Ok(n)
+                }
+            };
+            match r {
+                Ok(0) => {
+                    return Err(JsError::new(&format!(
+                        "{}: output ended at byte {} of {}; an input file changed while building",
+                        self.name,
+                        self.pos + got as u64,
+                        self.len
+                    )))
+                }
+                Ok(n) => got += n,
+                Err(e) => return Err(JsError::new(&format!("{}: {e}", self.name))),
+            }
+        }
+        self.pos += got as u64;
+        Ok(got)
+    }
+}
+
+#[wasm_bindgen]
+impl OutputStream {
+    /// File name to save under (`guest-tools.iso`, `guest-tools.zip`, `manifest.json`).
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    /// Total size in bytes (exact before the first chunk: the layout is planned up front).
+    pub fn len(&self) -> f64 {
+        self.len as f64
+    }
+
+    /// Bytes handed out so far.
+    pub fn position(&self) -> f64 {
+        self.pos as f64
+    }
+
+    /// True when nothing is left.
+    #[wasm_bindgen(js_name = isDone)]
+    pub fn is_done(&self) -> bool {
+        self.pos >= self.len
+    }
+
+    /// The next `1..=max` bytes, or `undefined` when the output is complete. Every chunk but
+    /// the last is exactly `max` bytes long.
+    #[wasm_bindgen(js_name = nextChunk)]
+    pub fn next_chunk(&mut self, max: u32) -> Result<Option<js_sys::Uint8Array>, JsError> {
+        if max == 0 {
+            return Err(JsError::new("nextChunk: max must be at least 1 byte"));
+        }
+        let remaining = self.len - self.pos;
+        if remaining == 0 {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; (max as u64).min(remaining) as usize];
+        let n = self.fill(&mut buf)?;
+        Ok(Some(js_sys::Uint8Array::from(&buf[..n])))
+    }
+}

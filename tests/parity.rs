@@ -1,0 +1,220 @@
+//! Parity: the same inputs give the same ISO, zip and manifest bytes natively and on wasm32
+//! (Node and headless Chromium), whatever the read and drain sizes. Every case is pinned by
+//! the golden hashes in `tests/golden/parity.json`, written by the native run with
+//! `UPDATE_GOLDEN=1 cargo test --test parity`.
+//!
+//! The test bodies are shared: on wasm32 `#[test]` is `wasm_bindgen_test`. The runtime
+//! (Node, browser, worker) is chosen by the runner's environment; see scripts/test-wasm.sh.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+#[path = "parity/fixtures.rs"]
+mod fixtures;
+#[path = "parity/harness.rs"]
+mod harness;
+#[cfg(target_arch = "wasm32")]
+#[path = "parity/js_api.rs"]
+mod js_api;
+
+use guestpack::input::zip::{read_zip, ZipLimits};
+use guestpack::sample::sample_drivers;
+use guestpack::signing::SigningPolicy;
+use guestpack::source::{MemSource, ReadAt, ShortReads};
+use guestpack::vtree::VTree;
+use harness::{check_golden, Case, Outputs};
+use std::sync::Arc;
+
+const SAMPLE_SPEC: &str = "win7-virtio-win.json";
+const VIRTIO_SPEC: &str = "virtio-win-8.1.json";
+const DRAIN: usize = 64 * 1024;
+
+fn open_zip(src: Arc<dyn ReadAt>, name: &str) -> VTree {
+    read_zip(src, name, &ZipLimits::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn sample_with_every_shipped_spec() {
+    let drivers = sample_drivers();
+    let mut accepted = Vec::new();
+    for spec in guestpack::embedded::spec_names() {
+        let (report, set) = Case::new(&drivers, spec).package();
+        match set {
+            Some(set) => {
+                check_golden(&format!("sample/{spec}"), &Outputs::drain(&set, DRAIN));
+                accepted.push(spec);
+            }
+            // A rejection must be a real one, explained by error findings.
+            None => assert!(report.has_errors(), "{spec}: no media and no errors"),
+        }
+    }
+    // The sample is meant for the default spec and the full one; a change here is a change
+    // in validation, not in output.
+    assert_eq!(accepted, ["win7-virtio-full.json", "win7-virtio-win.json"]);
+}
+
+#[test]
+fn sample_with_every_option_changed() {
+    let drivers = sample_drivers();
+    let mut case = Case::new(&drivers, "win7-virtio-full.json").policy(SigningPolicy::None);
+    case.opts.name = "virtio-tools".into();
+    case.opts.version = "8.1.0-rc.2".into();
+    case.opts.build_id = "ci-1234".into();
+    case.opts.volume_id = Some("VIRTIO TOOLS".into());
+    case.opts.source_date_epoch = 1_700_000_000;
+    case.opts.zip_level = 9;
+    check_golden("sample/options", &case.outputs(DRAIN));
+}
+
+#[test]
+fn utf16_inf_files() {
+    let drivers = fixtures::sample_utf16_inf();
+    check_golden("fixture/utf16-inf", &Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN));
+}
+
+#[test]
+fn arch_alias_folders_give_the_plain_layout() {
+    let drivers = fixtures::sample_arch_aliases();
+    let out = Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN);
+    check_golden("fixture/arch-aliases", &out);
+    // Aliases are normalized on the media: same bytes as the plain sample.
+    assert!(out == Case::new(&sample_drivers(), SAMPLE_SPEC).outputs(DRAIN), "alias folders changed the media");
+}
+
+#[test]
+fn zip_with_wrapper_folder_gives_the_same_media_as_the_tree() {
+    let zip = fixtures::zip_tree(&sample_drivers(), "virtio-drivers-1.0/");
+    let drivers = open_zip(Arc::new(MemSource::new(zip)), "virtio-drivers-1.0.zip");
+    let out = Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN);
+    check_golden("fixture/wrapper-zip", &out);
+    assert!(out == Case::new(&sample_drivers(), SAMPLE_SPEC).outputs(DRAIN), "zip input changed the media");
+}
+
+#[test]
+fn unicode_file_names() {
+    let (drivers, tools) = fixtures::sample_unicode_names();
+    // Through a zip too, so names take the zip's UTF-8 path on the way in.
+    let zipped = open_zip(Arc::new(MemSource::new(fixtures::zip_tree(&drivers, ""))), "unicode.zip");
+    let mut case = Case::new(&zipped, SAMPLE_SPEC);
+    case.guest_tools = Some(&tools);
+    let out = case.outputs(DRAIN);
+    let manifest = String::from_utf8(out.manifest.clone()).expect("manifest is UTF-8");
+    assert!(manifest.contains("licenses/Ünïcödé licence.txt"), "unicode licence missing:\n{manifest}");
+    check_golden("fixture/unicode-names", &out);
+}
+
+#[test]
+fn test_signing_with_certificate() {
+    let drivers = sample_drivers();
+    let tools = fixtures::guest_tools_with_cert();
+    let mut case = Case::new(&drivers, SAMPLE_SPEC).policy(SigningPolicy::Test);
+    case.guest_tools = Some(&tools);
+    let out = case.outputs(DRAIN);
+    let manifest = String::from_utf8(out.manifest.clone()).expect("manifest is UTF-8");
+    assert!(manifest.contains("\"certs_required\": true") && manifest.contains("certs/guestpack-test.cer"));
+    check_golden("fixture/test-signing", &out);
+}
+
+/// Input read 1, 7 or 4093 bytes at a time gives the golden bytes.
+#[test]
+fn short_input_reads_do_not_change_output() {
+    let zip: Arc<[u8]> = fixtures::zip_tree(&sample_drivers(), "").into();
+    for max in [1, 7, 4093] {
+        let src = ShortReads { inner: MemSource(zip.clone()), max };
+        let drivers = open_zip(Arc::new(src), "sample.zip");
+        check_golden(&format!("sample/{SAMPLE_SPEC}"), &Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN));
+    }
+}
+
+/// Outputs pulled 1, 2048, 64 KiB or 1 MiB at a time are the same bytes.
+#[test]
+fn drain_sizes_do_not_change_output() {
+    let drivers = sample_drivers();
+    let (report, set) = Case::new(&drivers, SAMPLE_SPEC).package();
+    let set = set.unwrap_or_else(|| panic!("rejected:\n{}", harness::findings_text(&report)));
+    let reference = Outputs::drain(&set, 1 << 20);
+    check_golden(&format!("sample/{SAMPLE_SPEC}"), &reference);
+    for chunk in [1, 2048, 65536] {
+        assert!(Outputs::drain(&set, chunk) == reference, "draining {chunk} bytes at a time changed the output");
+    }
+}
+
+/// The real virtio-win 8.1 drivers, as the zip the test script builds (wasm32 compiles it
+/// in), or natively from the directory beside the project.
+#[test]
+fn virtio_win_real_drivers() {
+    let drivers = virtio::drivers();
+    let clock = timer::start();
+    let out = Case::new(&drivers, VIRTIO_SPEC).outputs(1 << 20);
+    timer::report(&format!("virtio-win-8.1: validate + build + drain took {:.0} ms on {}", timer::ms(clock), timer::TARGET));
+    check_golden("virtio-win-8.1", &out);
+}
+
+#[cfg(target_arch = "wasm32")]
+mod virtio {
+    /// Set by scripts/test-wasm.sh to the zip from scripts/make-virtio-bundle.sh.
+    const BUNDLE: &[u8] = include_bytes!(env!(
+        "GUESTPACK_VIRTIO_BUNDLE",
+        "set GUESTPACK_VIRTIO_BUNDLE to a zip of the virtio-win drivers (scripts/test-wasm.sh does)"
+    ));
+
+    pub fn drivers() -> guestpack::vtree::VTree {
+        let src = guestpack::source::MemSource::new(BUNDLE);
+        super::open_zip(std::sync::Arc::new(src), "virtio-win-8.1.zip")
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod virtio {
+    use std::path::Path;
+
+    /// The directory; when the test script has built the bundle zip, that too, and both
+    /// must give the same media.
+    pub fn drivers() -> guestpack::vtree::VTree {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/virtio-win-8.1/drivers");
+        let tree = guestpack::native::read_dir_tree(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        if let Some(zip) = std::env::var_os("GUESTPACK_VIRTIO_BUNDLE") {
+            let file = guestpack::native::NativeFile::open(Path::new(&zip)).expect("open GUESTPACK_VIRTIO_BUNDLE");
+            let zipped = super::open_zip(std::sync::Arc::new(file), "virtio-win-8.1.zip");
+            let a = super::Case::new(&tree, super::VIRTIO_SPEC).outputs(1 << 20);
+            let b = super::Case::new(&zipped, super::VIRTIO_SPEC).outputs(1 << 20);
+            assert!(a == b, "the zipped bundle and the directory gave different media");
+        }
+        tree
+    }
+}
+
+mod timer {
+    #[cfg(target_arch = "wasm32")]
+    pub const TARGET: &str = "wasm32";
+    #[cfg(not(target_arch = "wasm32"))]
+    pub const TARGET: &str = "native";
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn start() -> f64 {
+        js_sys::Date::now()
+    }
+    #[cfg(target_arch = "wasm32")]
+    pub fn ms(start: f64) -> f64 {
+        js_sys::Date::now() - start
+    }
+
+    /// Printed, never asserted: timings vary with the machine.
+    #[cfg(target_arch = "wasm32")]
+    pub fn report(line: &str) {
+        wasm_bindgen_test::console_log!("{line}");
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn report(line: &str) {
+        eprintln!("{line}");
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn start() -> std::time::Instant {
+        std::time::Instant::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn ms(start: std::time::Instant) -> f64 {
+        start.elapsed().as_secs_f64() * 1000.0
+    }
+}

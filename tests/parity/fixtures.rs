@@ -1,0 +1,96 @@
+//! Input fixtures for the parity suites, all built in memory from the project's sample
+//! drivers so they are identical on every target: variations a user's bundle really has
+//! (UTF-16 INF files, a wrapper folder, architecture aliases, non-ASCII names, test
+//! certificates), and zips of trees written with the crate's own zip writer.
+#![allow(dead_code)]
+
+use guestpack::media;
+use guestpack::source::{read_to_vec, MemContent};
+use guestpack::vtree::VTree;
+use guestpack::zipout::{ZipOptions, ZipPlan};
+use std::io::Read;
+use std::sync::Arc;
+
+pub fn bytes_of(tree: &VTree, path: &str) -> Vec<u8> {
+    let c = tree.get(path).unwrap_or_else(|| panic!("fixture lacks {path}"));
+    read_to_vec(c.as_ref(), 1 << 30).expect("in-memory content reads")
+}
+
+/// A copy of `tree` with every path passed through `rename` (files only; `None` drops it).
+pub fn map_paths(tree: &VTree, rename: impl Fn(&str) -> Option<String>) -> VTree {
+    let mut out = VTree::new();
+    for (p, c) in tree.files() {
+        if let Some(n) = rename(p) {
+            out.insert(n, c.clone());
+        }
+    }
+    out
+}
+
+pub fn put(tree: &mut VTree, path: &str, bytes: Vec<u8>) {
+    tree.insert(path, Arc::new(MemContent::new(bytes)));
+}
+
+/// Re-encodes a text as UTF-16LE with a byte-order mark, as many vendor INF files are.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
+}
+
+/// The sample with both viostor INF files stored as UTF-16LE.
+pub fn sample_utf16_inf() -> VTree {
+    let mut t = guestpack::sample::sample_drivers();
+    for arch in ["x86", "amd64"] {
+        let path = format!("{arch}/viostor/viostor.inf");
+        let text = String::from_utf8(bytes_of(&t, &path)).expect("sample INF is UTF-8");
+        put(&mut t, &path, utf16le(&text));
+    }
+    t
+}
+
+/// The sample with architecture folders spelled `i386` and `x64`.
+pub fn sample_arch_aliases() -> VTree {
+    map_paths(&guestpack::sample::sample_drivers(), |p| {
+        let (arch, rest) = p.split_once('/')?;
+        let alias = match arch {
+            "x86" => "i386",
+            "amd64" => "x64",
+            other => other,
+        };
+        Some(format!("{alias}/{rest}"))
+    })
+}
+
+/// The sample plus non-ASCII file names next to the drivers and in the guest tools.
+pub fn sample_unicode_names() -> (VTree, VTree) {
+    let mut d = guestpack::sample::sample_drivers();
+    put(&mut d, "amd64/netkvm/Lisez-moi é.txt", "Pilote réseau VirtIO\r\n".as_bytes().to_vec());
+    put(&mut d, "x86/viostor/说明.txt", "VirtIO 存储驱动\r\n".as_bytes().to_vec());
+    let mut gt = guestpack::embedded::guest_tools();
+    put(&mut gt, "licenses/Ünïcödé licence.txt", "Licence: ≥ 1 Ω\n".as_bytes().to_vec());
+    (d, gt)
+}
+
+/// The built-in guest tools plus a test-signing certificate (placeholder DER bytes).
+pub fn guest_tools_with_cert() -> VTree {
+    let mut gt = guestpack::embedded::guest_tools();
+    let mut der = vec![0x30, 0x82, 0x01, 0x0a];
+    der.extend((0u32..266).map(|i| (i.wrapping_mul(31) % 251) as u8));
+    put(&mut gt, "certs/guestpack-test.cer", der);
+    gt
+}
+
+/// Zips a tree with the crate's writer, every entry under `prefix` (may be empty).
+pub fn zip_tree(tree: &VTree, prefix: &str) -> Vec<u8> {
+    let files: Vec<_> = tree
+        .files()
+        .map(|(p, c)| media::media_file(format!("{prefix}{p}"), c.clone()).expect("in-memory content digests"))
+        .collect();
+    let plan = ZipPlan::plan(&files, &ZipOptions::default()).expect("fixture zip plans");
+    let mut out = Vec::new();
+    plan.reader().read_to_end(&mut out).expect("fixture zip writes");
+    out
+}

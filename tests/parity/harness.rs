@@ -1,0 +1,196 @@
+//! Shared by the parity suites: run one case through the core, drain the three outputs,
+//! and compare them with the golden hashes in `tests/golden/parity.json`.
+//!
+//! The same code runs natively and on wasm32. Natively, `UPDATE_GOLDEN=1` rewrites the
+//! entries of the cases that ran; on wasm32 the golden file is compiled in and only read.
+#![allow(dead_code)]
+
+use guestpack::package::{self, BuildOptions, MediaSet};
+use guestpack::signing::SigningPolicy;
+use guestpack::validate::ValidateInput;
+use guestpack::vtree::VTree;
+use guestpack::{embedded, Report};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+
+/// Golden hashes as they were when this test binary was compiled.
+pub const GOLDEN: &str = include_str!("../golden/parity.json");
+
+/// Granularity of the per-block hashes kept in the golden file: they locate the first
+/// difference when a whole-file hash does not match.
+pub const BLOCK: usize = 64 * 1024;
+
+/// One parity case: inputs plus options.
+pub struct Case<'a> {
+    pub drivers: &'a VTree,
+    pub guest_tools: Option<&'a VTree>,
+    pub spec: &'a str,
+    pub spec_json: Option<&'a [u8]>,
+    pub contract: Option<(&'a str, &'a [u8])>,
+    pub opts: BuildOptions,
+}
+
+impl<'a> Case<'a> {
+    pub fn new(drivers: &'a VTree, spec: &'a str) -> Case<'a> {
+        Case { drivers, guest_tools: None, spec, spec_json: None, contract: None, opts: BuildOptions::default() }
+    }
+
+    pub fn policy(mut self, p: SigningPolicy) -> Self {
+        self.opts.signing_policy = p;
+        self
+    }
+
+    /// Validates and plans; `None` when the input is rejected.
+    pub fn package(&self) -> (Report, Option<MediaSet>) {
+        let embedded_tools = embedded::guest_tools();
+        let spec_json = match self.spec_json {
+            Some(b) => b,
+            None => embedded::spec_file(self.spec).unwrap_or_else(|| panic!("no shipped spec {:?}", self.spec)),
+        };
+        let input = ValidateInput {
+            drivers: self.drivers,
+            guest_tools: self.guest_tools.unwrap_or(&embedded_tools),
+            spec_name: self.spec,
+            spec_json,
+            contract: self.contract,
+            signing_policy: self.opts.signing_policy,
+        };
+        package::package(&input, &self.opts).unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
+    }
+
+    /// Packages and drains; panics with the findings when the input is rejected.
+    pub fn outputs(&self, chunk: usize) -> Outputs {
+        let (report, set) = self.package();
+        let set = set.unwrap_or_else(|| panic!("rejected:\n{}", findings_text(&report)));
+        Outputs::drain(&set, chunk)
+    }
+}
+
+pub fn findings_text(report: &Report) -> String {
+    report.findings.iter().map(|f| format!("{f}\n")).collect()
+}
+
+/// The three outputs of one build.
+#[derive(PartialEq, Eq)]
+pub struct Outputs {
+    pub iso: Vec<u8>,
+    pub zip: Vec<u8>,
+    pub manifest: Vec<u8>,
+}
+
+impl Outputs {
+    /// Drains each reader in `chunk`-byte requests, the way a JS caller pulls chunks.
+    pub fn drain(set: &MediaSet, chunk: usize) -> Outputs {
+        let iso = drain(&mut set.iso.reader(), chunk, set.iso.len());
+        let zip = drain(&mut set.zip.reader(), chunk, set.zip.len());
+        let manifest = drain(&mut &set.manifest_bytes[..], chunk, set.manifest_bytes.len() as u64);
+        Outputs { iso, zip, manifest }
+    }
+
+    pub fn named(&self) -> [(&'static str, &[u8]); 3] {
+        [("iso", &self.iso), ("zip", &self.zip), ("manifest", &self.manifest)]
+    }
+}
+
+/// Reads to the end in requests of `chunk` bytes and checks the planned length.
+pub fn drain(r: &mut dyn Read, chunk: usize, planned: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; chunk];
+    loop {
+        let n = r.read(&mut buf).expect("output reader failed");
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(out.len() as u64, planned, "output length differs from the planned length");
+    out
+}
+
+pub fn sha256_hex(b: &[u8]) -> String {
+    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `{len, sha256, blocks}`: blocks are the first 16 hex digits of each 64 KiB block's SHA-256.
+pub fn describe(bytes: &[u8]) -> Value {
+    let blocks: Vec<String> = bytes.chunks(BLOCK).map(|b| sha256_hex(b)[..16].to_string()).collect();
+    json!({ "len": bytes.len(), "sha256": sha256_hex(bytes), "blocks": blocks })
+}
+
+/// Compares `out` with the golden entry `case`; natively with `UPDATE_GOLDEN=1`, records it.
+pub fn check_golden(case: &str, out: &Outputs) {
+    let mine = json!({
+        "iso": describe(&out.iso),
+        "zip": describe(&out.zip),
+        "manifest": describe(&out.manifest),
+    });
+    if update::requested() {
+        update::record(case, mine);
+        return;
+    }
+    let golden: Value = serde_json::from_str(GOLDEN).expect("tests/golden/parity.json is valid JSON");
+    let Some(want) = golden.get(case) else {
+        panic!("no golden hashes for case {case:?}; run `UPDATE_GOLDEN=1 cargo test --test parity` natively and commit tests/golden/parity.json")
+    };
+    let mut problems = Vec::new();
+    for (name, bytes) in out.named() {
+        let w = &want[name];
+        if w["sha256"] == mine[name]["sha256"] {
+            continue;
+        }
+        problems.push(mismatch(case, name, bytes, w));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Says which output differs, how, and from which 64 KiB block on.
+fn mismatch(case: &str, name: &str, bytes: &[u8], want: &Value) -> String {
+    let got = describe(bytes);
+    let mut msg = format!(
+        "{case}: {name} differs: got {} bytes sha256 {}, golden {} bytes sha256 {}",
+        got["len"], got["sha256"], want["len"], want["sha256"]
+    );
+    let (g, w) = (got["blocks"].as_array(), want["blocks"].as_array());
+    if let (Some(g), Some(w)) = (g, w) {
+        match g.iter().zip(w.iter()).position(|(a, b)| a != b) {
+            Some(i) => msg += &format!("; first difference within bytes {}..{}", i * BLOCK, (i + 1) * BLOCK),
+            None => msg += &format!("; common blocks agree, lengths differ from byte {}", g.len().min(w.len()) * BLOCK),
+        }
+    }
+    msg
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod update {
+    use serde_json::Value;
+    use std::sync::Mutex;
+
+    /// Serializes read-modify-write of the golden file across parallel tests.
+    static LOCK: Mutex<()> = Mutex::new(());
+
+    pub fn requested() -> bool {
+        std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1")
+    }
+
+    pub fn record(case: &str, value: Value) {
+        let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/parity.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "{}".into());
+        let mut all: std::collections::BTreeMap<String, Value> = serde_json::from_str(&text).unwrap_or_default();
+        all.insert(case.to_string(), value);
+        let mut out = serde_json::to_string_pretty(&all).expect("golden serializes");
+        out.push('\n');
+        std::fs::write(&path, out).expect("write tests/golden/parity.json");
+        eprintln!("updated golden hashes for {case}");
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod update {
+    /// The golden file is written by the native run only; wasm must match it as it is.
+    pub fn requested() -> bool {
+        false
+    }
+    pub fn record(_case: &str, _value: serde_json::Value) {}
+}

@@ -1,0 +1,107 @@
+//! The shipped specs: each validates against the JSON Schema (checked with Python's
+//! `jsonschema`, which must be installed) and compiles with no findings; the default device
+//! contract parses and generates exactly the shipped `guest-tools/config/devices.cmd`.
+
+use std::path::Path;
+use std::process::Command;
+
+fn spec_files() -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir("specs")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json") && !n.ends_with(".schema.json") && !n.contains("contract"))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn shipped_specs_are_the_expected_set() {
+    assert_eq!(spec_files(), vec!["virtio-win-8.1.json", "win7-virtio-full.json", "win7-virtio-win.json"]);
+}
+
+#[test]
+fn shipped_specs_match_the_schema() {
+    let script = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open("specs/packaging-spec.schema.json"))
+Draft202012Validator.check_schema(schema)
+v = Draft202012Validator(schema)
+bad = 0
+for name in sys.argv[1:]:
+    for e in v.iter_errors(json.load(open("specs/" + name))):
+        print(name, list(e.path), e.message); bad += 1
+# The schema must reject what the Rust types reject.
+for doc in ({"drivers": [{"name": "a", "bogus": 1}]}, {"extra": True}, {"drivers": [{"required": True}]}):
+    if v.is_valid(doc):
+        print("schema accepts", doc); bad += 1
+sys.exit(1 if bad else 0)
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(spec_files())
+        .output()
+        .expect("python3 must be installed to check the specs against the schema");
+    assert!(
+        out.status.success(),
+        "schema check failed (needs `pip install jsonschema`):\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn schema_lists_exactly_the_rawspec_fields() {
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read("specs/packaging-spec.schema.json").unwrap()).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&schema["properties"]),
+        vec!["$schema", "drivers", "fail_on_unlisted_driver_dirs", "require_optional_drivers_on_all_arches", "required_drivers"]
+    );
+    let driver_fields = keys(&schema["$defs"]["driver"]["properties"]);
+    // Every schema field is accepted by RawDriver, and a full entry round-trips.
+    let mut entry = serde_json::Map::new();
+    for f in &driver_fields {
+        let v = match schema["$defs"]["driver"]["properties"][f]["type"].as_str().unwrap() {
+            "string" => serde_json::json!("x"),
+            "boolean" => serde_json::json!(false),
+            _ => serde_json::json!([]),
+        };
+        entry.insert(f.clone(), v);
+    }
+    let doc = serde_json::json!({ "drivers": [entry] });
+    guestpack::spec::parse("s.json", doc.to_string().as_bytes()).expect("RawSpec accepts every schema field");
+    assert_eq!(driver_fields.len(), 9);
+}
+
+#[test]
+fn shipped_specs_compile_without_findings() {
+    for name in spec_files() {
+        let bytes = std::fs::read(Path::new("specs").join(&name)).unwrap();
+        let raw = guestpack::spec::parse(&name, &bytes).unwrap();
+        assert_eq!(raw.schema.as_deref(), Some("./packaging-spec.schema.json"), "{name}");
+        let (spec, findings) = guestpack::spec::compile(&raw, &name);
+        assert!(findings.is_empty(), "{name}: {findings:?}");
+        assert!(spec.drivers.iter().any(|d| d.name == "viostor" && d.required), "{name}");
+    }
+}
+
+#[test]
+fn default_contract_generates_the_shipped_devices_cmd() {
+    let bytes = std::fs::read("specs/windows-device-contract.json").unwrap();
+    let c = guestpack::contract::parse("windows-device-contract.json", &bytes).unwrap();
+    let names: Vec<(&str, &str, bool)> = c.devices.iter().map(|d| (d.name.as_str(), d.service.as_str(), d.boot_critical)).collect();
+    assert_eq!(
+        names,
+        vec![("virtio-blk", "viostor", true), ("virtio-net", "netkvm", false), ("virtio-input", "vioinput", false), ("virtio-snd", "viosnd", false)]
+    );
+    let generated = guestpack::devices_cmd::generate(&c);
+    let shipped = std::fs::read("guest-tools/config/devices.cmd").expect("guest-tools/config/devices.cmd is shipped");
+    assert_eq!(String::from_utf8(shipped).unwrap(), generated);
+}

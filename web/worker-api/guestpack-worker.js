@@ -1,0 +1,105 @@
+// guestpack worker: runs the wasm module in a dedicated (classic) worker so pages stay
+// responsive and dropped files can be read synchronously with FileReaderSync.
+//
+// Load: the page creates the worker (from a URL or a blob: URL), then posts
+//   {type: 'init', module: WebAssembly.Module, glueUrl?: string}
+// where `module` is compiled once by the page and `glueUrl` points at pkg/no-modules/guestpack.js
+// (omit it when the glue was already inlined in front of this script). Every later message
+// carries an `id`; the reply is {id, ok: true, result} or {id, ok: false, error}.
+//
+// Requests (see client.js for the promise API):
+//   validate {drivers, guestTools?, options}      -> report object
+//   build    {drivers, guestTools?, options}      -> {report, accepted, outputs: [{key, name, len}]}
+//   nextChunk {key, max}                          -> Uint8Array (transferred) or undefined at end
+//   cancel   {}                                   -> drops the current build and its streams
+//   specs    {}                                   -> {specs, version}
+// `drivers` / `guestTools` are a File/Blob (a zip), an ArrayBuffer/Uint8Array (a zip), or
+// the string 'sample' (drivers only). This file holds no packaging logic.
+/* eslint-env worker */
+'use strict';
+
+let api = null; // wasm_bindgen exports once initialized
+let current = null; // {media, streams: {iso, zip, manifest}}
+
+function openBundle(input, what) {
+  if (input === 'sample') return api.sampleBundle();
+  if (input instanceof Blob) return api.Bundle.fromBlob(input, input.name || `${what}.zip`);
+  if (input instanceof ArrayBuffer) return api.Bundle.fromBytes(new Uint8Array(input), `${what}.zip`);
+  if (ArrayBuffer.isView(input)) return api.Bundle.fromBytes(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), `${what}.zip`);
+  throw new Error(`${what}: expected a File, Blob, ArrayBuffer or 'sample'`);
+}
+
+// Runs `fn` with the opened bundles and frees them afterwards (wasm memory is not GC'd).
+function withBundles(msg, fn) {
+  const drivers = openBundle(msg.drivers, 'drivers');
+  const tools = msg.guestTools == null ? null : openBundle(msg.guestTools, 'guest-tools');
+  try {
+    return fn(drivers, tools);
+  } finally {
+    drivers.free();
+    if (tools) tools.free();
+  }
+}
+
+function dropCurrent() {
+  if (!current) return;
+  for (const s of Object.values(current.streams)) s.free();
+  current.media.free();
+  current = null;
+}
+
+const handlers = {
+  init(msg) {
+    if (api) return { version: api.version() };
+    if (msg.glueUrl) importScripts(msg.glueUrl);
+    // The no-modules glue declares a global `wasm_bindgen` (a script-level `let`, so it is
+    // not a property of `self`) carrying the exports.
+    wasm_bindgen.initSync({ module: msg.module }); // eslint-disable-line no-undef
+    api = wasm_bindgen; // eslint-disable-line no-undef
+    return { version: api.version() };
+  },
+  specs() {
+    return { specs: api.shippedSpecs(), version: api.version() };
+  },
+  validate(msg) {
+    return withBundles(msg, (d, t) => (t ? api.validateWith(d, t, msg.options) : api.validate(d, msg.options)));
+  },
+  build(msg) {
+    dropCurrent();
+    const media = withBundles(msg, (d, t) => (t ? api.buildWith(d, t, msg.options) : api.build(d, msg.options)));
+    const report = media.report;
+    if (!media.accepted) {
+      media.free();
+      return { report, accepted: false, outputs: [] };
+    }
+    const streams = { iso: media.iso(), zip: media.zip(), manifest: media.manifest() };
+    current = { media, streams };
+    const outputs = Object.entries(streams).map(([key, s]) => ({ key, name: s.name, len: s.len() }));
+    return { report, accepted: true, outputs };
+  },
+  nextChunk(msg) {
+    const s = current && current.streams[msg.key];
+    if (!s) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);
+    return s.nextChunk(msg.max || 1 << 20);
+  },
+  cancel() {
+    dropCurrent();
+    return null;
+  },
+};
+
+self.onmessage = (ev) => {
+  const msg = ev.data || {};
+  const { id, type } = msg;
+  try {
+    const handler = handlers[type];
+    if (!handler) throw new Error(`unknown request "${type}"`);
+    if (!api && type !== 'init') throw new Error('the worker is not initialized (send init first)');
+    const result = handler(msg);
+    // Chunks are transferred, not copied.
+    const transfer = result instanceof Uint8Array ? [result.buffer] : [];
+    self.postMessage({ id, ok: true, result }, transfer);
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: e && e.message ? e.message : String(e) });
+  }
+};
