@@ -22,4 +22,24 @@ python3 -c 'import pycdlib, jsonschema' 2>/dev/null || {
 }
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found: install Rust from rustup first" >&2; exit 1; }
+
+# The browser build: wasm32 target, wasm-bindgen-cli at exactly the version of the
+# wasm-bindgen crate in Cargo.lock, and Chromium + its driver for the browser tests.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+WASM_BINDGEN_VERSION=0.2.130
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  echo "setup: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes a few minutes)"
+  # No --locked: the registry lacks one dependency version pinned in its lockfile.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "setup: installing Debian packages: chromium chromium-driver"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+command -v node >/dev/null 2>&1 || { echo "setup: node not found: the wasm checks need Node 18 or later" >&2; exit 1; }
 echo "setup: ok"

@@ -39,13 +39,21 @@ impl Device {
 
 /// Parses and checks a contract. `name` is the file name used in error messages.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Contract> {
-    let fail = |message: String| Error::Json { file: name.to_string(), message };
+    let fail = |message: String| Error::Json {
+        file: name.to_string(),
+        message,
+    };
     let c: Contract = serde_json::from_slice(bytes).map_err(|e| fail(e.to_string()))?;
     if c.schema_version != 1 {
-        return Err(fail(format!("schema_version: unsupported value {}; expected 1", c.schema_version)));
+        return Err(fail(format!(
+            "schema_version: unsupported value {}; expected 1",
+            c.schema_version
+        )));
     }
     if c.devices.is_empty() {
-        return Err(fail("devices: the list is empty; list at least one device".into()));
+        return Err(fail(
+            "devices: the list is empty; list at least one device".into(),
+        ));
     }
     let mut seen: Vec<String> = Vec::new();
     for (i, d) in c.devices.iter().enumerate() {
@@ -53,21 +61,32 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Contract> {
         check_name(&d.name).map_err(|m| fail(format!("{at}.name: {m}")))?;
         let var = d.var_name();
         if seen.contains(&var) {
-            return Err(fail(format!("{at}.name: another device also becomes variable \"{var}\"; names must be unique")));
+            return Err(fail(format!(
+                "{at}.name: another device also becomes variable \"{var}\"; names must be unique"
+            )));
         }
         seen.push(var);
-        if d.service.is_empty() || !d.service.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+        if d.service.is_empty()
+            || !d
+                .service
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        {
             return Err(fail(format!(
                 "{at}.service: \"{}\" is not a service name (ASCII letters, digits, '_', '-', '.')",
                 d.service
             )));
         }
         if d.hardware_ids.is_empty() {
-            return Err(fail(format!("{at}.hardware_ids: the list is empty; give at least one hardware ID")));
+            return Err(fail(format!(
+                "{at}.hardware_ids: the list is empty; give at least one hardware ID"
+            )));
         }
         for (j, h) in d.hardware_ids.iter().enumerate() {
             // The IDs end up double-quoted in a batch file: quotes, '%' and whitespace would break it.
-            let bad = h.is_empty() || h.chars().any(|c| !c.is_ascii_graphic() || c == '"' || c == '%');
+            let bad = h.is_empty()
+                || h.chars()
+                    .any(|c| !c.is_ascii_graphic() || c == '"' || c == '%');
             if bad {
                 return Err(fail(format!(
                     "{at}.hardware_ids[{j}]: \"{h}\" is not a hardware ID (printable ASCII without spaces, '\"' or '%')"
@@ -80,8 +99,14 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Contract> {
 
 fn check_name(n: &str) -> std::result::Result<(), String> {
     let first_ok = n.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    if !first_ok || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(format!("\"{n}\" must start with a letter and use only ASCII letters, digits, '-' and '_'"));
+    if !first_ok
+        || !n
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "\"{n}\" must start with a letter and use only ASCII letters, digits, '-' and '_'"
+        ));
     }
     Ok(())
 }
@@ -104,20 +129,50 @@ mod tests {
 
     #[test]
     fn errors_name_field_and_device() {
-        let e = parse("c.json", OK.replace("\"boot_critical\":true", "\"bootcritical\":true").as_bytes());
+        let e = parse(
+            "c.json",
+            OK.replace("\"boot_critical\":true", "\"bootcritical\":true")
+                .as_bytes(),
+        );
         let m = e.unwrap_err().to_string();
-        assert!(m.starts_with("c.json:") && m.contains("bootcritical"), "{m}");
-        let m = parse("c.json", OK.replace("\"netkvm\"", "\"\"").as_bytes()).unwrap_err().to_string();
+        assert!(
+            m.starts_with("c.json:") && m.contains("bootcritical"),
+            "{m}"
+        );
+        let m = parse("c.json", OK.replace("\"netkvm\"", "\"\"").as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(m.contains("devices[1]") && m.contains("service"), "{m}");
-        let m = parse("c.json", OK.replace("[\"PCI\\\\VEN_1AF4&DEV_1041\"]", "[]").as_bytes()).unwrap_err().to_string();
-        assert!(m.contains("virtio-net") && m.contains("hardware_ids"), "{m}");
-        let m = parse("c.json", OK.replace("virtio-net", "virtio_blk").as_bytes()).unwrap_err().to_string();
+        let m = parse(
+            "c.json",
+            OK.replace("[\"PCI\\\\VEN_1AF4&DEV_1041\"]", "[]")
+                .as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            m.contains("virtio-net") && m.contains("hardware_ids"),
+            "{m}"
+        );
+        let m = parse("c.json", OK.replace("virtio-net", "virtio_blk").as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(m.contains("VIRTIO_BLK") && m.contains("unique"), "{m}");
-        let m = parse("c.json", OK.replace("virtio-net", "net 1").as_bytes()).unwrap_err().to_string();
+        let m = parse("c.json", OK.replace("virtio-net", "net 1").as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(m.contains("devices[1]") && m.contains("name"), "{m}");
-        let m = parse("c.json", OK.replace("DEV_1041", "DEV 1041").as_bytes()).unwrap_err().to_string();
+        let m = parse("c.json", OK.replace("DEV_1041", "DEV 1041").as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(m.contains("hardware_ids[0]"), "{m}");
-        let m = parse("c.json", OK.replace("\"schema_version\":1", "\"schema_version\":2").as_bytes()).unwrap_err().to_string();
+        let m = parse(
+            "c.json",
+            OK.replace("\"schema_version\":1", "\"schema_version\":2")
+                .as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(m.contains("schema_version"), "{m}");
     }
 }

@@ -120,8 +120,11 @@ impl<R: Read> ChunkedDeflater<R> {
         if self.in_pos == self.in_len && !self.src_done {
             self.fill_input()?;
         }
-        let flush =
-            if self.in_pos == self.in_len && self.src_done { FlushCompress::Finish } else { FlushCompress::None };
+        let flush = if self.in_pos == self.in_len && self.src_done {
+            FlushCompress::Finish
+        } else {
+            FlushCompress::None
+        };
         let (before_in, before_out) = (self.z.total_in(), self.z.total_out());
         let status = self
             .z
@@ -169,7 +172,11 @@ pub fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
     while let Some(block) = d.next_block()? {
         compressed += block.len() as u64;
     }
-    Ok(Measured { compressed, uncompressed: d.total_in(), crc32: d.crc32() })
+    Ok(Measured {
+        compressed,
+        uncompressed: d.total_in(),
+        crc32: d.crc32(),
+    })
 }
 
 /// Only the compressed size of `src` at `level`.
@@ -212,14 +219,20 @@ mod tests {
     fn output_ignores_source_read_sizes_and_round_trips() {
         let data = sample(3 * DEFLATE_CHUNK + 1234);
         let mut reference = Vec::new();
-        ChunkedDeflater::new(&data[..], 6).read_to_end(&mut reference).unwrap();
+        ChunkedDeflater::new(&data[..], 6)
+            .read_to_end(&mut reference)
+            .unwrap();
         for max in [1usize, 7, 4096, 65_537] {
             let mut out = Vec::new();
-            ChunkedDeflater::new(Trickle(&data, max), 6).read_to_end(&mut out).unwrap();
+            ChunkedDeflater::new(Trickle(&data, max), 6)
+                .read_to_end(&mut out)
+                .unwrap();
             assert_eq!(out, reference, "source read size {max}");
         }
         let mut back = Vec::new();
-        DeflateDecoder::new(&reference[..]).read_to_end(&mut back).unwrap();
+        DeflateDecoder::new(&reference[..])
+            .read_to_end(&mut back)
+            .unwrap();
         assert_eq!(back, data);
         let m = measure(&data[..], 6).unwrap();
         assert_eq!(m.compressed, reference.len() as u64);
@@ -231,7 +244,9 @@ mod tests {
     fn consumer_read_sizes_do_not_change_output() {
         let data = sample(2 * DEFLATE_CHUNK);
         let mut reference = Vec::new();
-        ChunkedDeflater::new(&data[..], 9).read_to_end(&mut reference).unwrap();
+        ChunkedDeflater::new(&data[..], 9)
+            .read_to_end(&mut reference)
+            .unwrap();
         let mut d = ChunkedDeflater::new(&data[..], 9);
         let mut out = Vec::new();
         let mut buf = [0u8; 3];
@@ -250,16 +265,23 @@ mod tests {
     fn backend_names_the_pinned_version() {
         let version = BACKEND.strip_prefix("zlib-rs ").unwrap();
         let pin = format!("zlib-rs = \"={version}\"");
-        assert!(include_str!("../Cargo.toml").contains(&pin), "Cargo.toml must pin {pin}");
+        assert!(
+            include_str!("../Cargo.toml").contains(&pin),
+            "Cargo.toml must pin {pin}"
+        );
     }
 
     #[test]
     fn empty_input_gives_a_valid_empty_stream() {
         let mut out = Vec::new();
-        ChunkedDeflater::new(&b""[..], 6).read_to_end(&mut out).unwrap();
+        ChunkedDeflater::new(&b""[..], 6)
+            .read_to_end(&mut out)
+            .unwrap();
         assert!(!out.is_empty());
         let mut back = Vec::new();
-        DeflateDecoder::new(&out[..]).read_to_end(&mut back).unwrap();
+        DeflateDecoder::new(&out[..])
+            .read_to_end(&mut back)
+            .unwrap();
         assert!(back.is_empty());
         assert_eq!(compressed_size(&b""[..], 6).unwrap(), out.len() as u64);
     }

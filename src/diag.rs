@@ -45,13 +45,26 @@ pub struct Finding {
 
 impl Finding {
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Finding { code, severity: Severity::Error, path: None, line: None, message: message.into(), help: None }
+        Finding {
+            code,
+            severity: Severity::Error,
+            path: None,
+            line: None,
+            message: message.into(),
+            help: None,
+        }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Warning, ..Finding::error(code, message) }
+        Finding {
+            severity: Severity::Warning,
+            ..Finding::error(code, message)
+        }
     }
     pub fn info(code: &'static str, message: impl Into<String>) -> Self {
-        Finding { severity: Severity::Info, ..Finding::error(code, message) }
+        Finding {
+            severity: Severity::Info,
+            ..Finding::error(code, message)
+        }
     }
     pub fn at(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
@@ -99,10 +112,16 @@ impl Report {
         self.findings.extend(it);
     }
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
     }
     pub fn warnings(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Warning).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
     }
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
@@ -111,7 +130,8 @@ impl Report {
     /// input always gives the same report.
     pub fn normalize(&mut self) {
         self.findings.sort_by(|a, b| {
-            (a.severity, &a.path, a.line, a.code, &a.message).cmp(&(b.severity, &b.path, b.line, b.code, &b.message))
+            (a.severity, &a.path, a.line, a.code, &a.message)
+                .cmp(&(b.severity, &b.path, b.line, b.code, &b.message))
         });
         self.findings.dedup();
     }

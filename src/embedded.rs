@@ -31,5 +31,8 @@ pub fn spec_names() -> Vec<&'static str> {
 
 /// Bytes of a shipped file under `specs/` by file name.
 pub fn spec_file(name: &str) -> Option<&'static [u8]> {
-    generated::SPECS.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+    generated::SPECS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, b)| *b)
 }

@@ -16,7 +16,10 @@ pub enum Error {
     Archive { file: String, message: String },
     /// An option value is invalid.
     #[error("invalid option {option}: {message}")]
-    Option { option: &'static str, message: String },
+    Option {
+        option: &'static str,
+        message: String,
+    },
     /// Validation found errors; nothing was written.
     #[error("rejected: {errors} error(s) found; nothing was written")]
     Rejected { errors: usize },
@@ -24,10 +27,16 @@ pub enum Error {
 
 impl Error {
     pub fn io(what: impl Into<String>, source: io::Error) -> Self {
-        Error::Io { what: what.into(), source }
+        Error::Io {
+            what: what.into(),
+            source,
+        }
     }
     pub fn archive(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Archive { file: file.into(), message: message.into() }
+        Error::Archive {
+            file: file.into(),
+            message: message.into(),
+        }
     }
 }
 

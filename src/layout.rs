@@ -55,7 +55,10 @@ pub struct Layout {
 
 impl Layout {
     pub fn folder(&self, arch: Arch) -> Option<&str> {
-        self.arches.iter().find(|(a, _)| *a == arch).map(|(_, p)| p.as_str())
+        self.arches
+            .iter()
+            .find(|(a, _)| *a == arch)
+            .map(|(_, p)| p.as_str())
     }
 }
 
@@ -82,18 +85,31 @@ pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut root = String::new();
     for _ in 0..=MAX_WRAPPER_DEPTH {
-        let kids: Vec<String> = tree.children(&root).into_iter().filter(|n| !is_noise(n)).collect();
-        let has_arch = kids.iter().any(|n| Arch::from_folder(n).is_some() && is_dir(tree, &join(&root, n)));
+        let kids: Vec<String> = tree
+            .children(&root)
+            .into_iter()
+            .filter(|n| !is_noise(n))
+            .collect();
+        let has_arch = kids
+            .iter()
+            .any(|n| Arch::from_folder(n).is_some() && is_dir(tree, &join(&root, n)));
         if !has_arch && kids.len() == 1 && is_dir(tree, &join(&root, &kids[0])) {
             root = join(&root, &kids[0]);
             continue;
         }
         break;
     }
-    let mut layout = Layout { root: root.clone(), arches: Vec::new() };
+    let mut layout = Layout {
+        root: root.clone(),
+        arches: Vec::new(),
+    };
     for name in tree.children(&root).into_iter().filter(|n| !is_noise(n)) {
         let path = join(&root, &name);
-        let arch = if is_dir(tree, &path) { Arch::from_folder(&name) } else { None };
+        let arch = if is_dir(tree, &path) {
+            Arch::from_folder(&name)
+        } else {
+            None
+        };
         match arch {
             Some(a) => match layout.folder(a) {
                 Some(first) => findings.push(
@@ -112,7 +128,11 @@ pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
     }
     layout.arches.sort();
     if layout.arches.is_empty() {
-        let shown = if root.is_empty() { "the root".to_string() } else { format!("\"{root}\"") };
+        let shown = if root.is_empty() {
+            "the root".to_string()
+        } else {
+            format!("\"{root}\"")
+        };
         findings.push(
             Finding::error("LAY001", format!("no architecture folder found in the driver input (looked in {shown})"))
                 .help("lay drivers out as x86/<driver>/... and amd64/<driver>/... (aliases: i386, win32, x64, x86_64, x86-64), optionally inside one wrapper folder"),
@@ -146,10 +166,21 @@ mod tests {
 
     #[test]
     fn descends_wrappers_ignoring_noise() {
-        let (l, f) = detect(&tree(&["w/inner/X64/a/a.inf", "w/inner/i386/a/a.inf", "__MACOSX/w/._x", ".DS_Store"]));
+        let (l, f) = detect(&tree(&[
+            "w/inner/X64/a/a.inf",
+            "w/inner/i386/a/a.inf",
+            "__MACOSX/w/._x",
+            ".DS_Store",
+        ]));
         assert!(f.is_empty(), "{f:?}");
         assert_eq!(l.root, "w/inner");
-        assert_eq!(l.arches, vec![(Arch::X86, "w/inner/i386".into()), (Arch::Amd64, "w/inner/X64".into())]);
+        assert_eq!(
+            l.arches,
+            vec![
+                (Arch::X86, "w/inner/i386".into()),
+                (Arch::Amd64, "w/inner/X64".into())
+            ]
+        );
     }
 
     #[test]

@@ -36,3 +36,7 @@ pub use error::{Error, Result};
 /// The one place that decides by target: the filesystem adapters exist only off wasm32.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+
+/// The JavaScript bindings exist only on wasm32.
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

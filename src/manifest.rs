@@ -66,7 +66,14 @@ pub struct FileEntry {
 impl Manifest {
     /// Lists `files` (already sorted by path, manifest itself excluded).
     pub fn file_entries(files: &[MediaFile]) -> Vec<FileEntry> {
-        files.iter().map(|f| FileEntry { path: f.path.clone(), sha256: f.sha256_hex(), size: f.size }).collect()
+        files
+            .iter()
+            .map(|f| FileEntry {
+                path: f.path.clone(),
+                sha256: f.sha256_hex(),
+                size: f.size,
+            })
+            .collect()
     }
 
     /// Pretty JSON, 2-space indent, LF, trailing newline.

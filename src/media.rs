@@ -24,7 +24,10 @@ pub struct MediaFile {
 
 impl std::fmt::Debug for MediaFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MediaFile").field("path", &self.path).field("size", &self.size).finish()
+        f.debug_struct("MediaFile")
+            .field("path", &self.path)
+            .field("size", &self.size)
+            .finish()
     }
 }
 
@@ -65,7 +68,10 @@ pub fn digest(content: &dyn Content) -> io::Result<(u64, [u8; 32], u32)> {
     if n_total != content.len() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("expected {} bytes, read {n_total} (did the file change while packaging?)", content.len()),
+            format!(
+                "expected {} bytes, read {n_total} (did the file change while packaging?)",
+                content.len()
+            ),
         ));
     }
     Ok((n_total, sha.finalize().into(), crc.finalize()))
@@ -74,5 +80,11 @@ pub fn digest(content: &dyn Content) -> io::Result<(u64, [u8; 32], u32)> {
 /// Builds a [`MediaFile`] by digesting `content`.
 pub fn media_file(path: impl Into<String>, content: Arc<dyn Content>) -> io::Result<MediaFile> {
     let (size, sha256, crc32) = digest(content.as_ref())?;
-    Ok(MediaFile { path: path.into(), content, size, sha256, crc32 })
+    Ok(MediaFile {
+        path: path.into(),
+        content,
+        size,
+        sha256,
+        crc32,
+    })
 }

@@ -65,7 +65,13 @@ impl BuildOptions {
             None => self
                 .name
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .take(MAX_VOLUME_ID)
                 .collect(),
         }
@@ -83,24 +89,50 @@ impl BuildOptions {
     pub fn check(&self) -> Result<()> {
         let bad = |option, message: String| Err(Error::Option { option, message });
         if self.name.is_empty()
-            || !self.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             || self.name.starts_with('.')
         {
-            return bad("--name", format!("\"{}\": use letters, digits, '-', '_' or '.' (e.g. guest-tools)", self.name));
+            return bad(
+                "--name",
+                format!(
+                    "\"{}\": use letters, digits, '-', '_' or '.' (e.g. guest-tools)",
+                    self.name
+                ),
+            );
         }
         let vol = self.effective_volume_id();
         if vol.is_empty() || vol.chars().count() > MAX_VOLUME_ID {
-            return bad("--volume-id", format!("\"{vol}\": must be 1 to {MAX_VOLUME_ID} characters (the Joliet label limit)"));
+            return bad(
+                "--volume-id",
+                format!(
+                    "\"{vol}\": must be 1 to {MAX_VOLUME_ID} characters (the Joliet label limit)"
+                ),
+            );
         }
-        if !vol.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '.')) {
-            return bad("--volume-id", format!("\"{vol}\": use letters, digits, '_', '-', '.' or spaces"));
+        if !vol
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '.'))
+        {
+            return bad(
+                "--volume-id",
+                format!("\"{vol}\": use letters, digits, '_', '-', '.' or spaces"),
+            );
         }
         if self.zip_level > 9 {
-            return bad("--zip-level", format!("{}: must be 0 (store) to 9", self.zip_level));
+            return bad(
+                "--zip-level",
+                format!("{}: must be 0 (store) to 9", self.zip_level),
+            );
         }
         for (option, v) in [("--version", &self.version), ("--build-id", &self.build_id)] {
             if v.is_empty() || v.len() > 128 || v.chars().any(|c| c.is_control()) {
-                return bad(option, format!("\"{v}\": must be 1 to 128 printable characters"));
+                return bad(
+                    option,
+                    format!("\"{v}\": must be 1 to 128 printable characters"),
+                );
             }
         }
         Ok(())
@@ -145,18 +177,24 @@ pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
         signing_policy: opts.signing_policy.as_str().into(),
         certs_required: opts.signing_policy == SigningPolicy::Test,
         inputs: Inputs {
-            spec: InputHash { name: staged.spec.name.clone(), sha256: staged.spec.sha256.clone() },
-            windows_device_contract: staged
-                .contract
-                .as_ref()
-                .map(|c| InputHash { name: c.name.clone(), sha256: c.sha256.clone() }),
+            spec: InputHash {
+                name: staged.spec.name.clone(),
+                sha256: staged.spec.sha256.clone(),
+            },
+            windows_device_contract: staged.contract.as_ref().map(|c| InputHash {
+                name: c.name.clone(),
+                sha256: c.sha256.clone(),
+            }),
             packager: manifest::packager(),
         },
         files: Manifest::file_entries(&files),
     };
     let manifest_bytes: Arc<[u8]> = manifest.to_bytes().into();
     let content: Arc<dyn Content> = Arc::new(MemContent(manifest_bytes.clone()));
-    files.push(media::media_file(manifest::FILE_NAME, content).map_err(|e| Error::io(manifest::FILE_NAME, e))?);
+    files.push(
+        media::media_file(manifest::FILE_NAME, content)
+            .map_err(|e| Error::io(manifest::FILE_NAME, e))?,
+    );
     files.sort_by(|a, b| a.path.cmp(&b.path));
 
     let iso = IsoImage::plan(
@@ -169,9 +207,19 @@ pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
     )?;
     let zip = ZipPlan::plan(
         &files,
-        &ZipOptions { level: opts.zip_level, source_date_epoch: opts.source_date_epoch, threads: opts.threads },
+        &ZipOptions {
+            level: opts.zip_level,
+            source_date_epoch: opts.source_date_epoch,
+            threads: opts.threads,
+        },
     )?;
-    Ok(MediaSet { files, manifest, manifest_bytes, iso, zip })
+    Ok(MediaSet {
+        files,
+        manifest,
+        manifest_bytes,
+        iso,
+        zip,
+    })
 }
 
 /// Hashes every staged file once. With `threads > 1` files are shared out dynamically;
@@ -184,7 +232,8 @@ fn digest_all(staged: &[(String, Arc<dyn Content>)], threads: usize) -> Result<V
         return staged.iter().map(one).collect();
     }
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<MediaFile>>>> = Mutex::new((0..staged.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Result<MediaFile>>>> =
+        Mutex::new((0..staged.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..threads.min(staged.len()) {
             s.spawn(|| loop {

@@ -8,14 +8,47 @@ use regex::Regex;
 
 /// Extensions of build artefacts left out of driver folders and `tools/` by default.
 pub const SKIPPED_EXTENSIONS: &[&str] = &[
-    "pdb", "ipdb", "iobj", "dbg", "map", "cod", "obj", "lib", "exp", "ilk", "tlog", "log", "tmp", "lastbuildstate",
-    "idb", "ncb", "c", "cc", "cpp", "cxx", "h", "hh", "hpp", "hxx", "idl", "inl", "rc", "s", "asm", "sln", "vcxproj",
-    "props", "targets", "suo", "user",
+    "pdb",
+    "ipdb",
+    "iobj",
+    "dbg",
+    "map",
+    "cod",
+    "obj",
+    "lib",
+    "exp",
+    "ilk",
+    "tlog",
+    "log",
+    "tmp",
+    "lastbuildstate",
+    "idb",
+    "ncb",
+    "c",
+    "cc",
+    "cpp",
+    "cxx",
+    "h",
+    "hh",
+    "hpp",
+    "hxx",
+    "idl",
+    "inl",
+    "rc",
+    "s",
+    "asm",
+    "sln",
+    "vcxproj",
+    "props",
+    "targets",
+    "suo",
+    "user",
 ];
 
 /// Extensions of private key material: refused anywhere, no allowlist can re-include them.
-pub const KEY_EXTENSIONS: &[&str] =
-    &["pfx", "p12", "pvk", "snk", "key", "pem", "der", "p8", "pk8", "csr", "jks", "keystore", "ppk"];
+pub const KEY_EXTENSIONS: &[&str] = &[
+    "pfx", "p12", "pvk", "snk", "key", "pem", "der", "p8", "pk8", "csr", "jks", "keystore", "ppk",
+];
 
 /// File names OS shells leave behind.
 pub const SKIPPED_NAMES: &[&str] = &["thumbs.db", "ehthumbs.db", "desktop.ini"];
@@ -55,7 +88,9 @@ pub fn is_private_key(path: &str) -> bool {
 
 /// True for hidden files or folders and the residue OS shells and archivers leave behind.
 pub fn is_residue(rel: &str) -> bool {
-    let hidden = rel.split('/').any(|c| c.starts_with('.') || c == "__MACOSX");
+    let hidden = rel
+        .split('/')
+        .any(|c| c.starts_with('.') || c == "__MACOSX");
     let name = rel.rsplit('/').next().unwrap_or(rel).to_lowercase();
     hidden || SKIPPED_NAMES.contains(&name.as_str())
 }
@@ -103,7 +138,10 @@ mod tests {
     fn allowlists_reinclude_but_never_keys() {
         let exts = vec!["pdb".to_string()];
         let res = vec![Regex::new("^src/").unwrap(), Regex::new(r"\.pem$").unwrap()];
-        let allow = Allow { extensions: &exts, path_regexes: &res };
+        let allow = Allow {
+            extensions: &exts,
+            path_regexes: &res,
+        };
         assert_eq!(classify("a.pdb", allow), Decision::Include);
         assert_eq!(classify("src/a.c", allow), Decision::Include);
         assert_eq!(classify("b.c", allow), Decision::Skip);

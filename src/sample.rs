@@ -26,7 +26,10 @@ const DRIVERS: &[SampleDriver] = &[
         class: "SCSIAdapter",
         class_guid: "{4D36E97B-E325-11CE-BFC1-08002BE10318}",
         description: "Sample VirtIO block storage controller",
-        hwids: &["PCI\\VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01", "PCI\\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00"],
+        hwids: &[
+            "PCI\\VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01",
+            "PCI\\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00",
+        ],
         start_type: 0,
         load_order_group: "SCSI miniport",
     },
@@ -35,7 +38,10 @@ const DRIVERS: &[SampleDriver] = &[
         class: "Net",
         class_guid: "{4D36E972-E325-11CE-BFC1-08002BE10318}",
         description: "Sample VirtIO network adapter",
-        hwids: &["PCI\\VEN_1AF4&DEV_1041&SUBSYS_11001AF4&REV_01", "PCI\\VEN_1AF4&DEV_1000&SUBSYS_00011AF4&REV_00"],
+        hwids: &[
+            "PCI\\VEN_1AF4&DEV_1041&SUBSYS_11001AF4&REV_01",
+            "PCI\\VEN_1AF4&DEV_1000&SUBSYS_00011AF4&REV_00",
+        ],
         start_type: 3,
         load_order_group: "NDIS",
     },
@@ -57,11 +63,27 @@ pub fn sample_drivers() -> VTree {
         for (i, d) in DRIVERS.iter().enumerate() {
             let dir = format!("{arch}/{}", d.name);
             let seed = (i as u64 + 1) * if arch == "x86" { 1 } else { 1000 };
-            put(&mut t, format!("{dir}/{}.inf", d.name), inf_text(d, decoration).into_bytes());
-            put(&mut t, format!("{dir}/{}.sys", d.name), binary(b"MZ", seed, 24 * 1024));
-            put(&mut t, format!("{dir}/{}.cat", d.name), binary(b"\x30\x82", seed + 7, 4 * 1024));
+            put(
+                &mut t,
+                format!("{dir}/{}.inf", d.name),
+                inf_text(d, decoration).into_bytes(),
+            );
+            put(
+                &mut t,
+                format!("{dir}/{}.sys", d.name),
+                binary(b"MZ", seed, 24 * 1024),
+            );
+            put(
+                &mut t,
+                format!("{dir}/{}.cat", d.name),
+                binary(b"\x30\x82", seed + 7, 4 * 1024),
+            );
             // A debug-symbol file, as build outputs often carry: the default policy skips it.
-            put(&mut t, format!("{dir}/{}.pdb", d.name), binary(b"Microsoft C/C++ MSF 7.00\r\n", seed + 13, 8 * 1024));
+            put(
+                &mut t,
+                format!("{dir}/{}.pdb", d.name),
+                binary(b"Microsoft C/C++ MSF 7.00\r\n", seed + 13, 8 * 1024),
+            );
         }
     }
     t
@@ -156,7 +178,11 @@ fn binary(header: &[u8], seed: u64, len: usize) -> Vec<u8> {
             x ^= x << 25;
             x ^= x >> 27;
             let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-            out.push(if random { (r >> 56) as u8 } else { b"guestpack sample padding "[(r % 25) as usize] });
+            out.push(if random {
+                (r >> 56) as u8
+            } else {
+                b"guestpack sample padding "[(r % 25) as usize]
+            });
         }
         block += 1;
     }
@@ -171,8 +197,14 @@ mod tests {
     fn sample_is_deterministic_and_has_both_arches() {
         let a = sample_drivers();
         let b = sample_drivers();
-        let la: Vec<_> = a.files().map(|(p, c)| (p.to_string(), crate::media::digest(c.as_ref()).unwrap())).collect();
-        let lb: Vec<_> = b.files().map(|(p, c)| (p.to_string(), crate::media::digest(c.as_ref()).unwrap())).collect();
+        let la: Vec<_> = a
+            .files()
+            .map(|(p, c)| (p.to_string(), crate::media::digest(c.as_ref()).unwrap()))
+            .collect();
+        let lb: Vec<_> = b
+            .files()
+            .map(|(p, c)| (p.to_string(), crate::media::digest(c.as_ref()).unwrap()))
+            .collect();
         assert_eq!(la, lb);
         assert_eq!(a.children(""), vec!["amd64", "x86"]);
         assert_eq!(a.children("amd64"), vec!["netkvm", "vioinput", "viostor"]);

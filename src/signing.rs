@@ -49,7 +49,11 @@ pub struct ParseSigningPolicyError(pub String);
 
 impl fmt::Display for ParseSigningPolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown signing policy \"{}\"; accepted values: {ACCEPTED}", self.0)
+        write!(
+            f,
+            "unknown signing policy \"{}\"; accepted values: {ACCEPTED}",
+            self.0
+        )
     }
 }
 
@@ -88,6 +92,11 @@ mod tests {
     #[test]
     fn rejects_unknown_with_accepted_list() {
         let e = "signed".parse::<SigningPolicy>().unwrap_err().to_string();
-        assert!(e.contains("\"signed\"") && e.contains("testsigning") && e.contains("nointegritychecks"), "{e}");
+        assert!(
+            e.contains("\"signed\"")
+                && e.contains("testsigning")
+                && e.contains("nointegritychecks"),
+            "{e}"
+        );
     }
 }

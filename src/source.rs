@@ -27,7 +27,10 @@ pub fn read_exact_at(src: &dyn ReadAt, mut offset: u64, mut buf: &mut [u8]) -> i
     while !buf.is_empty() {
         let n = src.read_at(offset, buf)?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "source ended early"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "source ended early",
+            ));
         }
         offset += n as u64;
         buf = &mut buf[n..];
@@ -87,7 +90,11 @@ pub struct RangeReader {
 
 impl RangeReader {
     pub fn new(src: Arc<dyn ReadAt>, offset: u64, len: u64) -> Self {
-        RangeReader { src, pos: offset, end: offset.saturating_add(len) }
+        RangeReader {
+            src,
+            pos: offset,
+            end: offset.saturating_add(len),
+        }
     }
 }
 
@@ -96,10 +103,15 @@ impl Read for RangeReader {
         if self.pos >= self.end || buf.is_empty() {
             return Ok(0);
         }
-        let want = buf.len().min((self.end - self.pos).min(usize::MAX as u64) as usize);
+        let want = buf
+            .len()
+            .min((self.end - self.pos).min(usize::MAX as u64) as usize);
         let n = self.src.read_at(self.pos, &mut buf[..want])?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "source ended before the range did"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "source ended before the range did",
+            ));
         }
         self.pos += n as u64;
         Ok(n)
@@ -149,7 +161,11 @@ impl Content for RangeContent {
         self.len
     }
     fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
-        Ok(Box::new(RangeReader::new(self.src.clone(), self.offset, self.len)))
+        Ok(Box::new(RangeReader::new(
+            self.src.clone(),
+            self.offset,
+            self.len,
+        )))
     }
 }
 
@@ -164,7 +180,10 @@ pub fn read_to_vec(content: &dyn Content, max: u64) -> io::Result<Vec<u8>> {
         ));
     }
     let mut out = Vec::with_capacity(len as usize);
-    content.open()?.take(max.saturating_add(1)).read_to_end(&mut out)?;
+    content
+        .open()?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut out)?;
     if out.len() as u64 != len {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -180,9 +199,14 @@ mod tests {
 
     #[test]
     fn range_reader_reads_only_its_range_through_short_reads() {
-        let src: Arc<dyn ReadAt> = Arc::new(ShortReads { inner: MemSource::new(&b"0123456789"[..]), max: 3 });
+        let src: Arc<dyn ReadAt> = Arc::new(ShortReads {
+            inner: MemSource::new(&b"0123456789"[..]),
+            max: 3,
+        });
         let mut out = String::new();
-        RangeReader::new(src, 2, 5).read_to_string(&mut out).unwrap();
+        RangeReader::new(src, 2, 5)
+            .read_to_string(&mut out)
+            .unwrap();
         assert_eq!(out, "23456");
     }
 

@@ -83,7 +83,10 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
     let (spec, spec_findings) = spec::compile(&raw, input.spec_name);
     findings.extend(spec_findings);
     findings.extend(check::refusals::scan(input.drivers, "driver input"));
-    findings.extend(check::refusals::scan(input.guest_tools, "guest-tools input"));
+    findings.extend(check::refusals::scan(
+        input.guest_tools,
+        "guest-tools input",
+    ));
 
     let mut staged = StagedFiles::new();
     let gt = check::guest_tools::stage(
@@ -95,7 +98,14 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
     );
     let (layout, layout_findings) = layout::detect(input.drivers);
     findings.extend(layout_findings);
-    let packages = check::drivers::stage(input.drivers, &layout, &spec, gt.devices.as_ref(), &mut staged, &mut findings);
+    let packages = check::drivers::stage(
+        input.drivers,
+        &layout,
+        &spec,
+        gt.devices.as_ref(),
+        &mut staged,
+        &mut findings,
+    );
     findings.extend(check::names::check(staged.keys().map(String::as_str)));
 
     let mut report = Report { findings };
@@ -112,11 +122,16 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
 /// Names an input JSON file by the digest of its canonical form, so whitespace and key order
 /// do not change the manifest.
 pub fn input_ref(name: &str, bytes: &[u8]) -> Result<InputRef> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| Error::Json { file: name.to_string(), message: e.to_string() })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        file: name.to_string(),
+        message: e.to_string(),
+    })?;
     let mut text = String::new();
     canonical(&value, &mut text);
-    Ok(InputRef { name: name.to_string(), sha256: hex(&Sha256::digest(text.as_bytes())) })
+    Ok(InputRef {
+        name: name.to_string(),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+    })
 }
 
 /// Compact JSON with object keys sorted by byte order, independent of serde_json features.
@@ -157,12 +172,25 @@ mod tests {
 
     #[test]
     fn canonical_digest_ignores_formatting_and_key_order() {
-        let a = input_ref("a.json", br#"{"b": [1, {"y": 2, "x": "\u00e9"}], "a": null}"#).unwrap();
-        let b = input_ref("a.json", "{\"a\":null,\"b\":[1,{\"x\":\"é\",\"y\":2}]}".as_bytes()).unwrap();
+        let a = input_ref(
+            "a.json",
+            br#"{"b": [1, {"y": 2, "x": "\u00e9"}], "a": null}"#,
+        )
+        .unwrap();
+        let b = input_ref(
+            "a.json",
+            "{\"a\":null,\"b\":[1,{\"x\":\"é\",\"y\":2}]}".as_bytes(),
+        )
+        .unwrap();
         assert_eq!(a, b);
         let mut s = String::new();
         canonical(&serde_json::json!({"b": 1, "a": [true]}), &mut s);
         assert_eq!(s, r#"{"a":[true],"b":1}"#);
-        assert_eq!(a.sha256, hex(&Sha256::digest(r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#.as_bytes())));
+        assert_eq!(
+            a.sha256,
+            hex(&Sha256::digest(
+                r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#.as_bytes()
+            ))
+        );
     }
 }

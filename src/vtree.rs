@@ -71,7 +71,10 @@ impl VTree {
     }
 
     pub fn reject(&mut self, path: impl Into<String>, kind: RejectKind) {
-        self.rejected.push(Rejected { path: path.into(), kind });
+        self.rejected.push(Rejected {
+            path: path.into(),
+            kind,
+        });
     }
 
     pub fn get(&self, path: &str) -> Option<&Arc<dyn Content>> {
@@ -98,9 +101,17 @@ impl VTree {
 
     /// Names of the immediate children (files and folders) of `dir` ("" for the root).
     pub fn children(&self, dir: &str) -> Vec<String> {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         let mut out: Vec<String> = Vec::new();
-        let names = self.files.keys().map(|k| k.as_str()).chain(self.dirs.keys().map(|k| k.as_str()));
+        let names = self
+            .files
+            .keys()
+            .map(|k| k.as_str())
+            .chain(self.dirs.keys().map(|k| k.as_str()));
         for p in names {
             if let Some(rest) = p.strip_prefix(&prefix) {
                 let first = rest.split('/').next().unwrap_or("");

@@ -42,7 +42,11 @@ fn blob_source_reads_any_range() {
     let src = BlobSource::new(blob(&bytes));
     assert_eq!(src.len(), 10_000);
     let mut buf = [0u8; 100];
-    assert_eq!(src.read_at(9_950, &mut buf).unwrap(), 50, "reads stop at the end");
+    assert_eq!(
+        src.read_at(9_950, &mut buf).unwrap(),
+        50,
+        "reads stop at the end"
+    );
     assert_eq!(&buf[..50], &bytes[9_950..]);
     assert_eq!(src.read_at(10_000, &mut buf).unwrap(), 0);
     let mut one = [0u8; 1];
@@ -53,9 +57,13 @@ fn blob_source_reads_any_range() {
 #[test]
 fn sample_bundle_from_blob() {
     let zip = fixtures::zip_tree(&guestpack::sample::sample_drivers(), "sample/");
-    let bundle = Bundle::from_blob(blob(&zip), Some("sample.zip".into())).unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
+    let bundle = Bundle::from_blob(blob(&zip), Some("sample.zip".into()))
+        .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
     assert_eq!(bundle.file_count(), 24);
-    harness::check_golden("fixture/wrapper-zip", &js_api::media_outputs(&build(&bundle, "{}"), 4093));
+    harness::check_golden(
+        "fixture/wrapper-zip",
+        &js_api::media_outputs(&build(&bundle, "{}"), 4093),
+    );
 }
 
 #[test]
@@ -65,6 +73,9 @@ fn virtio_bundle_from_blob() {
     let start = js_sys::Date::now();
     let m = build(&bundle, r#"{"spec":"virtio-win-8.1.json"}"#);
     let out = js_api::media_outputs(&m, 1 << 20);
-    wasm_bindgen_test::console_log!("virtio-win-8.1 from a Blob in a worker: {:.0} ms", js_sys::Date::now() - start);
+    wasm_bindgen_test::console_log!(
+        "virtio-win-8.1 from a Blob in a worker: {:.0} ms",
+        js_sys::Date::now() - start
+    );
     harness::check_golden("virtio-win-8.1", &out);
 }

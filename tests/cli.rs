@@ -6,7 +6,9 @@ use common::*;
 use std::path::Path;
 
 fn pack_sample(out: &Path) -> std::process::Output {
-    run(guestpack().args(["--sample", "--quiet", "--out-dir"]).arg(out))
+    run(guestpack()
+        .args(["--sample", "--quiet", "--out-dir"])
+        .arg(out))
 }
 
 #[test]
@@ -15,9 +17,14 @@ fn sample_packs_identically_twice_and_across_thread_counts() {
     let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
     let o = pack_sample(&a);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(listing(&a), vec!["guest-tools.iso", "guest-tools.zip", "manifest.json"]);
+    assert_eq!(
+        listing(&a),
+        vec!["guest-tools.iso", "guest-tools.zip", "manifest.json"]
+    );
     assert!(pack_sample(&b).status.success());
-    let o = run(guestpack().args(["--sample", "--quiet", "--threads", "1", "--out-dir"]).arg(&c));
+    let o = run(guestpack()
+        .args(["--sample", "--quiet", "--threads", "1", "--out-dir"])
+        .arg(&c));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(output_hashes(&a), output_hashes(&b));
     assert_eq!(output_hashes(&a), output_hashes(&c));
@@ -35,7 +42,14 @@ fn output_does_not_depend_on_path_spelling_cwd_or_container() {
     let rel_out = t.path().join("rel");
     let o = run(guestpack()
         .current_dir(t.path().join("work"))
-        .args(["--drivers-dir", "./drivers/../drivers", "--spec", "win7-virtio-win.json", "--quiet", "--out-dir"])
+        .args([
+            "--drivers-dir",
+            "./drivers/../drivers",
+            "--spec",
+            "win7-virtio-win.json",
+            "--quiet",
+            "--out-dir",
+        ])
         .arg(&rel_out));
     assert!(o.status.success(), "{}", stderr(&o));
     // Absolute path from somewhere else.
@@ -86,10 +100,15 @@ fn rejected_input_names_the_culprit_and_writes_nothing() {
     let err = stderr(&o);
     assert!(err.contains("amd64/viostor/.signing-key.pfx"), "{err}");
     assert!(err.contains("netkvm") && err.contains("x86"), "{err}");
-    assert!(!out.exists(), "output directory must not be created on rejection");
+    assert!(
+        !out.exists(),
+        "output directory must not be created on rejection"
+    );
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let findings = json["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["severity"] == "error" && f["path"].as_str().unwrap_or("").ends_with(".pfx")));
+    assert!(findings
+        .iter()
+        .any(|f| f["severity"] == "error" && f["path"].as_str().unwrap_or("").ends_with(".pfx")));
 }
 
 #[test]
@@ -101,7 +120,11 @@ fn rejection_leaves_an_existing_out_dir_untouched() {
     let drivers = t.path().join("drivers");
     write_tree(&guestpack::sample::sample_drivers(), &drivers);
     std::fs::remove_file(drivers.join("amd64/viostor/viostor.cat")).unwrap();
-    let o = run(guestpack().arg("--drivers-dir").arg(&drivers).args(["--spec", "win7-virtio-win.json", "--out-dir"]).arg(&out));
+    let o = run(guestpack()
+        .arg("--drivers-dir")
+        .arg(&drivers)
+        .args(["--spec", "win7-virtio-win.json", "--out-dir"])
+        .arg(&out));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("viostor.cat"), "{}", stderr(&o));
     assert_eq!(listing(&out), vec!["keep.txt"]);
@@ -111,7 +134,10 @@ fn rejection_leaves_an_existing_out_dir_untouched() {
 fn invalid_source_date_epoch_is_an_error_not_zero() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
-    let o = run(guestpack().env("SOURCE_DATE_EPOCH", "yesterday").args(["--sample", "--out-dir"]).arg(&out));
+    let o = run(guestpack()
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .args(["--sample", "--out-dir"])
+        .arg(&out));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("SOURCE_DATE_EPOCH"), "{}", stderr(&o));
     assert!(!out.exists());
@@ -121,11 +147,29 @@ fn invalid_source_date_epoch_is_an_error_not_zero() {
 fn source_date_epoch_env_and_flag_agree_and_change_the_bytes() {
     let t = tempfile::tempdir().unwrap();
     let (a, b, c) = (t.path().join("a"), t.path().join("b"), t.path().join("c"));
-    assert!(run(guestpack().env("SOURCE_DATE_EPOCH", "1700000000").args(["--sample", "--quiet", "--out-dir"]).arg(&a)).status.success());
-    assert!(run(guestpack().args(["--sample", "--quiet", "--source-date-epoch", "1700000000", "--out-dir"]).arg(&b)).status.success());
+    assert!(run(guestpack()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["--sample", "--quiet", "--out-dir"])
+        .arg(&a))
+    .status
+    .success());
+    assert!(run(guestpack()
+        .args([
+            "--sample",
+            "--quiet",
+            "--source-date-epoch",
+            "1700000000",
+            "--out-dir"
+        ])
+        .arg(&b))
+    .status
+    .success());
     assert!(pack_sample(&c).status.success());
     assert_eq!(output_hashes(&a), output_hashes(&b));
-    assert_ne!(output_hashes(&a)["guest-tools.iso"], output_hashes(&c)["guest-tools.iso"]);
+    assert_ne!(
+        output_hashes(&a)["guest-tools.iso"],
+        output_hashes(&c)["guest-tools.iso"]
+    );
 }
 
 #[test]
@@ -134,8 +178,18 @@ fn help_documents_flags_and_exit_codes() {
     assert!(o.status.success());
     let help = String::from_utf8_lossy(&o.stdout);
     for flag in [
-        "--drivers-dir", "--guest-tools-dir", "--spec", "--out-dir", "--version", "--build-id", "--volume-id",
-        "--signing-policy", "--source-date-epoch", "--windows-device-contract", "--report", "Exit codes",
+        "--drivers-dir",
+        "--guest-tools-dir",
+        "--spec",
+        "--out-dir",
+        "--version",
+        "--build-id",
+        "--volume-id",
+        "--signing-policy",
+        "--source-date-epoch",
+        "--windows-device-contract",
+        "--report",
+        "Exit codes",
     ] {
         assert!(help.contains(flag), "help lacks {flag}");
     }
@@ -145,9 +199,24 @@ fn help_documents_flags_and_exit_codes() {
 fn name_changes_output_stems_and_volume_label() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
-    let o = run(guestpack().args(["--sample", "--quiet", "--name", "aero-guest-tools", "--out-dir"]).arg(&out));
+    let o = run(guestpack()
+        .args([
+            "--sample",
+            "--quiet",
+            "--name",
+            "aero-guest-tools",
+            "--out-dir",
+        ])
+        .arg(&out));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(listing(&out), vec!["aero-guest-tools.iso", "aero-guest-tools.zip", "manifest.json"]);
+    assert_eq!(
+        listing(&out),
+        vec![
+            "aero-guest-tools.iso",
+            "aero-guest-tools.zip",
+            "manifest.json"
+        ]
+    );
     let iso = std::fs::read(out.join("aero-guest-tools.iso")).unwrap();
     // Primary volume descriptor, volume identifier field (bytes 40..72 of sector 16).
     assert_eq!(&iso[16 * 2048 + 40..16 * 2048 + 56], b"AERO_GUEST_TOOLS");
@@ -165,11 +234,20 @@ fn real_virtio_drivers_pack_without_pdb_files() {
         .args(["--quiet", "--out-dir"])
         .arg(&out));
     assert!(o.status.success(), "{}", stderr(&o));
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    let paths: Vec<&str> = m["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let paths: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert!(paths.contains(&"drivers/amd64/viostor/viostor.sys"));
     assert!(paths.contains(&"drivers/x86/netkvm/netkvm.inf"));
-    assert!(!paths.iter().any(|p| p.ends_with(".pdb")), "pdb files must be excluded");
+    assert!(
+        !paths.iter().any(|p| p.ends_with(".pdb")),
+        "pdb files must be excluded"
+    );
     let sys = paths.iter().filter(|p| p.ends_with(".sys")).count();
     assert_eq!(sys, 26, "13 drivers x 2 arches");
 }

@@ -19,7 +19,8 @@ fn guest_tools() -> PathBuf {
 /// Every file under `dir`, as `/`-separated paths relative to `dir`, sorted.
 fn tree(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+        let entries =
+            std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
@@ -42,9 +43,15 @@ fn read_text(rel: &str) -> String {
 }
 
 fn scripts(ext: &str) -> Vec<(String, String)> {
-    let files: Vec<String> = tree(&guest_tools()).into_iter().filter(|p| p.ends_with(ext)).collect();
+    let files: Vec<String> = tree(&guest_tools())
+        .into_iter()
+        .filter(|p| p.ends_with(ext))
+        .collect();
     assert!(!files.is_empty(), "no {ext} files under guest-tools/");
-    files.into_iter().map(|p| (p.clone(), read_text(&p))).collect()
+    files
+        .into_iter()
+        .map(|p| (p.clone(), read_text(&p)))
+        .collect()
 }
 
 // ---------------------------------------------------------------- line endings and characters
@@ -99,7 +106,8 @@ fn scripts_are_crlf_ascii_and_docs_are_crlf() {
 /// odd quotes on a line, labels defined twice or inside a block, and `goto`/`call :` targets
 /// without a label (`goto :eof` is built in; targets containing `%` are computed at run time).
 fn batch_problems(text: &str) -> Vec<String> {
-    let target_re = regex::Regex::new(r#"(?i)(?:^|[\s&(])(?:goto\s+:?|call\s+:)([^\s&|)"]+)"#).expect("regex");
+    let target_re =
+        regex::Regex::new(r#"(?i)(?:^|[\s&(])(?:goto\s+:?|call\s+:)([^\s&|)"]+)"#).expect("regex");
     let mut out = Vec::new();
     let mut depth = 0i64;
     let mut labels: BTreeMap<String, usize> = BTreeMap::new();
@@ -112,12 +120,20 @@ fn batch_problems(text: &str) -> Vec<String> {
             continue;
         }
         if let Some(label) = line.strip_prefix(':') {
-            let name = label.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+            let name = label
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if depth > 0 {
-                out.push(format!("line {n}: label :{name} inside a parenthesised block"));
+                out.push(format!(
+                    "line {n}: label :{name} inside a parenthesised block"
+                ));
             }
             if let Some(first) = labels.insert(name.clone(), n) {
-                out.push(format!("line {n}: label :{name} already defined on line {first}"));
+                out.push(format!(
+                    "line {n}: label :{name} already defined on line {first}"
+                ));
             }
             continue;
         }
@@ -191,12 +207,24 @@ fn batch_problems(text: &str) -> Vec<String> {
 fn batch_problems_detects_broken_structure() {
     let ok = "@echo off\r\nif 1==1 (\r\n  echo(a \"(\" ^) %%~fI %X:\"=%\r\n)\r\ncall :sub\r\ngoto :eof\r\n:sub\r\nrem (\r\ngoto :EOF\r\n";
     assert_eq!(batch_problems(ok), Vec::<String>::new());
-    assert_eq!(batch_problems("if 1==1 (\r\necho a\r\n"), ["1 unclosed '(' at the end of the file"]);
+    assert_eq!(
+        batch_problems("if 1==1 (\r\necho a\r\n"),
+        ["1 unclosed '(' at the end of the file"]
+    );
     assert_eq!(batch_problems("echo a)\r\n"), ["line 1: ')' without '('"]);
     assert_eq!(batch_problems("goto done\r\n"), ["line 1: no label :done"]);
-    assert_eq!(batch_problems("x & call :Sub\r\n:sub\r\n"), Vec::<String>::new());
-    assert_eq!(batch_problems(":a\r\n:A\r\n"), ["line 2: label :a already defined on line 1"]);
-    assert_eq!(batch_problems("echo \"a\r\n"), ["line 1: odd number of quotes"]);
+    assert_eq!(
+        batch_problems("x & call :Sub\r\n:sub\r\n"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        batch_problems(":a\r\n:A\r\n"),
+        ["line 2: label :a already defined on line 1"]
+    );
+    assert_eq!(
+        batch_problems("echo \"a\r\n"),
+        ["line 1: odd number of quotes"]
+    );
     assert_eq!(batch_problems("goto %X%\r\n"), Vec::<String>::new());
 }
 
@@ -327,7 +355,10 @@ fn powershell_scripts_are_balanced_and_ps2_compatible() {
         let (code, problems) = ps_code(&text);
         assert!(problems.is_empty(), "guest-tools/{rel}: {problems:?}");
         let uses = ps3_uses(&code);
-        assert!(uses.is_empty(), "guest-tools/{rel} uses PowerShell 3+ features: {uses:?}");
+        assert!(
+            uses.is_empty(),
+            "guest-tools/{rel} uses PowerShell 3+ features: {uses:?}"
+        );
     }
 }
 
@@ -366,7 +397,9 @@ fn media_refs_extracts_static_prefixes() {
     let cmd = "call \"%~dp0config\\devices.cmd\"\r\nset \"X=%GT_MEDIA%drivers\\%A%\"\r\nfor %%F in (\"%GT_MEDIA%certs\\*.cer\") do x\r\nset \"M=%~dp0\"\r\n";
     let refs: Vec<String> = media_refs("a.cmd", cmd).into_iter().collect();
     assert_eq!(refs, ["certs", "config/devices.cmd", "drivers"]);
-    let ps: Vec<String> = media_refs("a.ps1", "$p = Join-GtPath $root 'manifest.json'").into_iter().collect();
+    let ps: Vec<String> = media_refs("a.ps1", "$p = Join-GtPath $root 'manifest.json'")
+        .into_iter()
+        .collect();
     assert_eq!(ps, ["manifest.json"]);
     let layout: Vec<String> = FIXED_LAYOUT.iter().map(|s| s.to_string()).collect();
     assert!(on_media("drivers", &layout) && on_media("Manifest.json", &layout));
@@ -381,13 +414,26 @@ fn every_media_path_the_scripts_use_exists() {
     for ext in [".cmd", ".ps1"] {
         for (rel, text) in scripts(ext) {
             for r in media_refs(&rel, &text) {
-                assert!(on_media(&r, &layout), "guest-tools/{rel} refers to '{r}', which is not on the media");
+                assert!(
+                    on_media(&r, &layout),
+                    "guest-tools/{rel} refers to '{r}', which is not on the media"
+                );
                 all.insert(r);
             }
         }
     }
-    for needed in ["config/devices.cmd", "manifest.json", "verify.cmd", "verify.ps1", "drivers", "certs"] {
-        assert!(all.contains(needed), "no script refers to '{needed}'; found {all:?}");
+    for needed in [
+        "config/devices.cmd",
+        "manifest.json",
+        "verify.cmd",
+        "verify.ps1",
+        "drivers",
+        "certs",
+    ] {
+        assert!(
+            all.contains(needed),
+            "no script refers to '{needed}'; found {all:?}"
+        );
     }
 }
 
@@ -422,26 +468,48 @@ fn json_keys(v: &serde_json::Value, out: &mut BTreeSet<String>) {
 
 /// Manifest keys a script reads: `\"key\"` in findstr patterns, `['key']` in PowerShell.
 fn manifest_keys_read(file_name: &str, text: &str) -> BTreeSet<String> {
-    let re = if file_name.ends_with(".ps1") { r"\['([a-z0-9_]+)'\]" } else { r#"\\"([a-z0-9_]+)\\""# };
-    regex::Regex::new(re).expect("regex").captures_iter(text).map(|c| c[1].to_string()).collect()
+    let re = if file_name.ends_with(".ps1") {
+        r"\['([a-z0-9_]+)'\]"
+    } else {
+        r#"\\"([a-z0-9_]+)\\""#
+    };
+    regex::Regex::new(re)
+        .expect("regex")
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect()
 }
 
 #[test]
 fn scripts_read_only_keys_of_the_manifest_format() {
-    let example: serde_json::Value = serde_json::from_str(MANIFEST_EXAMPLE).expect("example is JSON");
+    let example: serde_json::Value =
+        serde_json::from_str(MANIFEST_EXAMPLE).expect("example is JSON");
     let mut known = BTreeSet::new();
     json_keys(&example, &mut known);
     let mut read = BTreeSet::new();
     for ext in [".cmd", ".ps1"] {
         for (rel, text) in scripts(ext) {
             for key in manifest_keys_read(&rel, &text) {
-                assert!(known.contains(&key), "guest-tools/{rel} reads manifest key '{key}', not in the format");
+                assert!(
+                    known.contains(&key),
+                    "guest-tools/{rel} reads manifest key '{key}', not in the format"
+                );
                 read.insert(key);
             }
         }
     }
-    for key in ["signing_policy", "files", "path", "sha256", "size", "schema_version"] {
-        assert!(read.contains(key), "no script reads '{key}'; read: {read:?}");
+    for key in [
+        "signing_policy",
+        "files",
+        "path",
+        "sha256",
+        "size",
+        "schema_version",
+    ] {
+        assert!(
+            read.contains(key),
+            "no script reads '{key}'; read: {read:?}"
+        );
     }
 }
 
@@ -468,7 +536,12 @@ fn parse_devices_cmd(text: &str) -> Result<BTreeMap<String, Vec<String>>, String
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         let lower = t.to_ascii_lowercase();
-        if t.is_empty() || lower.starts_with("@echo") || lower == "rem" || lower.starts_with("rem ") || t.starts_with("::") {
+        if t.is_empty()
+            || lower.starts_with("@echo")
+            || lower == "rem"
+            || lower.starts_with("rem ")
+            || t.starts_with("::")
+        {
             continue;
         }
         if !lower.starts_with("set ") {
@@ -476,14 +549,21 @@ fn parse_devices_cmd(text: &str) -> Result<BTreeMap<String, Vec<String>>, String
         }
         let body = t[4..].trim();
         let body = match body.strip_prefix('"') {
-            Some(inner) => inner.strip_suffix('"').ok_or(format!("line {}: unterminated quote", i + 1))?,
+            Some(inner) => inner
+                .strip_suffix('"')
+                .ok_or(format!("line {}: unterminated quote", i + 1))?,
             None => body,
         };
-        let (name, value) = body.split_once('=').ok_or(format!("line {}: no '='", i + 1))?;
+        let (name, value) = body
+            .split_once('=')
+            .ok_or(format!("line {}: no '='", i + 1))?;
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
             return Err(format!("line {}: bad variable name '{name}'", i + 1));
         }
-        let tokens = value.split_whitespace().map(|s| s.trim_matches('"').to_string()).collect();
+        let tokens = value
+            .split_whitespace()
+            .map(|s| s.trim_matches('"').to_string())
+            .collect();
         vars.insert(name.to_string(), tokens);
     }
     Ok(vars)
@@ -491,7 +571,8 @@ fn parse_devices_cmd(text: &str) -> Result<BTreeMap<String, Vec<String>>, String
 
 #[test]
 fn parse_devices_cmd_accepts_both_forms_and_rejects_others() {
-    let vars = parse_devices_cmd("@echo off\r\n:: c\r\nSET \"A=x y\"\r\nset B=\"p&q\" \"r\"\r\n").expect("parses");
+    let vars = parse_devices_cmd("@echo off\r\n:: c\r\nSET \"A=x y\"\r\nset B=\"p&q\" \"r\"\r\n")
+        .expect("parses");
     assert_eq!(vars["A"], ["x", "y"]);
     assert_eq!(vars["B"], ["p&q", "r"]);
     assert!(parse_devices_cmd("echo hi\r\n").is_err());
@@ -500,7 +581,8 @@ fn parse_devices_cmd_accepts_both_forms_and_rejects_others() {
 }
 
 fn devices() -> BTreeMap<String, Vec<String>> {
-    parse_devices_cmd(&read_text("config/devices.cmd")).unwrap_or_else(|e| panic!("config/devices.cmd: {e}"))
+    parse_devices_cmd(&read_text("config/devices.cmd"))
+        .unwrap_or_else(|e| panic!("config/devices.cmd: {e}"))
 }
 
 #[test]
@@ -510,16 +592,32 @@ fn devices_cmd_is_the_default_contract_and_complete() {
     let listed = vars.get("GT_DEVICES").expect("GT_DEVICES is set");
     assert!(!listed.is_empty());
     for dev in listed {
-        let service = vars.get(&format!("{dev}_SERVICE")).unwrap_or_else(|| panic!("{dev}_SERVICE missing"));
+        let service = vars
+            .get(&format!("{dev}_SERVICE"))
+            .unwrap_or_else(|| panic!("{dev}_SERVICE missing"));
         assert_eq!(service.len(), 1, "{dev}_SERVICE must be one service name");
-        let hwids = vars.get(&format!("{dev}_HWIDS")).unwrap_or_else(|| panic!("{dev}_HWIDS missing"));
-        assert!(!hwids.is_empty() && hwids.iter().all(|h| h.starts_with("PCI\\VEN_")), "{dev}_HWIDS: {hwids:?}");
+        let hwids = vars
+            .get(&format!("{dev}_HWIDS"))
+            .unwrap_or_else(|| panic!("{dev}_HWIDS missing"));
+        assert!(
+            !hwids.is_empty() && hwids.iter().all(|h| h.starts_with("PCI\\VEN_")),
+            "{dev}_HWIDS: {hwids:?}"
+        );
     }
-    for dev in vars.get("GT_BOOT_CRITICAL").expect("GT_BOOT_CRITICAL is set") {
-        assert!(listed.contains(dev), "boot-critical {dev} is not in GT_DEVICES");
+    for dev in vars
+        .get("GT_BOOT_CRITICAL")
+        .expect("GT_BOOT_CRITICAL is set")
+    {
+        assert!(
+            listed.contains(dev),
+            "boot-critical {dev} is not in GT_DEVICES"
+        );
     }
     // setup.cmd expands the HWID lists unquoted; every "&" must be inside the quotes.
-    for line in read_text("config/devices.cmd").lines().filter(|l| l.contains('&')) {
+    for line in read_text("config/devices.cmd")
+        .lines()
+        .filter(|l| l.contains('&'))
+    {
         let value = line.split_once('=').expect("set line").1;
         let outside: String = value.split('"').step_by(2).collect();
         assert!(!outside.contains('&'), "unquoted '&' in: {line}");
@@ -530,7 +628,10 @@ fn devices_cmd_is_the_default_contract_and_complete() {
 fn setup_and_uninstall_use_devices_cmd() {
     for name in ["setup.cmd", "uninstall.cmd"] {
         let text = read_text(name);
-        assert!(text.contains("call \"%~dp0config\\devices.cmd\""), "{name} does not call config\\devices.cmd");
+        assert!(
+            text.contains("call \"%~dp0config\\devices.cmd\""),
+            "{name} does not call config\\devices.cmd"
+        );
         for var in ["GT_BOOT_CRITICAL", "_SERVICE%%"] {
             assert!(text.contains(var), "{name} does not use {var}");
         }
@@ -543,21 +644,33 @@ fn setup_and_uninstall_use_devices_cmd() {
 fn devices_cmd_agrees_with_the_packaging_spec() {
     let path = crate_root().join("specs").join("win7-virtio-win.json");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("{} is needed to check config/devices.cmd against the spec: {e}", path.display())
+        panic!(
+            "{} is needed to check config/devices.cmd against the spec: {e}",
+            path.display()
+        )
     });
     let spec: guestpack::spec::RawSpec = serde_json::from_slice(&bytes).expect("spec parses");
     let vars = devices();
     let mut related = 0;
     for driver in &spec.drivers {
-        for var in [&driver.expected_hardware_ids_from_devices_cmd_var, &driver.expected_add_services_from_devices_cmd_var]
-            .into_iter()
-            .flatten()
+        for var in [
+            &driver.expected_hardware_ids_from_devices_cmd_var,
+            &driver.expected_add_services_from_devices_cmd_var,
+        ]
+        .into_iter()
+        .flatten()
         {
-            assert!(vars.contains_key(var), "spec driver {} names {var}, not set in devices.cmd", driver.name);
+            assert!(
+                vars.contains_key(var),
+                "spec driver {} names {var}, not set in devices.cmd",
+                driver.name
+            );
             related += 1;
         }
         // A spec driver named like a devices.cmd service must expect only that device's HWIDs.
-        let device = vars.iter().find(|(k, v)| k.ends_with("_SERVICE") && v.len() == 1 && v[0].eq_ignore_ascii_case(&driver.name));
+        let device = vars.iter().find(|(k, v)| {
+            k.ends_with("_SERVICE") && v.len() == 1 && v[0].eq_ignore_ascii_case(&driver.name)
+        });
         let Some((key, _)) = device else { continue };
         related += 1;
         let hwids = &vars[&format!("{}_HWIDS", key.trim_end_matches("_SERVICE"))];
@@ -565,12 +678,23 @@ fn devices_cmd_agrees_with_the_packaging_spec() {
             let re = regex::RegexBuilder::new(pattern)
                 .case_insensitive(true)
                 .build()
-                .or_else(|_| regex::RegexBuilder::new(&regex::escape(pattern)).case_insensitive(true).build())
+                .or_else(|_| {
+                    regex::RegexBuilder::new(&regex::escape(pattern))
+                        .case_insensitive(true)
+                        .build()
+                })
                 .expect("pattern");
-            assert!(hwids.iter().any(|h| re.is_match(h)), "spec expects {pattern} for {}; devices.cmd has {hwids:?}", driver.name);
+            assert!(
+                hwids.iter().any(|h| re.is_match(h)),
+                "spec expects {pattern} for {}; devices.cmd has {hwids:?}",
+                driver.name
+            );
         }
     }
-    assert!(related > 0, "no driver of the spec relates to a device of config/devices.cmd");
+    assert!(
+        related > 0,
+        "no driver of the spec relates to a device of config/devices.cmd"
+    );
 }
 
 // ---------------------------------------------------------------- documentation
@@ -581,12 +705,28 @@ fn every_switch_is_documented() {
     let re = regex::Regex::new(r#"(?i)if /i "%GT_ARG%"=="(/[a-z-]+)""#).expect("regex");
     for name in ["setup.cmd", "uninstall.cmd", "verify.cmd"] {
         let text = read_text(name);
-        let switches: Vec<String> = re.captures_iter(&text).map(|c| c[1].to_ascii_lowercase()).collect();
+        let switches: Vec<String> = re
+            .captures_iter(&text)
+            .map(|c| c[1].to_ascii_lowercase())
+            .collect();
         assert!(switches.len() >= 2, "{name}: switches not found");
-        for sw in switches.iter().filter(|s| *s != "/elevated" && *s != "/help") {
-            assert!(readme.contains(sw.as_str()), "README.md does not document {name} {sw}");
-            let usage = text.split("\r\n:usage_text\r\n").nth(1).and_then(|s| s.split("goto :eof").next()).unwrap_or("");
-            assert!(usage.contains(sw.as_str()), "{name} /? does not mention {sw}");
+        for sw in switches
+            .iter()
+            .filter(|s| *s != "/elevated" && *s != "/help")
+        {
+            assert!(
+                readme.contains(sw.as_str()),
+                "README.md does not document {name} {sw}"
+            );
+            let usage = text
+                .split("\r\n:usage_text\r\n")
+                .nth(1)
+                .and_then(|s| s.split("goto :eof").next())
+                .unwrap_or("");
+            assert!(
+                usage.contains(sw.as_str()),
+                "{name} /? does not mention {sw}"
+            );
         }
     }
 }

@@ -18,7 +18,9 @@ use std::sync::Arc;
 const LABEL: &str = "Guest Tools";
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 /// Awkward names and shapes, plus the real driver tree from the shared test data.
@@ -40,21 +42,34 @@ fn inputs() -> BTreeMap<String, Vec<u8>> {
         ("dup/two.bin", pattern(3000, 9)),
         ("big/sector.bin", pattern(2048, 5)),
         ("big/odd.bin", pattern(200_001, 6)),
-        ("d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/deep.txt", b"deep".to_vec()),
+        (
+            "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/deep.txt",
+            b"deep".to_vec(),
+        ),
     ]
     .into_iter()
     .map(|(p, b)| (p.to_string(), b))
     .collect();
-    v.insert(format!("long/{}.extension", "n".repeat(54)), b"long".to_vec());
+    v.insert(
+        format!("long/{}.extension", "n".repeat(54)),
+        b"long".to_vec(),
+    );
     v.insert(format!("long/{}", "x".repeat(64)), b"sixty-four".to_vec());
     for i in 0..120 {
-        v.insert(format!("many/file number {i:03} with a long name.txt"), format!("file {i}").into_bytes());
+        v.insert(
+            format!("many/file number {i:03} with a long name.txt"),
+            format!("file {i}").into_bytes(),
+        );
     }
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/virtio-win-8.1");
     for (rel, bytes) in walk(&shared) {
         v.insert(format!("virtio/{rel}"), bytes);
     }
-    assert!(v.len() > 200, "shared driver tree missing under {}", shared.display());
+    assert!(
+        v.len() > 200,
+        "shared driver tree missing under {}",
+        shared.display()
+    );
     v
 }
 
@@ -68,7 +83,12 @@ fn walk(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_str().unwrap().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .replace('\\', "/");
                 out.insert(rel, fs::read(&p).unwrap());
             }
         }
@@ -86,8 +106,10 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let files = inputs();
-    let mut media: Vec<MediaFile> =
-        files.iter().map(|(p, b)| media_file(p.clone(), Arc::new(MemContent::new(b.clone()))).unwrap()).collect();
+    let mut media: Vec<MediaFile> = files
+        .iter()
+        .map(|(p, b)| media_file(p.clone(), Arc::new(MemContent::new(b.clone()))).unwrap())
+        .collect();
     media.sort_by(|a, b| a.path.cmp(&b.path));
     let opts = IsoOptions {
         volume_id: LABEL.into(),
@@ -100,7 +122,13 @@ fn fixture() -> Fixture {
     let mut out = fs::File::create(&iso).unwrap();
     let written = std::io::copy(&mut img.reader(), &mut out).unwrap();
     assert_eq!(written, img.len());
-    Fixture { root: dir.path().to_path_buf(), _dir: dir, iso, files, sectors: img.len() / 2048 }
+    Fixture {
+        root: dir.path().to_path_buf(),
+        _dir: dir,
+        iso,
+        files,
+        sectors: img.len() / 2048,
+    }
 }
 
 /// Runs a tool and returns (success, raw stdout, stderr); a missing tool fails the test.
@@ -109,8 +137,14 @@ fn run_raw(tool: &str, args: &[&str]) -> (bool, Vec<u8>, String) {
         .args(args)
         .env("LC_ALL", "C.UTF-8")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}); install it (see the header of this file)"));
-    (out.status.success(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+        .unwrap_or_else(|e| {
+            panic!("cannot run {tool} ({e}); install it (see the header of this file)")
+        });
+    (
+        out.status.success(),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn run(tool: &str, args: &[&str]) -> (bool, String, String) {
@@ -122,7 +156,10 @@ fn run(tool: &str, args: &[&str]) -> (bool, String, String) {
 fn assert_same_set(tool: &str, got: &[String], want: &[String]) {
     let missing: Vec<_> = want.iter().filter(|w| !got.contains(w)).collect();
     let extra: Vec<_> = got.iter().filter(|g| !want.contains(g)).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "{tool}: missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{tool}: missing {missing:?}, extra {extra:?}"
+    );
     assert_eq!(got.len(), want.len(), "{tool}: duplicate entries");
 }
 
@@ -137,7 +174,10 @@ fn assert_same_tree(f: &Fixture, dir: &Path, tool: &str) {
     let got = walk(dir);
     let missing: Vec<_> = f.files.keys().filter(|k| !got.contains_key(*k)).collect();
     let extra: Vec<_> = got.keys().filter(|k| !f.files.contains_key(*k)).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "{tool}: missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{tool}: missing {missing:?}, extra {extra:?}"
+    );
     for (p, bytes) in &f.files {
         assert!(&got[p] == bytes, "{tool}: {p} differs after extraction");
     }
@@ -152,14 +192,20 @@ fn isovfy_and_isoinfo_accept_the_image() {
     let f = fixture();
     let iso = f.iso.to_str().unwrap();
     let src = guestpack::source::MemSource::new(fs::read(&f.iso).unwrap());
-    assert_eq!(guestpack::iso::check_structure(&src).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        guestpack::iso::check_structure(&src).unwrap(),
+        Vec::<String>::new()
+    );
     let vfy = run_ok("isovfy", &[iso]);
     assert!(vfy.contains("No errors found"), "{vfy}");
     let info = run_ok("isoinfo", &["-d", "-i", iso]);
     assert!(info.contains("Volume id: GUEST_TOOLS"), "{info}");
     assert!(info.contains("Joliet with UCS level 3 found"), "{info}");
     assert!(info.contains("Logical block size is: 2048"), "{info}");
-    assert!(info.contains(&format!("Volume size is: {}", f.sectors)), "{info}");
+    assert!(
+        info.contains(&format!("Volume size is: {}", f.sectors)),
+        "{info}"
+    );
     assert!(info.contains("Application id: GUESTPACK 0.1.0"), "{info}");
 
     // Every Joliet path, converted by isoinfo to Latin-1 (it offers no UTF-8).
@@ -182,12 +228,20 @@ fn isovfy_and_isoinfo_accept_the_image() {
     // The primary tree lists every file, under mangled names, without complaint.
     let (ok, primary, err) = run("isoinfo", &["-f", "-i", iso]);
     assert!(ok && err.trim().is_empty(), "{err}");
-    assert!(primary.lines().any(|l| l == "/VIRTIO/DRIVERS/AMD64"), "{primary}");
+    assert!(
+        primary.lines().any(|l| l == "/VIRTIO/DRIVERS/AMD64"),
+        "{primary}"
+    );
     let files_in_primary = primary.lines().filter(|l| l.ends_with(";1")).count();
     assert_eq!(files_in_primary, f.files.len());
 
     // isoinfo extraction of files through the Joliet tree.
-    for p in ["big/odd.bin", "dup/two.bin", "empty", "virtio/drivers/x86/viostor/viostor.sys"] {
+    for p in [
+        "big/odd.bin",
+        "dup/two.bin",
+        "empty",
+        "virtio/drivers/x86/viostor/viostor.sys",
+    ] {
         let (ok, raw, err) = run_raw("isoinfo", &["-J", "-i", iso, "-x", &format!("/{p}")]);
         assert!(ok && raw == f.files[p], "isoinfo -x /{p}: {err}");
     }
@@ -197,23 +251,71 @@ fn isovfy_and_isoinfo_accept_the_image() {
 fn xorriso_reads_without_warnings_and_extracts_identical_files() {
     let f = fixture();
     let iso = f.iso.to_str().unwrap();
-    let (ok, so, se) =
-        run("xorriso", &["-return_with", "WARNING", "32", "-indev", iso, "-find", "/", "-type", "f", "--"]);
+    let (ok, so, se) = run(
+        "xorriso",
+        &[
+            "-return_with",
+            "WARNING",
+            "32",
+            "-indev",
+            iso,
+            "-find",
+            "/",
+            "-type",
+            "f",
+            "--",
+        ],
+    );
     let all = so.clone() + &se;
     assert!(ok, "xorriso reported problems:\n{all}");
     for bad in ["WARNING", "SORRY", "FAILURE", "FATAL", "MISHAP"] {
         assert!(!all.contains(bad), "xorriso: {bad}\n{all}");
     }
-    assert!(all.contains(&format!(", {} data blocks", f.sectors)), "{all}");
-    assert_eq!(so.lines().filter(|l| l.starts_with("'/")).count(), f.files.len(), "{so}");
+    assert!(
+        all.contains(&format!(", {} data blocks", f.sectors)),
+        "{all}"
+    );
+    assert_eq!(
+        so.lines().filter(|l| l.starts_with("'/")).count(),
+        f.files.len(),
+        "{so}"
+    );
 
-    let check = run_ok("xorriso", &["-return_with", "WARNING", "32", "-indev", iso, "-check_media", "--"]);
-    assert!(check.contains(&format!("Media region :          0 , {:>10} , + good", f.sectors)), "{check}");
+    let check = run_ok(
+        "xorriso",
+        &[
+            "-return_with",
+            "WARNING",
+            "32",
+            "-indev",
+            iso,
+            "-check_media",
+            "--",
+        ],
+    );
+    assert!(
+        check.contains(&format!(
+            "Media region :          0 , {:>10} , + good",
+            f.sectors
+        )),
+        "{check}"
+    );
 
     let out = f.root.join("xorriso");
     run_ok(
         "xorriso",
-        &["-return_with", "WARNING", "32", "-osirrox", "on", "-indev", iso, "-extract", "/", out.to_str().unwrap()],
+        &[
+            "-return_with",
+            "WARNING",
+            "32",
+            "-osirrox",
+            "on",
+            "-indev",
+            iso,
+            "-extract",
+            "/",
+            out.to_str().unwrap(),
+        ],
     );
     assert_same_tree(&f, &out, "xorriso");
 }
@@ -223,7 +325,10 @@ fn seven_zip_lists_tests_and_extracts_identical_files() {
     let f = fixture();
     let iso = f.iso.to_str().unwrap();
     let tested = run_ok("7z", &["t", iso]);
-    assert!(tested.contains("Everything is Ok") && !tested.contains("Warning"), "{tested}");
+    assert!(
+        tested.contains("Everything is Ok") && !tested.contains("Warning"),
+        "{tested}"
+    );
     let listing = run_ok("7z", &["l", "-slt", iso]);
     let mut files: Vec<String> = Vec::new();
     let mut path = None;
@@ -288,11 +393,18 @@ iso.close()
             primary += 1;
         }
     }
-    let want: BTreeMap<String, String> = f.files.iter().map(|(p, b)| (p.clone(), hex(&Sha256::digest(b)))).collect();
+    let want: BTreeMap<String, String> = f
+        .files
+        .iter()
+        .map(|(p, b)| (p.clone(), hex(&Sha256::digest(b))))
+        .collect();
     assert!(
         joliet == want,
         "pycdlib: listed or read files differ: {:?}",
-        joliet.iter().filter(|(k, v)| want.get(*k) != Some(v)).collect::<Vec<_>>()
+        joliet
+            .iter()
+            .filter(|(k, v)| want.get(*k) != Some(v))
+            .collect::<Vec<_>>()
     );
     assert_eq!(primary, f.files.len());
     assert!(out.lines().any(|l| l == "V GUEST_TOOLS"), "{out}");

@@ -69,7 +69,10 @@ fn sample_with_every_option_changed() {
 #[test]
 fn utf16_inf_files() {
     let drivers = fixtures::sample_utf16_inf();
-    check_golden("fixture/utf16-inf", &Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN));
+    check_golden(
+        "fixture/utf16-inf",
+        &Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN),
+    );
 }
 
 #[test]
@@ -78,7 +81,10 @@ fn arch_alias_folders_give_the_plain_layout() {
     let out = Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN);
     check_golden("fixture/arch-aliases", &out);
     // Aliases are normalized on the media: same bytes as the plain sample.
-    assert!(out == Case::new(&sample_drivers(), SAMPLE_SPEC).outputs(DRAIN), "alias folders changed the media");
+    assert!(
+        out == Case::new(&sample_drivers(), SAMPLE_SPEC).outputs(DRAIN),
+        "alias folders changed the media"
+    );
 }
 
 #[test]
@@ -87,19 +93,28 @@ fn zip_with_wrapper_folder_gives_the_same_media_as_the_tree() {
     let drivers = open_zip(Arc::new(MemSource::new(zip)), "virtio-drivers-1.0.zip");
     let out = Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN);
     check_golden("fixture/wrapper-zip", &out);
-    assert!(out == Case::new(&sample_drivers(), SAMPLE_SPEC).outputs(DRAIN), "zip input changed the media");
+    assert!(
+        out == Case::new(&sample_drivers(), SAMPLE_SPEC).outputs(DRAIN),
+        "zip input changed the media"
+    );
 }
 
 #[test]
 fn unicode_file_names() {
     let (drivers, tools) = fixtures::sample_unicode_names();
     // Through a zip too, so names take the zip's UTF-8 path on the way in.
-    let zipped = open_zip(Arc::new(MemSource::new(fixtures::zip_tree(&drivers, ""))), "unicode.zip");
+    let zipped = open_zip(
+        Arc::new(MemSource::new(fixtures::zip_tree(&drivers, ""))),
+        "unicode.zip",
+    );
     let mut case = Case::new(&zipped, SAMPLE_SPEC);
     case.guest_tools = Some(&tools);
     let out = case.outputs(DRAIN);
     let manifest = String::from_utf8(out.manifest.clone()).expect("manifest is UTF-8");
-    assert!(manifest.contains("licenses/Ünïcödé licence.txt"), "unicode licence missing:\n{manifest}");
+    assert!(
+        manifest.contains("licenses/Ünïcödé licence.txt"),
+        "unicode licence missing:\n{manifest}"
+    );
     check_golden("fixture/unicode-names", &out);
 }
 
@@ -111,7 +126,10 @@ fn test_signing_with_certificate() {
     case.guest_tools = Some(&tools);
     let out = case.outputs(DRAIN);
     let manifest = String::from_utf8(out.manifest.clone()).expect("manifest is UTF-8");
-    assert!(manifest.contains("\"certs_required\": true") && manifest.contains("certs/guestpack-test.cer"));
+    assert!(
+        manifest.contains("\"certs_required\": true")
+            && manifest.contains("certs/guestpack-test.cer")
+    );
     check_golden("fixture/test-signing", &out);
 }
 
@@ -120,9 +138,15 @@ fn test_signing_with_certificate() {
 fn short_input_reads_do_not_change_output() {
     let zip: Arc<[u8]> = fixtures::zip_tree(&sample_drivers(), "").into();
     for max in [1, 7, 4093] {
-        let src = ShortReads { inner: MemSource(zip.clone()), max };
+        let src = ShortReads {
+            inner: MemSource(zip.clone()),
+            max,
+        };
         let drivers = open_zip(Arc::new(src), "sample.zip");
-        check_golden(&format!("sample/{SAMPLE_SPEC}"), &Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN));
+        check_golden(
+            &format!("sample/{SAMPLE_SPEC}"),
+            &Case::new(&drivers, SAMPLE_SPEC).outputs(DRAIN),
+        );
     }
 }
 
@@ -135,7 +159,10 @@ fn drain_sizes_do_not_change_output() {
     let reference = Outputs::drain(&set, 1 << 20);
     check_golden(&format!("sample/{SAMPLE_SPEC}"), &reference);
     for chunk in [1, 2048, 65536] {
-        assert!(Outputs::drain(&set, chunk) == reference, "draining {chunk} bytes at a time changed the output");
+        assert!(
+            Outputs::drain(&set, chunk) == reference,
+            "draining {chunk} bytes at a time changed the output"
+        );
     }
 }
 
@@ -146,7 +173,11 @@ fn virtio_win_real_drivers() {
     let drivers = virtio::drivers();
     let clock = timer::start();
     let out = Case::new(&drivers, VIRTIO_SPEC).outputs(1 << 20);
-    timer::report(&format!("virtio-win-8.1: validate + build + drain took {:.0} ms on {}", timer::ms(clock), timer::TARGET));
+    timer::report(&format!(
+        "virtio-win-8.1: validate + build + drain took {:.0} ms on {}",
+        timer::ms(clock),
+        timer::TARGET
+    ));
     check_golden("virtio-win-8.1", &out);
 }
 
@@ -171,14 +202,20 @@ mod virtio {
     /// The directory; when the test script has built the bundle zip, that too, and both
     /// must give the same media.
     pub fn drivers() -> guestpack::vtree::VTree {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/virtio-win-8.1/drivers");
-        let tree = guestpack::native::read_dir_tree(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/virtio-win-8.1/drivers");
+        let tree = guestpack::native::read_dir_tree(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         if let Some(zip) = std::env::var_os("GUESTPACK_VIRTIO_BUNDLE") {
-            let file = guestpack::native::NativeFile::open(Path::new(&zip)).expect("open GUESTPACK_VIRTIO_BUNDLE");
+            let file = guestpack::native::NativeFile::open(Path::new(&zip))
+                .expect("open GUESTPACK_VIRTIO_BUNDLE");
             let zipped = super::open_zip(std::sync::Arc::new(file), "virtio-win-8.1.zip");
             let a = super::Case::new(&tree, super::VIRTIO_SPEC).outputs(1 << 20);
             let b = super::Case::new(&zipped, super::VIRTIO_SPEC).outputs(1 << 20);
-            assert!(a == b, "the zipped bundle and the directory gave different media");
+            assert!(
+                a == b,
+                "the zipped bundle and the directory gave different media"
+            );
         }
         tree
     }

@@ -17,7 +17,14 @@ fn spec_files() -> Vec<String> {
 
 #[test]
 fn shipped_specs_are_the_expected_set() {
-    assert_eq!(spec_files(), vec!["virtio-win-8.1.json", "win7-virtio-full.json", "win7-virtio-win.json"]);
+    assert_eq!(
+        spec_files(),
+        vec![
+            "virtio-win-8.1.json",
+            "win7-virtio-full.json",
+            "win7-virtio-win.json"
+        ]
+    );
 }
 
 #[test]
@@ -54,7 +61,9 @@ sys.exit(1 if bad else 0)
 
 #[test]
 fn schema_lists_exactly_the_rawspec_fields() {
-    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read("specs/packaging-spec.schema.json").unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read("specs/packaging-spec.schema.json").unwrap())
+            .unwrap();
     let keys = |v: &serde_json::Value| {
         let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
         k.sort();
@@ -62,13 +71,22 @@ fn schema_lists_exactly_the_rawspec_fields() {
     };
     assert_eq!(
         keys(&schema["properties"]),
-        vec!["$schema", "drivers", "fail_on_unlisted_driver_dirs", "require_optional_drivers_on_all_arches", "required_drivers"]
+        vec![
+            "$schema",
+            "drivers",
+            "fail_on_unlisted_driver_dirs",
+            "require_optional_drivers_on_all_arches",
+            "required_drivers"
+        ]
     );
     let driver_fields = keys(&schema["$defs"]["driver"]["properties"]);
     // Every schema field is accepted by RawDriver, and a full entry round-trips.
     let mut entry = serde_json::Map::new();
     for f in &driver_fields {
-        let v = match schema["$defs"]["driver"]["properties"][f]["type"].as_str().unwrap() {
+        let v = match schema["$defs"]["driver"]["properties"][f]["type"]
+            .as_str()
+            .unwrap()
+        {
             "string" => serde_json::json!("x"),
             "boolean" => serde_json::json!(false),
             _ => serde_json::json!([]),
@@ -76,7 +94,8 @@ fn schema_lists_exactly_the_rawspec_fields() {
         entry.insert(f.clone(), v);
     }
     let doc = serde_json::json!({ "drivers": [entry] });
-    guestpack::spec::parse("s.json", doc.to_string().as_bytes()).expect("RawSpec accepts every schema field");
+    guestpack::spec::parse("s.json", doc.to_string().as_bytes())
+        .expect("RawSpec accepts every schema field");
     assert_eq!(driver_fields.len(), 9);
 }
 
@@ -85,10 +104,19 @@ fn shipped_specs_compile_without_findings() {
     for name in spec_files() {
         let bytes = std::fs::read(Path::new("specs").join(&name)).unwrap();
         let raw = guestpack::spec::parse(&name, &bytes).unwrap();
-        assert_eq!(raw.schema.as_deref(), Some("./packaging-spec.schema.json"), "{name}");
+        assert_eq!(
+            raw.schema.as_deref(),
+            Some("./packaging-spec.schema.json"),
+            "{name}"
+        );
         let (spec, findings) = guestpack::spec::compile(&raw, &name);
         assert!(findings.is_empty(), "{name}: {findings:?}");
-        assert!(spec.drivers.iter().any(|d| d.name == "viostor" && d.required), "{name}");
+        assert!(
+            spec.drivers
+                .iter()
+                .any(|d| d.name == "viostor" && d.required),
+            "{name}"
+        );
     }
 }
 
@@ -96,12 +124,22 @@ fn shipped_specs_compile_without_findings() {
 fn default_contract_generates_the_shipped_devices_cmd() {
     let bytes = std::fs::read("specs/windows-device-contract.json").unwrap();
     let c = guestpack::contract::parse("windows-device-contract.json", &bytes).unwrap();
-    let names: Vec<(&str, &str, bool)> = c.devices.iter().map(|d| (d.name.as_str(), d.service.as_str(), d.boot_critical)).collect();
+    let names: Vec<(&str, &str, bool)> = c
+        .devices
+        .iter()
+        .map(|d| (d.name.as_str(), d.service.as_str(), d.boot_critical))
+        .collect();
     assert_eq!(
         names,
-        vec![("virtio-blk", "viostor", true), ("virtio-net", "netkvm", false), ("virtio-input", "vioinput", false), ("virtio-snd", "viosnd", false)]
+        vec![
+            ("virtio-blk", "viostor", true),
+            ("virtio-net", "netkvm", false),
+            ("virtio-input", "vioinput", false),
+            ("virtio-snd", "viosnd", false)
+        ]
     );
     let generated = guestpack::devices_cmd::generate(&c);
-    let shipped = std::fs::read("guest-tools/config/devices.cmd").expect("guest-tools/config/devices.cmd is shipped");
+    let shipped = std::fs::read("guest-tools/config/devices.cmd")
+        .expect("guest-tools/config/devices.cmd is shipped");
     assert_eq!(String::from_utf8(shipped).unwrap(), generated);
 }

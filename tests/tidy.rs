@@ -5,11 +5,17 @@
 use std::path::{Path, PathBuf};
 
 const BANNED: &[(&str, &str)] = &[
-    ("std::fs", "filesystem access belongs in src/native or src/cli"),
+    (
+        "std::fs",
+        "filesystem access belongs in src/native or src/cli",
+    ),
     ("std::env", "the environment is read by the CLI only"),
     ("env::var", "the environment is read by the CLI only"),
     ("SystemTime", "time comes from the source_date_epoch option"),
-    ("Instant::now", "time comes from the source_date_epoch option"),
+    (
+        "Instant::now",
+        "time comes from the source_date_epoch option",
+    ),
     ("std::net", "the core has no network"),
     ("std::process", "the core starts no processes"),
     ("wasm_bindgen", "JS bindings belong in src/wasm"),
@@ -38,8 +44,15 @@ fn core_does_no_io() {
     assert!(files.len() > 10, "expected the core sources under src/");
     let mut violations = Vec::new();
     for f in files {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-        if ADAPTERS.iter().any(|a| rel == *a || rel.starts_with(&format!("{a}/"))) {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if ADAPTERS
+            .iter()
+            .any(|a| rel == *a || rel.starts_with(&format!("{a}/")))
+        {
             continue;
         }
         let text = std::fs::read_to_string(&f).unwrap();
@@ -52,7 +65,11 @@ fn core_does_no_io() {
             }
         }
     }
-    assert!(violations.is_empty(), "sans-IO rule broken:\n{}", violations.join("\n"));
+    assert!(
+        violations.is_empty(),
+        "sans-IO rule broken:\n{}",
+        violations.join("\n")
+    );
 }
 
 #[test]
@@ -61,11 +78,18 @@ fn only_lib_rs_decides_by_target() {
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     for f in files {
-        let rel = f.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if rel == "src/lib.rs" || rel.starts_with("src/native/") || rel.starts_with("src/wasm/") {
             continue;
         }
         let text = std::fs::read_to_string(&f).unwrap();
-        assert!(!text.contains("target_arch"), "{rel}: target-specific code belongs behind the one switch in src/lib.rs");
+        assert!(
+            !text.contains("target_arch"),
+            "{rel}: target-specific code belongs behind the one switch in src/lib.rs"
+        );
     }
 }

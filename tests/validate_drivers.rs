@@ -18,9 +18,22 @@ fn baseline_is_clean_and_staged_in_path_order() {
     assert!(p.contains(&"drivers/amd64/viostor/viostor.inf") && p.contains(&"config/devices.cmd"));
     assert!(!p.contains(&"manifest.json"));
     assert_eq!(s.packages.len(), 4);
-    let row = s.packages.iter().find(|r| r.arch == Arch::X86 && r.driver == "viostor").unwrap();
-    assert_eq!((row.state, row.files, row.required, row.inf_refs_ok), (PackageState::Present, 3, true, true));
-    assert!(row.hwids_matched.iter().any(|h| h == "PCI\\VEN_1AF4&DEV_1001"), "{:?}", row.hwids_matched);
+    let row = s
+        .packages
+        .iter()
+        .find(|r| r.arch == Arch::X86 && r.driver == "viostor")
+        .unwrap();
+    assert_eq!(
+        (row.state, row.files, row.required, row.inf_refs_ok),
+        (PackageState::Present, 3, true, true)
+    );
+    assert!(
+        row.hwids_matched
+            .iter()
+            .any(|h| h == "PCI\\VEN_1AF4&DEV_1001"),
+        "{:?}",
+        row.hwids_matched
+    );
     assert_eq!(s.spec.name, "test-spec.json");
     assert_eq!(s.spec.sha256.len(), 64);
     assert!(s.contract.is_none());
@@ -30,24 +43,39 @@ fn baseline_is_clean_and_staged_in_path_order() {
 fn required_driver_missing_on_one_arch_is_an_error() {
     let (r, s) = Case::base().remove_drivers("x86/netkvm/").run();
     let f = one(&r, "DRV001");
-    assert_eq!((f.severity, f.path.as_deref()), (Severity::Error, Some("drivers/x86/netkvm")));
+    assert_eq!(
+        (f.severity, f.path.as_deref()),
+        (Severity::Error, Some("drivers/x86/netkvm"))
+    );
     assert!(f.message.contains("\"netkvm\"") && f.message.contains("x86"));
-    let row = s.packages.iter().find(|r| r.arch == Arch::X86 && r.driver == "netkvm").unwrap();
+    let row = s
+        .packages
+        .iter()
+        .find(|r| r.arch == Arch::X86 && r.driver == "netkvm")
+        .unwrap();
     assert_eq!(row.state, PackageState::Missing);
 }
 
 #[test]
 fn optional_drivers_warn_or_fail_by_spec_flag() {
     let mut c = Case::base();
-    c.spec = c.spec.replace(r#"{"name":"netkvm","#, r#"{"name":"netkvm","required":false,"#);
+    c.spec = c.spec.replace(
+        r#"{"name":"netkvm","#,
+        r#"{"name":"netkvm","required":false,"#,
+    );
     c.remove_drivers("x86/netkvm/");
     let (r, _) = c.run();
     assert_eq!(one(&r, "DRV002").severity, Severity::Warning);
     assert!(errors(&r).is_empty(), "{:#?}", r.findings);
-    c.spec = c.spec.replacen('{', r#"{"require_optional_drivers_on_all_arches":true,"#, 1);
+    c.spec = c
+        .spec
+        .replacen('{', r#"{"require_optional_drivers_on_all_arches":true,"#, 1);
     let (r, _) = c.run();
     let f = one(&r, "DRV003");
-    assert_eq!((f.severity, f.path.as_deref()), (Severity::Error, Some("drivers/x86/netkvm")));
+    assert_eq!(
+        (f.severity, f.path.as_deref()),
+        (Severity::Error, Some("drivers/x86/netkvm"))
+    );
     // Absent on every arch is still only a warning.
     c.remove_drivers("amd64/netkvm/");
     let (r, _) = c.run();
@@ -61,28 +89,43 @@ fn unlisted_driver_folders_are_dropped_with_warning_or_error() {
     c.add_driver_file("amd64/vioextra/vioextra.inf", b"[Version]\r\n");
     let (r, s) = c.run();
     let f = one(&r, "DRV004");
-    assert_eq!((f.severity, f.path.as_deref()), (Severity::Warning, Some("amd64/vioextra")));
+    assert_eq!(
+        (f.severity, f.path.as_deref()),
+        (Severity::Warning, Some("amd64/vioextra"))
+    );
     assert!(!paths(&s).iter().any(|p| p.contains("vioextra")));
-    assert!(s.packages.iter().any(|r| r.driver == "vioextra" && r.state == PackageState::Unlisted));
-    c.spec = c.spec.replacen('{', r#"{"fail_on_unlisted_driver_dirs":true,"#, 1);
+    assert!(s
+        .packages
+        .iter()
+        .any(|r| r.driver == "vioextra" && r.state == PackageState::Unlisted));
+    c.spec = c
+        .spec
+        .replacen('{', r#"{"fail_on_unlisted_driver_dirs":true,"#, 1);
     assert_eq!(one(&c.run().0, "DRV004").severity, Severity::Error);
 }
 
 #[test]
 fn output_folder_uses_spec_spelling_and_arch_aliases() {
     let mut c = Case::base();
-    c.rename_drivers("x86/viostor/", "I386/VioStor/").rename_drivers("x86/", "I386/").rename_drivers("amd64/", "X64/");
+    c.rename_drivers("x86/viostor/", "I386/VioStor/")
+        .rename_drivers("x86/", "I386/")
+        .rename_drivers("amd64/", "X64/");
     let (r, s) = c.run();
     assert_clean(&r);
     let p = paths(&s);
-    assert!(p.contains(&"drivers/x86/viostor/viostor.inf") && p.contains(&"drivers/amd64/netkvm/netkvm.sys"), "{p:?}");
+    assert!(
+        p.contains(&"drivers/x86/viostor/viostor.inf")
+            && p.contains(&"drivers/amd64/netkvm/netkvm.sys"),
+        "{p:?}"
+    );
 }
 
 #[test]
 fn wrapper_folder_is_detected_ignoring_macos_residue() {
     let mut c = Case::base();
     c.rename_drivers("", "virtio-win-0.1/");
-    c.add_driver_file("__MACOSX/virtio-win-0.1/._x86", b"x").add_driver_file(".DS_Store", b"x");
+    c.add_driver_file("__MACOSX/virtio-win-0.1/._x86", b"x")
+        .add_driver_file(".DS_Store", b"x");
     let (r, s) = c.run();
     assert_clean(&r);
     assert!(paths(&s).contains(&"drivers/amd64/viostor/viostor.cat"));
@@ -95,13 +138,18 @@ fn two_folders_for_one_arch_are_named() {
     let (r, _) = c.run();
     let f = one(&r, "LAY002");
     assert_eq!(f.severity, Severity::Error);
-    assert!(f.message.contains("\"amd64\"") && f.message.contains("\"x64\""), "{}", f.message);
+    assert!(
+        f.message.contains("\"amd64\"") && f.message.contains("\"x64\""),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
 fn missing_arch_folders_explain_the_layout() {
     let mut c = Case::base();
-    c.rename_drivers("x86/", "drivers-x86/").rename_drivers("amd64/", "drivers-amd64/");
+    c.rename_drivers("x86/", "drivers-x86/")
+        .rename_drivers("amd64/", "drivers-amd64/");
     let (r, _) = c.run();
     let f = one(&r, "LAY001");
     assert!(f.help.as_deref().unwrap_or("").contains("amd64/<driver>"));
@@ -110,43 +158,82 @@ fn missing_arch_folders_explain_the_layout() {
 
 #[test]
 fn each_driver_needs_inf_sys_and_cat() {
-    let (r, _) = Case::base().remove_drivers("amd64/viostor/viostor.cat").run();
-    assert_eq!(one(&r, "DRV007").path.as_deref(), Some("drivers/amd64/viostor"));
+    let (r, _) = Case::base()
+        .remove_drivers("amd64/viostor/viostor.cat")
+        .run();
+    assert_eq!(
+        one(&r, "DRV007").path.as_deref(),
+        Some("drivers/amd64/viostor")
+    );
     // The INF still names the catalog.
-    assert_eq!(one(&r, "INF002").path.as_deref(), Some("drivers/amd64/viostor/viostor.inf"));
+    assert_eq!(
+        one(&r, "INF002").path.as_deref(),
+        Some("drivers/amd64/viostor/viostor.inf")
+    );
     let (r, _) = Case::base().remove_drivers("x86/netkvm/netkvm.sys").run();
-    assert_eq!(one(&r, "DRV006").path.as_deref(), Some("drivers/x86/netkvm"));
+    assert_eq!(
+        one(&r, "DRV006").path.as_deref(),
+        Some("drivers/x86/netkvm")
+    );
     let (r, _) = Case::base().remove_drivers("x86/netkvm/netkvm.inf").run();
-    assert_eq!(one(&r, "DRV005").path.as_deref(), Some("drivers/x86/netkvm"));
+    assert_eq!(
+        one(&r, "DRV005").path.as_deref(),
+        Some("drivers/x86/netkvm")
+    );
 }
 
 #[test]
 fn build_artefacts_are_skipped_and_counted_once() {
     let mut c = Case::base();
-    c.add_driver_file("amd64/viostor/viostor.pdb", b"pdb").add_driver_file("amd64/viostor/obj/x.obj", b"o");
-    c.add_driver_file("amd64/viostor/.git/config", b"g").add_driver_file("amd64/viostor/Thumbs.db", b"t");
+    c.add_driver_file("amd64/viostor/viostor.pdb", b"pdb")
+        .add_driver_file("amd64/viostor/obj/x.obj", b"o");
+    c.add_driver_file("amd64/viostor/.git/config", b"g")
+        .add_driver_file("amd64/viostor/Thumbs.db", b"t");
     let (r, s) = c.run();
     let f = one(&r, "POL010");
-    assert_eq!((f.severity, f.path.as_deref()), (Severity::Info, Some("drivers/amd64/viostor")));
+    assert_eq!(
+        (f.severity, f.path.as_deref()),
+        (Severity::Info, Some("drivers/amd64/viostor"))
+    );
     assert!(f.message.starts_with("4 file(s)"), "{}", f.message);
     assert!(errors(&r).is_empty());
-    assert_eq!(paths(&s).iter().filter(|p| p.starts_with("drivers/amd64/viostor/")).count(), 3);
+    assert_eq!(
+        paths(&s)
+            .iter()
+            .filter(|p| p.starts_with("drivers/amd64/viostor/"))
+            .count(),
+        3
+    );
 }
 
 #[test]
 fn referenced_file_skipped_by_policy_points_to_the_allowlist() {
     let mut c = Case::base();
-    let text = inf("viostor", &["1042", "1001"]).replace("viostor.sys=1\r\n", "viostor.sys=1\r\nviostor.pdb=1\r\n");
-    c.add_driver_file("amd64/viostor/viostor.inf", text.as_bytes()).add_driver_file("amd64/viostor/viostor.pdb", b"pdb");
+    let text = inf("viostor", &["1042", "1001"])
+        .replace("viostor.sys=1\r\n", "viostor.sys=1\r\nviostor.pdb=1\r\n");
+    c.add_driver_file("amd64/viostor/viostor.inf", text.as_bytes())
+        .add_driver_file("amd64/viostor/viostor.pdb", b"pdb");
     let (r, s) = c.run();
     let f = one(&r, "INF002");
     assert_eq!(f.path.as_deref(), Some("drivers/amd64/viostor/viostor.inf"));
     let line = text.lines().position(|l| l == "viostor.pdb=1").unwrap() as u32 + 1;
     assert_eq!(f.line, Some(line));
-    assert!(f.help.as_deref().unwrap().contains("allow_extensions"), "{f:?}");
-    assert!(!s.packages.iter().find(|r| r.arch == Arch::Amd64 && r.driver == "viostor").unwrap().inf_refs_ok);
+    assert!(
+        f.help.as_deref().unwrap().contains("allow_extensions"),
+        "{f:?}"
+    );
+    assert!(
+        !s.packages
+            .iter()
+            .find(|r| r.arch == Arch::Amd64 && r.driver == "viostor")
+            .unwrap()
+            .inf_refs_ok
+    );
 
-    c.spec = c.spec.replace(r#"{"name":"viostor","#, r#"{"name":"viostor","allow_extensions":[".PDB"],"#);
+    c.spec = c.spec.replace(
+        r#"{"name":"viostor","#,
+        r#"{"name":"viostor","allow_extensions":[".PDB"],"#,
+    );
     let (r, s) = c.run();
     assert_clean(&r);
     assert!(paths(&s).contains(&"drivers/amd64/viostor/viostor.pdb"));
@@ -155,8 +242,12 @@ fn referenced_file_skipped_by_policy_points_to_the_allowlist() {
 #[test]
 fn allow_path_regexes_reinclude_relative_paths() {
     let mut c = Case::base();
-    c.add_driver_file("amd64/viostor/src/viostor.c", b"int x;").add_driver_file("amd64/viostor/viostor.h", b"h");
-    c.spec = c.spec.replace(r#"{"name":"viostor","#, r#"{"name":"viostor","allow_path_regexes":["^SRC/"],"#);
+    c.add_driver_file("amd64/viostor/src/viostor.c", b"int x;")
+        .add_driver_file("amd64/viostor/viostor.h", b"h");
+    c.spec = c.spec.replace(
+        r#"{"name":"viostor","#,
+        r#"{"name":"viostor","allow_path_regexes":["^SRC/"],"#,
+    );
     let (r, s) = c.run();
     assert!(paths(&s).contains(&"drivers/amd64/viostor/src/viostor.c"));
     assert!(!paths(&s).contains(&"drivers/amd64/viostor/viostor.h"));
@@ -166,12 +257,18 @@ fn allow_path_regexes_reinclude_relative_paths() {
 #[test]
 fn referenced_file_missing_names_inf_and_line() {
     let mut c = Case::base();
-    let text = inf("netkvm", &["1041", "1000"]).replace("[Drv]\r\nnetkvm.sys\r\n", "[Drv]\r\nnetkvm.sys\r\nnetkvmco.dll\r\n");
+    let text = inf("netkvm", &["1041", "1000"]).replace(
+        "[Drv]\r\nnetkvm.sys\r\n",
+        "[Drv]\r\nnetkvm.sys\r\nnetkvmco.dll\r\n",
+    );
     c.add_driver_file("x86/netkvm/netkvm.inf", text.as_bytes());
     let (r, _) = c.run();
     let f = one(&r, "INF002");
     assert_eq!(f.path.as_deref(), Some("drivers/x86/netkvm/netkvm.inf"));
-    assert_eq!(f.line, Some(text.lines().position(|l| l == "netkvmco.dll").unwrap() as u32 + 1));
+    assert_eq!(
+        f.line,
+        Some(text.lines().position(|l| l == "netkvmco.dll").unwrap() as u32 + 1)
+    );
     assert!(f.message.contains("\"netkvmco.dll\""));
 }
 
@@ -179,9 +276,15 @@ fn referenced_file_missing_names_inf_and_line() {
 fn expected_hardware_ids_from_spec_and_devices_cmd() {
     let mut c = Case::base();
     // Only the legacy ID: the spec regex (DEV_1042) fails.
-    c.add_driver_file("amd64/viostor/viostor.inf", inf("viostor", &["1001"]).as_bytes());
+    c.add_driver_file(
+        "amd64/viostor/viostor.inf",
+        inf("viostor", &["1001"]).as_bytes(),
+    );
     // DEV_10000 must not satisfy DEV_1000 from devices.cmd.
-    c.add_driver_file("x86/netkvm/netkvm.inf", inf("netkvm", &["1041", "10000"]).as_bytes());
+    c.add_driver_file(
+        "x86/netkvm/netkvm.inf",
+        inf("netkvm", &["1041", "10000"]).as_bytes(),
+    );
     let (r, _) = c.run();
     let hw1 = with_code(&r, "HWID001");
     assert_eq!(hw1.len(), 1, "{:#?}", r.findings);
@@ -190,10 +293,17 @@ fn expected_hardware_ids_from_spec_and_devices_cmd() {
     // The devices.cmd list names DEV_1042 too, so viostor gets its own HWID002.
     let hw2 = with_code(&r, "HWID002");
     assert_eq!(hw2.len(), 2, "{:#?}", r.findings);
-    assert!(hw2[0].path.as_deref() == Some("drivers/amd64/viostor") && hw2[0].message.contains("DEV_1042\""));
+    assert!(
+        hw2[0].path.as_deref() == Some("drivers/amd64/viostor")
+            && hw2[0].message.contains("DEV_1042\"")
+    );
     let hw2 = hw2[1];
     assert_eq!(hw2.path.as_deref(), Some("drivers/x86/netkvm"));
-    assert!(hw2.message.contains("PCI\\VEN_1AF4&DEV_1000") && hw2.message.contains("VIRTIO_NET_HWIDS"), "{}", hw2.message);
+    assert!(
+        hw2.message.contains("PCI\\VEN_1AF4&DEV_1000") && hw2.message.contains("VIRTIO_NET_HWIDS"),
+        "{}",
+        hw2.message
+    );
 }
 
 #[test]
@@ -201,7 +311,10 @@ fn hardware_ids_in_comments_do_not_count() {
     let mut c = Case::base();
     let text = inf("viostor", &["1001"]) + "; PCI\\VEN_1AF4&DEV_1042\r\n";
     c.add_driver_file("x86/viostor/viostor.inf", text.as_bytes());
-    assert_eq!(one(&c.run().0, "HWID001").path.as_deref(), Some("drivers/x86/viostor"));
+    assert_eq!(
+        one(&c.run().0, "HWID001").path.as_deref(),
+        Some("drivers/x86/viostor")
+    );
 }
 
 #[test]
@@ -217,8 +330,14 @@ fn missing_devices_cmd_variable_names_file_and_variable() {
 #[test]
 fn expected_inf_files_and_services() {
     let mut c = Case::base();
-    c.spec = c.spec.replace(r#""expected_inf_files":["viostor.inf"]"#, r#""expected_inf_files":["VIOSTOR.INF","vioscsi.inf"]"#);
-    c.spec = c.spec.replace(r#""expected_add_services":["netkvm"]"#, r#""expected_add_services":["NETKVM","netkvm2"]"#);
+    c.spec = c.spec.replace(
+        r#""expected_inf_files":["viostor.inf"]"#,
+        r#""expected_inf_files":["VIOSTOR.INF","vioscsi.inf"]"#,
+    );
+    c.spec = c.spec.replace(
+        r#""expected_add_services":["netkvm"]"#,
+        r#""expected_add_services":["NETKVM","netkvm2"]"#,
+    );
     let (r, _) = c.run();
     let infs = with_code(&r, "DRV009");
     assert_eq!(infs.len(), 2);
@@ -232,11 +351,16 @@ fn expected_inf_files_and_services() {
 #[test]
 fn services_from_devices_cmd_are_checked() {
     let mut c = Case::base();
-    let text = inf("viostor", &["1042", "1001"]).replace("AddService=viostor,", "AddService=viostor2,");
+    let text =
+        inf("viostor", &["1042", "1001"]).replace("AddService=viostor,", "AddService=viostor2,");
     c.add_driver_file("amd64/viostor/viostor.inf", text.as_bytes());
     let (r, _) = c.run();
     let f = one(&r, "SVC001");
-    assert!(f.message.contains("\"viostor\"") && f.message.contains("VIRTIO_BLK_SERVICE"), "{}", f.message);
+    assert!(
+        f.message.contains("\"viostor\"") && f.message.contains("VIRTIO_BLK_SERVICE"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -249,11 +373,20 @@ fn utf16_inf_is_accepted_and_undecodable_inf_is_an_error() {
     c.add_driver_file("amd64/viostor/viostor.inf", &utf16);
     let (r, _) = c.run();
     assert_clean(&r);
-    c.add_driver_file("x86/viostor/viostor.inf", b"[Version]\r\nSignature=\"\xC3\x28\"\r\n");
+    c.add_driver_file(
+        "x86/viostor/viostor.inf",
+        b"[Version]\r\nSignature=\"\xC3\x28\"\r\n",
+    );
     let (r, s) = c.run();
     let f = one(&r, "INF001");
     assert_eq!(f.path.as_deref(), Some("drivers/x86/viostor/viostor.inf"));
-    assert!(!s.packages.iter().find(|r| r.arch == Arch::X86 && r.driver == "viostor").unwrap().inf_refs_ok);
+    assert!(
+        !s.packages
+            .iter()
+            .find(|r| r.arch == Arch::X86 && r.driver == "viostor")
+            .unwrap()
+            .inf_refs_ok
+    );
 }
 
 #[test]
@@ -262,7 +395,11 @@ fn case_variant_folders_of_one_driver_are_an_error() {
     c.add_driver_file("amd64/VIOSTOR/extra.txt", b"x");
     let (r, _) = c.run();
     let f = one(&r, "DRV010");
-    assert!(f.message.contains("amd64/VIOSTOR") && f.message.contains("amd64/viostor"), "{}", f.message);
+    assert!(
+        f.message.contains("amd64/VIOSTOR") && f.message.contains("amd64/viostor"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]

@@ -18,15 +18,25 @@ const DATA: &str = "../shared/data/virtio-win-8.1/drivers";
 /// Reads a directory into a tree (the test's own small adapter; the data set is a few MB).
 fn read_dir(root: &Path) -> VTree {
     fn walk(dir: &Path, rel: &str, t: &mut VTree) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let name = e.file_name().into_string().unwrap();
-            let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
             if e.file_type().unwrap().is_dir() {
                 walk(&e.path(), &path, t);
             } else {
-                t.insert(path, Arc::new(MemContent::new(std::fs::read(e.path()).unwrap())));
+                t.insert(
+                    path,
+                    Arc::new(MemContent::new(std::fs::read(e.path()).unwrap())),
+                );
             }
         }
     }
@@ -58,14 +68,38 @@ fn virtio_win_8_1_validates_without_errors_and_drops_pdbs() {
     assert!(!r.has_errors() && r.warnings() == 0, "{:#?}", r.findings);
     let p = paths(&s);
     assert!(!p.iter().any(|p| p.ends_with(".pdb")), "{p:?}");
-    assert_eq!(p.iter().filter(|p| p.starts_with("drivers/")).count(), 90 - 2 - 4);
-    assert!(p.contains(&"drivers/amd64/viostor/viostor.sys") && p.contains(&"drivers/x86/vioprot/netkvmp.exe"));
+    assert_eq!(
+        p.iter().filter(|p| p.starts_with("drivers/")).count(),
+        90 - 2 - 4
+    );
+    assert!(
+        p.contains(&"drivers/amd64/viostor/viostor.sys")
+            && p.contains(&"drivers/x86/vioprot/netkvmp.exe")
+    );
     // Both .pdb folders report what was left out, as info only.
-    let pol: Vec<_> = with_code(&r, "POL010").iter().map(|f| f.path.clone().unwrap()).collect();
-    assert_eq!(pol, vec!["drivers/amd64/netkvm", "drivers/amd64/viostor", "drivers/x86/netkvm", "drivers/x86/viostor"]);
+    let pol: Vec<_> = with_code(&r, "POL010")
+        .iter()
+        .map(|f| f.path.clone().unwrap())
+        .collect();
+    assert_eq!(
+        pol,
+        vec![
+            "drivers/amd64/netkvm",
+            "drivers/amd64/viostor",
+            "drivers/x86/netkvm",
+            "drivers/x86/viostor"
+        ]
+    );
     assert_eq!(s.packages.len(), 26);
-    assert!(s.packages.iter().all(|r| r.state == PackageState::Present && r.inf_refs_ok));
-    let viostor = s.packages.iter().find(|r| r.arch == Arch::Amd64 && r.driver == "viostor").unwrap();
+    assert!(s
+        .packages
+        .iter()
+        .all(|r| r.state == PackageState::Present && r.inf_refs_ok));
+    let viostor = s
+        .packages
+        .iter()
+        .find(|r| r.arch == Arch::Amd64 && r.driver == "viostor")
+        .unwrap();
     assert_eq!(viostor.hwids_matched.len(), 2);
 }
 
@@ -76,8 +110,18 @@ fn win7_specs_pass_on_virtio_win_8_1_with_devices_cmd_ids() {
     assert!(!r.has_errors(), "{:#?}", r.findings);
     // The eleven other folders are unlisted: warnings, not packaged.
     assert_eq!(with_code(&r, "DRV004").len(), 22);
-    let row = s.packages.iter().find(|r| r.arch == Arch::X86 && r.driver == "netkvm").unwrap();
-    assert!(row.hwids_matched.iter().any(|h| h == "PCI\\VEN_1AF4&DEV_1000"), "{:?}", row.hwids_matched);
+    let row = s
+        .packages
+        .iter()
+        .find(|r| r.arch == Arch::X86 && r.driver == "netkvm")
+        .unwrap();
+    assert!(
+        row.hwids_matched
+            .iter()
+            .any(|h| h == "PCI\\VEN_1AF4&DEV_1000"),
+        "{:?}",
+        row.hwids_matched
+    );
     let (r, _) = run("win7-virtio-full.json", &drivers);
     assert!(!r.has_errors(), "{:#?}", r.findings);
     // viosnd is optional and absent from this set.
@@ -95,6 +139,9 @@ fn removing_a_referenced_file_from_real_data_is_caught() {
     }
     let (r, _) = run("virtio-win-8.1.json", &drivers);
     let f = one(&r, "INF002");
-    assert_eq!(f.path.as_deref(), Some("drivers/amd64/vioinput/vioinput.inf"));
+    assert_eq!(
+        f.path.as_deref(),
+        Some("drivers/amd64/vioinput/vioinput.inf")
+    );
     assert!(f.message.contains("viohidkmdf.sys") && f.line.is_some());
 }

@@ -30,7 +30,10 @@ pub const SPEC: &str = r#"{"drivers":[
 
 /// A small but real-shaped INF for driver `name` listing two PCI device IDs.
 pub fn inf(name: &str, devs: &[&str]) -> String {
-    let ids: Vec<String> = devs.iter().map(|d| format!("PCI\\VEN_1AF4&DEV_{d}")).collect();
+    let ids: Vec<String> = devs
+        .iter()
+        .map(|d| format!("PCI\\VEN_1AF4&DEV_{d}"))
+        .collect();
     format!(
         "; {name}.inf\r\n[Version]\r\nSignature=\"$Windows NT$\"\r\nCatalogFile={name}.cat\r\n\r\n\
 [Manufacturer]\r\n%Mfg%=Std,NTx86,NTamd64\r\n\r\n[Std.NTamd64]\r\n%Desc%=Inst, {ids}\r\n\r\n\
@@ -55,19 +58,37 @@ impl Case {
         let mut drivers = Vec::new();
         for arch in ["x86", "amd64"] {
             for (name, devs) in [("viostor", ["1042", "1001"]), ("netkvm", ["1041", "1000"])] {
-                drivers.push((format!("{arch}/{name}/{name}.inf"), inf(name, &devs).into_bytes()));
+                drivers.push((
+                    format!("{arch}/{name}/{name}.inf"),
+                    inf(name, &devs).into_bytes(),
+                ));
                 drivers.push((format!("{arch}/{name}/{name}.sys"), b"MZ driver".to_vec()));
                 drivers.push((format!("{arch}/{name}/{name}.cat"), b"catalog".to_vec()));
             }
         }
         let contract = guestpack::contract::parse("contract.json", CONTRACT.as_bytes()).unwrap();
-        let mut guest_tools: Vec<(String, Vec<u8>)> =
-            ["setup.cmd", "uninstall.cmd", "verify.cmd", "verify.ps1", "README.md", "THIRD_PARTY_NOTICES.md"]
-                .iter()
-                .map(|n| (n.to_string(), format!("{n}\r\n").into_bytes()))
-                .collect();
-        guest_tools.push(("config/devices.cmd".into(), guestpack::devices_cmd::generate(&contract).into_bytes()));
-        Case { drivers, guest_tools, spec: SPEC.to_string(), contract: None, policy: SigningPolicy::Production }
+        let mut guest_tools: Vec<(String, Vec<u8>)> = [
+            "setup.cmd",
+            "uninstall.cmd",
+            "verify.cmd",
+            "verify.ps1",
+            "README.md",
+            "THIRD_PARTY_NOTICES.md",
+        ]
+        .iter()
+        .map(|n| (n.to_string(), format!("{n}\r\n").into_bytes()))
+        .collect();
+        guest_tools.push((
+            "config/devices.cmd".into(),
+            guestpack::devices_cmd::generate(&contract).into_bytes(),
+        ));
+        Case {
+            drivers,
+            guest_tools,
+            spec: SPEC.to_string(),
+            contract: None,
+            policy: SigningPolicy::Production,
+        }
     }
 
     pub fn add_driver_file(&mut self, path: &str, bytes: &[u8]) -> &mut Self {
@@ -113,7 +134,10 @@ impl Case {
             guest_tools,
             spec_name: "test-spec.json",
             spec_json: self.spec.as_bytes(),
-            contract: self.contract.as_deref().map(|c| ("contract.json", c.as_bytes())),
+            contract: self
+                .contract
+                .as_deref()
+                .map(|c| ("contract.json", c.as_bytes())),
             signing_policy: self.policy,
         };
         validate(&input).expect("validation runs")
@@ -128,16 +152,28 @@ pub fn with_code<'a>(r: &'a Report, code: &str) -> Vec<&'a Finding> {
 /// The single finding with `code`, failing with the whole report otherwise.
 pub fn one<'a>(r: &'a Report, code: &str) -> &'a Finding {
     let f = with_code(r, code);
-    assert_eq!(f.len(), 1, "expected one {code} finding, got: {:#?}", r.findings);
+    assert_eq!(
+        f.len(),
+        1,
+        "expected one {code} finding, got: {:#?}",
+        r.findings
+    );
     f[0]
 }
 
 pub fn errors(r: &Report) -> Vec<&Finding> {
-    r.findings.iter().filter(|f| f.severity == Severity::Error).collect()
+    r.findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect()
 }
 
 pub fn assert_clean(r: &Report) {
-    assert!(errors(r).is_empty() && r.warnings() == 0, "expected no errors or warnings: {:#?}", r.findings);
+    assert!(
+        errors(r).is_empty() && r.warnings() == 0,
+        "expected no errors or warnings: {:#?}",
+        r.findings
+    );
 }
 
 pub fn paths(s: &Staged) -> Vec<&str> {

@@ -14,7 +14,11 @@ use std::sync::Arc;
 
 fn text(len: usize, salt: u8) -> Vec<u8> {
     let line = b"[Strings]\r\nDiskName=\"VirtIO Storage Driver\"\r\nVendor=\"Example\"\r\n";
-    line.iter().cycle().take(len).map(|b| b ^ (salt & 1)).collect()
+    line.iter()
+        .cycle()
+        .take(len)
+        .map(|b| b ^ (salt & 1))
+        .collect()
 }
 
 fn noise(len: usize) -> Vec<u8> {
@@ -31,8 +35,10 @@ fn noise(len: usize) -> Vec<u8> {
 
 /// Builds a zip with the crate's writer (paths need not be valid media paths).
 fn ours(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut media: Vec<MediaFile> =
-        files.iter().map(|(p, b)| media_file(*p, Arc::new(MemContent::new(b.clone()))).unwrap()).collect();
+    let mut media: Vec<MediaFile> = files
+        .iter()
+        .map(|(p, b)| media_file(*p, Arc::new(MemContent::new(b.clone()))).unwrap())
+        .collect();
     media.sort_by(|a, b| a.path.cmp(&b.path));
     let plan = ZipPlan::plan(&media, &ZipOptions::default()).unwrap();
     let mut out = Vec::new();
@@ -45,8 +51,12 @@ fn python(script: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.zip");
     let full = format!("import zipfile, os, sys\nout = sys.argv[1]\nd = sys.argv[2]\n{script}");
-    let st =
-        Command::new("python3").args(["-c", &full]).arg(&out).arg(dir.path()).status().expect("python3 is required");
+    let st = Command::new("python3")
+        .args(["-c", &full])
+        .arg(&out)
+        .arg(dir.path())
+        .status()
+        .expect("python3 is required");
     assert!(st.success());
     std::fs::read(out).unwrap()
 }
@@ -88,7 +98,10 @@ fn own_zip_reads_back_identically_through_short_reads() {
     ];
     let zip = ours(&files);
     for max in 1..=7 {
-        let s: Arc<dyn ReadAt> = Arc::new(ShortReads { inner: MemSource::new(zip.clone()), max });
+        let s: Arc<dyn ReadAt> = Arc::new(ShortReads {
+            inner: MemSource::new(zip.clone()),
+            max,
+        });
         let tree = read_zip(s, "drop.zip", &ZipLimits::default()).unwrap();
         for (p, b) in &files {
             assert_eq!(&content(&tree, p).unwrap(), b, "{p} with reads of {max}");
@@ -112,7 +125,10 @@ impl ReadAt for Counting {
 
 #[test]
 fn entry_data_is_not_read_up_front() {
-    let zip = ours(&[("big.bin", noise(2_000_000)), ("small.inf", text(300_000, 0))]);
+    let zip = ours(&[
+        ("big.bin", noise(2_000_000)),
+        ("small.inf", text(300_000, 0)),
+    ]);
     let counting = Arc::new(Counting(MemSource::new(zip), AtomicU64::new(0)));
     let tree = read_zip(counting.clone(), "drop.zip", &ZipLimits::default()).unwrap();
     let read_up_front = counting.1.load(Ordering::SeqCst);
@@ -131,8 +147,14 @@ fn python_zip_with_both_methods_folders_and_unicode_names() {
          z.close()",
     );
     let tree = read(zip).unwrap();
-    assert_eq!(content(&tree, "drv/a.inf").unwrap(), b"[Version]\r\n".repeat(500));
-    assert_eq!(content(&tree, "drv/raw.bin").unwrap(), (0..=255u8).collect::<Vec<_>>().repeat(4));
+    assert_eq!(
+        content(&tree, "drv/a.inf").unwrap(),
+        b"[Version]\r\n".repeat(500)
+    );
+    assert_eq!(
+        content(&tree, "drv/raw.bin").unwrap(),
+        (0..=255u8).collect::<Vec<_>>().repeat(4)
+    );
     assert_eq!(content(&tree, "tools/été/名.txt").unwrap(), "hé".as_bytes());
     assert!(tree.dirs().any(|d| d == "drv/empty"));
     assert!(tree.rejected().is_empty());
@@ -150,7 +172,11 @@ fn symlinks_and_special_files_are_rejected_not_fatal() {
          z.close()",
     );
     let tree = read(zip).unwrap();
-    let rejected: Vec<_> = tree.rejected().iter().map(|r| (r.path.as_str(), r.kind.clone())).collect();
+    let rejected: Vec<_> = tree
+        .rejected()
+        .iter()
+        .map(|r| (r.path.as_str(), r.kind.clone()))
+        .collect();
     assert_eq!(rejected[0], ("drv/link.inf", RejectKind::Symlink));
     assert!(matches!(&rejected[1], ("drv/fifo", RejectKind::Other(m)) if m.contains("special")));
     assert_eq!(tree.file_count(), 1);
@@ -163,10 +189,17 @@ fn info_zip_archive_with_a_stored_symlink() {
     std::fs::create_dir_all(root.join("amd64/viostor")).unwrap();
     std::fs::write(root.join("amd64/viostor/viostor.inf"), text(5000, 0)).unwrap();
     std::os::unix::fs::symlink("viostor.inf", root.join("amd64/viostor/alias.inf")).unwrap();
-    let st = Command::new("zip").args(["-qry", "../b.zip", "."]).current_dir(&root).status().expect("zip is required");
+    let st = Command::new("zip")
+        .args(["-qry", "../b.zip", "."])
+        .current_dir(&root)
+        .status()
+        .expect("zip is required");
     assert!(st.success());
     let tree = read(std::fs::read(dir.path().join("b.zip")).unwrap()).unwrap();
-    assert_eq!(content(&tree, "amd64/viostor/viostor.inf").unwrap(), text(5000, 0));
+    assert_eq!(
+        content(&tree, "amd64/viostor/viostor.inf").unwrap(),
+        text(5000, 0)
+    );
     assert_eq!(tree.rejected()[0].path, "amd64/viostor/alias.inf");
     assert_eq!(tree.rejected()[0].kind, RejectKind::Symlink);
 }
@@ -177,7 +210,10 @@ fn streamed_info_zip_archive_with_data_descriptors() {
     std::fs::write(dir.path().join("a.inf"), text(40_000, 0)).unwrap();
     std::fs::write(dir.path().join("b.sys"), noise(30_000)).unwrap();
     // Writing to a pipe makes zip use data descriptors (flag bit 3, sizes after the data).
-    let out = Command::new("zip").args(["-q", "-", "a.inf", "b.sys"]).current_dir(dir.path()).output();
+    let out = Command::new("zip")
+        .args(["-q", "-", "a.inf", "b.sys"])
+        .current_dir(dir.path())
+        .output();
     let zip = out.expect("zip is required").stdout;
     let c = central(&zip);
     assert_eq!(zip[c + 8] & 8, 8, "expected a data descriptor");
@@ -189,16 +225,29 @@ fn streamed_info_zip_archive_with_data_descriptors() {
 #[test]
 fn an_empty_archive_is_an_empty_tree() {
     let tree = read(ours(&[])).unwrap();
-    assert_eq!((tree.file_count(), tree.dirs().count(), tree.rejected().len()), (0, 0, 0));
+    assert_eq!(
+        (
+            tree.file_count(),
+            tree.dirs().count(),
+            tree.rejected().len()
+        ),
+        (0, 0, 0)
+    );
 }
 
 #[test]
 fn encrypted_entries_are_fatal_and_named() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("secret.inf"), text(100, 0)).unwrap();
-    let st = Command::new("zip").args(["-q", "-P", "pw", "e.zip", "secret.inf"]).current_dir(dir.path()).status();
+    let st = Command::new("zip")
+        .args(["-q", "-P", "pw", "e.zip", "secret.inf"])
+        .current_dir(dir.path())
+        .status();
     assert!(st.expect("zip is required").success());
-    let e = err_of(std::fs::read(dir.path().join("e.zip")).unwrap(), &ZipLimits::default());
+    let e = err_of(
+        std::fs::read(dir.path().join("e.zip")).unwrap(),
+        &ZipLimits::default(),
+    );
     assert!(e.contains("'secret.inf'") && e.contains("encrypted"), "{e}");
 }
 
@@ -206,13 +255,29 @@ fn encrypted_entries_are_fatal_and_named() {
 fn unsupported_methods_are_fatal_and_named() {
     let zip = python("z = zipfile.ZipFile(out, 'w', zipfile.ZIP_BZIP2)\nz.writestr('drv/a.inf', 'x' * 100)\nz.close()");
     let e = err_of(zip, &ZipLimits::default());
-    assert!(e.contains("'drv/a.inf'") && e.contains("method 12 (bzip2)"), "{e}");
+    assert!(
+        e.contains("'drv/a.inf'") && e.contains("method 12 (bzip2)"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unsafe_and_non_utf8_names_are_rejected() {
-    let names = ["../evil.inf", "/abs.inf", "C:/x.inf", "a\\b.inf", "nul\0.inf", "ok.inf", "zz_.inf"];
-    let mut zip = ours(&names.iter().map(|n| (*n, b"x".to_vec())).collect::<Vec<_>>());
+    let names = [
+        "../evil.inf",
+        "/abs.inf",
+        "C:/x.inf",
+        "a\\b.inf",
+        "nul\0.inf",
+        "ok.inf",
+        "zz_.inf",
+    ];
+    let mut zip = ours(
+        &names
+            .iter()
+            .map(|n| (*n, b"x".to_vec()))
+            .collect::<Vec<_>>(),
+    );
     // Turn "zz_.inf" into a name with a CP437 byte (0x82, "é") in both headers.
     let mut patched = 0;
     for i in 0..zip.len() - 3 {
@@ -223,7 +288,11 @@ fn unsafe_and_non_utf8_names_are_rejected() {
     }
     assert_eq!(patched, 2);
     let tree = read(zip).unwrap();
-    let mut got: Vec<_> = tree.rejected().iter().map(|r| (r.path.clone(), r.kind.clone())).collect();
+    let mut got: Vec<_> = tree
+        .rejected()
+        .iter()
+        .map(|r| (r.path.clone(), r.kind.clone()))
+        .collect();
     got.sort_by(|a, b| a.0.cmp(&b.0));
     let unsafe_path = RejectKind::UnsafePath;
     let want = [
@@ -240,9 +309,18 @@ fn unsafe_and_non_utf8_names_are_rejected() {
 
 #[test]
 fn duplicate_names_are_fatal() {
-    let e = err_of(ours(&[("drv/A.inf", b"1".to_vec()), ("drv/a.inf", b"2".to_vec())]), &ZipLimits::default());
-    assert!(e.contains("'drv/A.inf'") && e.contains("'drv/a.inf'") && e.contains("letter case"), "{e}");
-    let e = err_of(ours(&[("Drv/a.inf", b"1".to_vec()), ("drv/b.inf", b"2".to_vec())]), &ZipLimits::default());
+    let e = err_of(
+        ours(&[("drv/A.inf", b"1".to_vec()), ("drv/a.inf", b"2".to_vec())]),
+        &ZipLimits::default(),
+    );
+    assert!(
+        e.contains("'drv/A.inf'") && e.contains("'drv/a.inf'") && e.contains("letter case"),
+        "{e}"
+    );
+    let e = err_of(
+        ours(&[("Drv/a.inf", b"1".to_vec()), ("drv/b.inf", b"2".to_vec())]),
+        &ZipLimits::default(),
+    );
     assert!(e.contains("'Drv'") && e.contains("'drv'"), "{e}");
     let zip = python("import warnings\nwarnings.simplefilter('ignore')\nz = zipfile.ZipFile(out, 'w')\nz.writestr('a.inf', '1')\nz.writestr('a.inf', '2')\nz.close()");
     let e = err_of(zip, &ZipLimits::default());
@@ -283,15 +361,24 @@ fn sizes_and_crc_are_verified_when_reading() {
     // Declared smaller than it inflates: refused while inflating.
     let mut small = zip.clone();
     small[c + 24..c + 28].copy_from_slice(&4000u32.to_le_bytes());
-    let e = content(&read(small).unwrap(), "a.inf").unwrap_err().to_string();
-    assert!(e.contains("'a.inf'") && e.contains("more than the 4000 bytes"), "{e}");
+    let e = content(&read(small).unwrap(), "a.inf")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("'a.inf'") && e.contains("more than the 4000 bytes"),
+        "{e}"
+    );
     let mut big = zip.clone();
     big[c + 24..c + 28].copy_from_slice(&6000u32.to_le_bytes());
-    let e = content(&read(big).unwrap(), "a.inf").unwrap_err().to_string();
+    let e = content(&read(big).unwrap(), "a.inf")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("ends after 5000 of its 6000 bytes"), "{e}");
     let mut crc = zip;
     crc[c + 16] ^= 1;
-    let e = content(&read(crc).unwrap(), "a.inf").unwrap_err().to_string();
+    let e = content(&read(crc).unwrap(), "a.inf")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("crc32 mismatch"), "{e}");
 }
 
@@ -301,7 +388,10 @@ fn zip64_fields_that_lie_are_fatal() {
     let plan = ZipPlan::plan_with_zip64_threshold(&files, &ZipOptions::default(), 0).unwrap();
     let mut zip = Vec::new();
     plan.reader().read_to_end(&mut zip).unwrap();
-    assert_eq!(content(&read(zip.clone()).unwrap(), "a.inf").unwrap(), text(5000, 0));
+    assert_eq!(
+        content(&read(zip.clone()).unwrap(), "a.inf").unwrap(),
+        text(5000, 0)
+    );
     // The central zip64 extra field holds size, compressed size, offset (8 bytes each).
     let c = central(&zip);
     let extra = c + 46 + "a.inf".len();
@@ -313,14 +403,48 @@ fn zip64_fields_that_lie_are_fatal() {
 
 #[test]
 fn limits_are_enforced_and_named() {
-    let zip = ours(&[("a/b/c.inf", text(100_000, 0)), ("zeros.bin", vec![0; 200_000]), ("z.inf", text(10, 0))]);
+    let zip = ours(&[
+        ("a/b/c.inf", text(100_000, 0)),
+        ("zeros.bin", vec![0; 200_000]),
+        ("z.inf", text(10, 0)),
+    ]);
     let d = ZipLimits::default();
     let cases = [
-        (ZipLimits { max_entries: 2, ..d.clone() }, "max_entries = 2 (raise it with --max-entries)"),
-        (ZipLimits { max_file_size: 150_000, ..d.clone() }, "max_file_size = 150000"),
-        (ZipLimits { max_total_uncompressed: 250_000, ..d.clone() }, "max_total_uncompressed = 250000"),
-        (ZipLimits { max_ratio: 50, ..d.clone() }, "max_ratio = 50 (raise it with --max-ratio)"),
-        (ZipLimits { max_depth: 2, ..d.clone() }, "'a/b/c.inf' is 3 folders deep, over the limit max_depth = 2"),
+        (
+            ZipLimits {
+                max_entries: 2,
+                ..d.clone()
+            },
+            "max_entries = 2 (raise it with --max-entries)",
+        ),
+        (
+            ZipLimits {
+                max_file_size: 150_000,
+                ..d.clone()
+            },
+            "max_file_size = 150000",
+        ),
+        (
+            ZipLimits {
+                max_total_uncompressed: 250_000,
+                ..d.clone()
+            },
+            "max_total_uncompressed = 250000",
+        ),
+        (
+            ZipLimits {
+                max_ratio: 50,
+                ..d.clone()
+            },
+            "max_ratio = 50 (raise it with --max-ratio)",
+        ),
+        (
+            ZipLimits {
+                max_depth: 2,
+                ..d.clone()
+            },
+            "'a/b/c.inf' is 3 folders deep, over the limit max_depth = 2",
+        ),
     ];
     for (limits, want) in cases {
         let e = err_of(zip.clone(), &limits);
@@ -331,7 +455,11 @@ fn limits_are_enforced_and_named() {
 
 #[test]
 fn damaged_archives_never_panic() {
-    let zip = ours(&[("a/x.inf", text(3000, 0)), ("b.bin", noise(300)), ("c", Vec::new())]);
+    let zip = ours(&[
+        ("a/x.inf", text(3000, 0)),
+        ("b.bin", noise(300)),
+        ("c", Vec::new()),
+    ]);
     let open_all = |bytes: Vec<u8>| {
         if let Ok(tree) = read(bytes) {
             for (_, c) in tree.files() {

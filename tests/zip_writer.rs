@@ -66,7 +66,11 @@ fn drain(plan: &ZipPlan, chunk: usize) -> Vec<u8> {
 }
 
 fn opts(level: u32, threads: usize) -> ZipOptions {
-    ZipOptions { level, source_date_epoch: 1_700_000_000, threads }
+    ZipOptions {
+        level,
+        source_date_epoch: 1_700_000_000,
+        threads,
+    }
 }
 
 fn sha(bytes: &[u8]) -> String {
@@ -74,8 +78,14 @@ fn sha(bytes: &[u8]) -> String {
 }
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?} (is it installed?): {e}"));
-    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?} (is it installed?): {e}"));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{cmd:?} failed:\n{all}");
     all
 }
@@ -88,7 +98,8 @@ fn check_external(zip: &[u8], files: &[MediaFile]) {
     run(Command::new("unzip").arg("-tq").arg(&path));
     let out = run(Command::new("7z").arg("t").arg(&path));
     assert!(out.contains("Everything is Ok"), "{out}");
-    let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n\
+    let script =
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n\
                   print('\\n'.join(i.filename for i in z.infolist()))";
     let listed = run(Command::new("python3").args(["-c", script]).arg(&path));
     let expected: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
@@ -119,12 +130,17 @@ fn content_of(f: &MediaFile) -> Vec<u8> {
 /// Reads the zip back with the crate's own reader and compares every file.
 fn check_own_reader(zip: Vec<u8>, files: &[MediaFile]) {
     let src: Arc<dyn ReadAt> = Arc::new(MemSource::new(zip));
-    let limits = ZipLimits { max_entries: 1 << 20, ..ZipLimits::default() };
+    let limits = ZipLimits {
+        max_entries: 1 << 20,
+        ..ZipLimits::default()
+    };
     let tree = read_zip(src, "media.zip", &limits).unwrap();
     assert!(tree.rejected().is_empty());
     assert_eq!(tree.file_count(), files.len());
     for f in files {
-        let c = tree.get(&f.path).unwrap_or_else(|| panic!("missing {}", f.path));
+        let c = tree
+            .get(&f.path)
+            .unwrap_or_else(|| panic!("missing {}", f.path));
         let mut got = Vec::new();
         c.open().unwrap().read_to_end(&mut got).unwrap();
         assert_eq!(got, content_of(f), "{}", f.path);
@@ -147,7 +163,11 @@ fn bytes_do_not_depend_on_read_size_or_threads() {
     for threads in [1, 2, 8] {
         let plan = ZipPlan::plan(&files, &opts(6, threads)).unwrap();
         for chunk in [1, 2048, 65_536, 1 << 20] {
-            assert_eq!(sha(&drain(&plan, chunk)), reference, "threads {threads}, read size {chunk}");
+            assert_eq!(
+                sha(&drain(&plan, chunk)),
+                reference,
+                "threads {threads}, read size {chunk}"
+            );
         }
     }
 }
@@ -172,17 +192,37 @@ fn timestamp_comes_from_source_date_epoch() {
 fn method_follows_what_deflate_achieves_and_level() {
     let files = sample();
     let plan = ZipPlan::plan(&files, &opts(6, 1)).unwrap();
-    let method = |p: &ZipPlan, path: &str| p.entries().iter().find(|e| e.path == path).unwrap().method;
-    assert_eq!(method(&plan, "drivers/amd64/viostor/viostor.sys"), Method::Stored, "random data");
-    assert_eq!(method(&plan, "drivers/amd64/viostor/viostor.inf"), Method::Deflated);
-    assert_eq!(method(&plan, "drivers/x86/viostor/empty.txt"), Method::Stored);
-    assert!(plan.entries().iter().all(|e| e.method == Method::Stored || e.compressed_size < e.size));
+    let method =
+        |p: &ZipPlan, path: &str| p.entries().iter().find(|e| e.path == path).unwrap().method;
+    assert_eq!(
+        method(&plan, "drivers/amd64/viostor/viostor.sys"),
+        Method::Stored,
+        "random data"
+    );
+    assert_eq!(
+        method(&plan, "drivers/amd64/viostor/viostor.inf"),
+        Method::Deflated
+    );
+    assert_eq!(
+        method(&plan, "drivers/x86/viostor/empty.txt"),
+        Method::Stored
+    );
+    assert!(plan
+        .entries()
+        .iter()
+        .all(|e| e.method == Method::Stored || e.compressed_size < e.size));
 
     let stored = ZipPlan::plan(&files, &opts(0, 1)).unwrap();
     assert!(stored.entries().iter().all(|e| e.method == Method::Stored));
     let fast = ZipPlan::plan(&files, &opts(1, 1)).unwrap();
     let best = ZipPlan::plan(&files, &opts(9, 1)).unwrap();
-    assert!(best.len() <= fast.len() && fast.len() < stored.len(), "{} {} {}", best.len(), fast.len(), stored.len());
+    assert!(
+        best.len() <= fast.len() && fast.len() < stored.len(),
+        "{} {} {}",
+        best.len(),
+        fast.len(),
+        stored.len()
+    );
     let total: u64 = files.iter().map(|f| f.size).sum();
     assert!(stored.len() > total);
     check_external(&drain(&stored, 7777), &files);
@@ -202,7 +242,11 @@ impl Content for Fickle {
     }
     fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
         let n = self.opened.fetch_add(1, Ordering::SeqCst);
-        Ok(Box::new(if n < self.stable { &self.first[..] } else { &self.later[..] }))
+        Ok(Box::new(if n < self.stable {
+            &self.first[..]
+        } else {
+            &self.later[..]
+        }))
     }
 }
 
@@ -223,14 +267,29 @@ fn a_file_that_changes_after_planning_is_an_error_not_a_corrupt_zip() {
         (0, 1, longer, false),
     ];
     for (level, stable, later, at_planning) in cases {
-        let fickle = Fickle { first: original.clone(), later, stable, opened: AtomicUsize::new(0) };
+        let fickle = Fickle {
+            first: original.clone(),
+            later,
+            stable,
+            opened: AtomicUsize::new(0),
+        };
         let (size, sha256, crc32) = guestpack::media::digest(&fickle).unwrap();
-        let f = MediaFile { path: "a.inf".into(), content: Arc::new(fickle), size, sha256, crc32 };
+        let f = MediaFile {
+            path: "a.inf".into(),
+            content: Arc::new(fickle),
+            size,
+            sha256,
+            crc32,
+        };
         let planned = ZipPlan::plan(std::slice::from_ref(&f), &opts(level, 1));
         assert_eq!(planned.is_err(), at_planning);
         let err = match planned {
             Err(e) => e.to_string(),
-            Ok(plan) => plan.reader().read_to_end(&mut Vec::new()).unwrap_err().to_string(),
+            Ok(plan) => plan
+                .reader()
+                .read_to_end(&mut Vec::new())
+                .unwrap_err()
+                .to_string(),
         };
         assert!(err.contains("a.inf") && err.contains("changed"), "{err}");
     }
@@ -243,7 +302,10 @@ fn zip64_layout_is_read_by_every_reader() {
     for threshold in [0, 5000] {
         let plan = ZipPlan::plan_with_zip64_threshold(&files, &opts(6, 1), threshold).unwrap();
         let zip = drain(&plan, 65_536);
-        assert_ne!(zip, drain(&ZipPlan::plan(&files, &opts(6, 1)).unwrap(), 65_536));
+        assert_ne!(
+            zip,
+            drain(&ZipPlan::plan(&files, &opts(6, 1)).unwrap(), 65_536)
+        );
         check_external(&zip, &files);
         check_own_reader(zip, &files);
     }
@@ -251,18 +313,27 @@ fn zip64_layout_is_read_by_every_reader() {
 
 #[test]
 fn more_than_65535_entries_use_zip64_end_records() {
-    let files: Vec<MediaFile> =
-        (0..65_537u32).map(|i| file(&format!("d{:02}/f{i:06}", i / 1000), vec![i as u8])).collect();
+    let files: Vec<MediaFile> = (0..65_537u32)
+        .map(|i| file(&format!("d{:02}/f{i:06}", i / 1000), vec![i as u8]))
+        .collect();
     let plan = ZipPlan::plan(&files, &opts(6, 2)).unwrap();
     let zip = drain(&plan, 1 << 20);
     assert_eq!(&zip[zip.len() - 22..zip.len() - 18], b"PK\x05\x06");
-    assert_eq!(&zip[zip.len() - 42..zip.len() - 38], b"PK\x06\x07", "zip64 locator precedes the end record");
+    assert_eq!(
+        &zip[zip.len() - 42..zip.len() - 38],
+        b"PK\x06\x07",
+        "zip64 locator precedes the end record"
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("many.zip");
     std::fs::write(&path, &zip).unwrap();
-    let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n\
+    let script =
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\n\
                   print(len(z.infolist()), z.read('d65/f065536'))";
-    assert_eq!(run(Command::new("python3").args(["-c", script]).arg(&path)).trim(), "65537 b'\\x00'");
+    assert_eq!(
+        run(Command::new("python3").args(["-c", script]).arg(&path)).trim(),
+        "65537 b'\\x00'"
+    );
     run(Command::new("unzip").arg("-tq").arg(&path));
     check_own_reader(zip, &files);
 }
@@ -277,7 +348,12 @@ fn load_tree(root: &Path) -> Vec<MediaFile> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_str().unwrap().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .replace('\\', "/");
                 files.push(file(&rel, std::fs::read(&p).unwrap()));
             }
         }

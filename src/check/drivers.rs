@@ -35,13 +35,25 @@ pub fn stage(
             }
             if !is_dir(tree, &path) {
                 findings.push(
-                    Finding::warning("DRV008", format!("file \"{path}\" is not inside a driver folder and is not packaged"))
-                        .at(path.clone())
-                        .help(format!("move it into a driver folder under {}/", arch.as_str())),
+                    Finding::warning(
+                        "DRV008",
+                        format!(
+                            "file \"{path}\" is not inside a driver folder and is not packaged"
+                        ),
+                    )
+                    .at(path.clone())
+                    .help(format!(
+                        "move it into a driver folder under {}/",
+                        arch.as_str()
+                    )),
                 );
                 continue;
             }
-            let Some(idx) = spec.drivers.iter().position(|d| d.name.to_lowercase() == name.to_lowercase()) else {
+            let Some(idx) = spec
+                .drivers
+                .iter()
+                .position(|d| d.name.to_lowercase() == name.to_lowercase())
+            else {
                 unlisted(spec, *arch, &name, &path, &mut rows, findings);
                 continue;
             };
@@ -68,14 +80,28 @@ pub fn stage(
             }
             let at = format!("drivers/{}/{}", arch.as_str(), rule.name);
             let f = if rule.required {
-                Finding::error("DRV001", format!("required driver \"{}\" is missing for {arch}", rule.name))
-                    .help(format!("add the driver folder as {}/{}/ in the driver input", arch.as_str(), rule.name))
+                Finding::error(
+                    "DRV001",
+                    format!("required driver \"{}\" is missing for {arch}", rule.name),
+                )
+                .help(format!(
+                    "add the driver folder as {}/{}/ in the driver input",
+                    arch.as_str(),
+                    rule.name
+                ))
             } else if spec.require_optional_drivers_on_all_arches && !present[idx].is_empty() {
                 Finding::error("DRV003", format!("optional driver \"{}\" is present for {} but missing for {arch}", rule.name, present[idx][0]))
                     .help("the spec sets require_optional_drivers_on_all_arches: add the driver for every architecture or for none")
             } else {
-                Finding::warning("DRV002", format!("optional driver \"{}\" is missing for {arch}", rule.name))
-                    .help(format!("add {}/{}/ to the driver input if the media should carry it", arch.as_str(), rule.name))
+                Finding::warning(
+                    "DRV002",
+                    format!("optional driver \"{}\" is missing for {arch}", rule.name),
+                )
+                .help(format!(
+                    "add {}/{}/ to the driver input if the media should carry it",
+                    arch.as_str(),
+                    rule.name
+                ))
             };
             findings.push(f.at(at));
             rows.push(PackageStatus {
@@ -93,10 +119,21 @@ pub fn stage(
     rows
 }
 
-fn unlisted(spec: &Spec, arch: Arch, name: &str, path: &str, rows: &mut Vec<PackageStatus>, findings: &mut Vec<Finding>) {
+fn unlisted(
+    spec: &Spec,
+    arch: Arch,
+    name: &str,
+    path: &str,
+    rows: &mut Vec<PackageStatus>,
+    findings: &mut Vec<Finding>,
+) {
     let msg = format!("driver folder \"{path}\" is not listed in the spec and is not packaged");
     let help = format!("add {{\"name\": \"{name}\", \"required\": false}} to the spec's drivers, or remove the folder");
-    let f = if spec.fail_on_unlisted_driver_dirs { Finding::error("DRV004", msg) } else { Finding::warning("DRV004", msg) };
+    let f = if spec.fail_on_unlisted_driver_dirs {
+        Finding::error("DRV004", msg)
+    } else {
+        Finding::warning("DRV004", msg)
+    };
     findings.push(f.at(path).help(help));
     rows.push(PackageStatus {
         arch,

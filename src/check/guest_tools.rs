@@ -17,8 +17,15 @@ use crate::vtree::VTree;
 use std::sync::Arc;
 
 /// Files every media needs at its root, from the guest-tools tree.
-pub const REQUIRED: &[&str] =
-    &["setup.cmd", "uninstall.cmd", "verify.cmd", "verify.ps1", "README.md", "THIRD_PARTY_NOTICES.md", DEVICES_CMD];
+pub const REQUIRED: &[&str] = &[
+    "setup.cmd",
+    "uninstall.cmd",
+    "verify.cmd",
+    "verify.ps1",
+    "README.md",
+    "THIRD_PARTY_NOTICES.md",
+    DEVICES_CMD,
+];
 
 pub const DEVICES_CMD: &str = "config/devices.cmd";
 
@@ -38,7 +45,11 @@ fn root(tree: &VTree) -> String {
         if tree.get(&join(&root, "setup.cmd")).is_some() {
             break;
         }
-        let kids: Vec<String> = tree.children(&root).into_iter().filter(|n| !is_noise(n)).collect();
+        let kids: Vec<String> = tree
+            .children(&root)
+            .into_iter()
+            .filter(|n| !is_noise(n))
+            .collect();
         match kids.as_slice() {
             [only] if is_dir(tree, &join(&root, only)) => root = join(&root, only),
             _ => break,
@@ -56,13 +67,19 @@ pub fn stage(
     findings: &mut Vec<Finding>,
 ) -> GuestTools {
     let root = root(tree);
-    let prefix = if root.is_empty() { String::new() } else { format!("{root}/") };
+    let prefix = if root.is_empty() {
+        String::new()
+    } else {
+        format!("{root}/")
+    };
     let mut certs: Vec<String> = Vec::new();
     let mut skipped_tools = 0usize;
     let mut warned_top: Vec<String> = Vec::new();
     let mut shipped_devices = None;
     for (path, content) in tree.files() {
-        let Some(rel) = path.strip_prefix(&prefix) else { continue };
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
         if policy::is_private_key(rel) {
             continue; // reported by the refusal scan
         }
@@ -91,9 +108,12 @@ pub fn stage(
                 staged.insert(rel.to_string(), content.clone());
             } else if !policy::is_residue(rest) {
                 findings.push(
-                    Finding::error("GT002", format!("\"{rel}\" is not a certificate file (.cer, .crt or .p7b)"))
-                        .at(rel)
-                        .help("certs/ may only hold public certificates; move other files elsewhere"),
+                    Finding::error(
+                        "GT002",
+                        format!("\"{rel}\" is not a certificate file (.cer, .crt or .p7b)"),
+                    )
+                    .at(rel)
+                    .help("certs/ may only hold public certificates; move other files elsewhere"),
                 );
             }
         } else if top == "licenses" && !rest.is_empty() {
@@ -110,7 +130,11 @@ pub fn stage(
                 Decision::Refuse => {}
             }
         } else {
-            let what = if rest.is_empty() { rel.to_string() } else { format!("{top}/") };
+            let what = if rest.is_empty() {
+                rel.to_string()
+            } else {
+                format!("{top}/")
+            };
             if !warned_top.contains(&what) {
                 warned_top.push(what.clone());
                 findings.push(
@@ -122,20 +146,30 @@ pub fn stage(
         }
     }
     for req in REQUIRED {
-        let have = if *req == DEVICES_CMD { contract.is_some() || shipped_devices.is_some() } else { staged.contains_key(*req) };
+        let have = if *req == DEVICES_CMD {
+            contract.is_some() || shipped_devices.is_some()
+        } else {
+            staged.contains_key(*req)
+        };
         if !have {
             findings.push(
-                Finding::error("GT001", format!("required file \"{req}\" is missing from the guest-tools input"))
-                    .at(*req)
-                    .help("add it (exact name, case-sensitive) to the guest-tools folder"),
+                Finding::error(
+                    "GT001",
+                    format!("required file \"{req}\" is missing from the guest-tools input"),
+                )
+                .at(*req)
+                .help("add it (exact name, case-sensitive) to the guest-tools folder"),
             );
         }
     }
     if skipped_tools > 0 {
         findings.push(
-            Finding::info("POL010", format!("{skipped_tools} file(s) in tools/ left out by the default file policy"))
-                .at("tools")
-                .help("build artefacts, hidden files and OS residue are not packaged"),
+            Finding::info(
+                "POL010",
+                format!("{skipped_tools} file(s) in tools/ left out by the default file policy"),
+            )
+            .at("tools")
+            .help("build artefacts, hidden files and OS residue are not packaged"),
         );
     }
     check_signing(signing, &certs, findings);
@@ -143,7 +177,10 @@ pub fn stage(
         (Some(c), _) => {
             let text = devices_cmd::generate(c);
             let parsed = devices_cmd::parse(&text);
-            staged.insert(DEVICES_CMD.to_string(), Arc::new(MemContent::new(text.into_bytes())));
+            staged.insert(
+                DEVICES_CMD.to_string(),
+                Arc::new(MemContent::new(text.into_bytes())),
+            );
             Some(parsed)
         }
         (None, Some((_, content))) => {
@@ -166,20 +203,28 @@ fn check_signing(signing: SigningPolicy, certs: &[String], findings: &mut Vec<Fi
     if !signing.certs_required() {
         for c in certs {
             findings.push(
-                Finding::error("SIGN002", format!("certificate \"{c}\" is shipped but signing policy is \"{signing}\""))
-                    .at(c.clone())
-                    .help("remove certs/ from the guest-tools input, or use --signing-policy test"),
+                Finding::error(
+                    "SIGN002",
+                    format!("certificate \"{c}\" is shipped but signing policy is \"{signing}\""),
+                )
+                .at(c.clone())
+                .help("remove certs/ from the guest-tools input, or use --signing-policy test"),
             );
         }
     }
 }
 
 /// Reads and parses a shipped devices.cmd, reporting what would break `cmd.exe`.
-fn read_devices_cmd(content: &dyn crate::source::Content, findings: &mut Vec<Finding>) -> Option<DevicesCmd> {
+fn read_devices_cmd(
+    content: &dyn crate::source::Content,
+    findings: &mut Vec<Finding>,
+) -> Option<DevicesCmd> {
     let bytes = match read_to_vec(content, MAX_TEXT_BYTES) {
         Ok(b) => b,
         Err(e) => {
-            findings.push(Finding::error("DEV002", format!("cannot read devices.cmd: {e}")).at(DEVICES_CMD));
+            findings.push(
+                Finding::error("DEV002", format!("cannot read devices.cmd: {e}")).at(DEVICES_CMD),
+            );
             return None;
         }
     };
@@ -194,14 +239,20 @@ fn read_devices_cmd(content: &dyn crate::source::Content, findings: &mut Vec<Fin
         return None;
     }
     let text = String::from_utf8_lossy(&bytes);
-    let bare_lf = bytes.iter().enumerate().find(|(i, b)| **b == b'\n' && (*i == 0 || bytes[i - 1] != b'\r'));
+    let bare_lf = bytes
+        .iter()
+        .enumerate()
+        .find(|(i, b)| **b == b'\n' && (*i == 0 || bytes[i - 1] != b'\r'));
     if let Some((i, _)) = bare_lf {
         let line = bytes[..i].iter().filter(|b| **b == b'\n').count() as u32 + 1;
         findings.push(
-            Finding::warning("DEV003", "devices.cmd has LF line endings; cmd.exe expects CRLF")
-                .at(DEVICES_CMD)
-                .line(line)
-                .help("convert the file to CRLF line endings"),
+            Finding::warning(
+                "DEV003",
+                "devices.cmd has LF line endings; cmd.exe expects CRLF",
+            )
+            .at(DEVICES_CMD)
+            .line(line)
+            .help("convert the file to CRLF line endings"),
         );
     }
     Some(devices_cmd::parse(&text))

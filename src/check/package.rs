@@ -33,16 +33,27 @@ struct ParsedInf {
 }
 
 /// Packages `folder` (input path) as driver `rule` for `arch`.
-pub fn package(tree: &VTree, folder: &str, arch: Arch, rule: &DriverRule, devices: Option<&DevicesCmd>) -> Packaged {
+pub fn package(
+    tree: &VTree,
+    folder: &str,
+    arch: Arch,
+    rule: &DriverRule,
+    devices: Option<&DevicesCmd>,
+) -> Packaged {
     let dir = format!("drivers/{}/{}", arch.as_str(), rule.name);
     let mut findings = Vec::new();
-    let allow = Allow { extensions: &rule.allow_extensions, path_regexes: &rule.allow_path_regexes };
+    let allow = Allow {
+        extensions: &rule.allow_extensions,
+        path_regexes: &rule.allow_path_regexes,
+    };
     let prefix = format!("{folder}/");
     let mut files: Vec<(String, Arc<dyn Content>)> = Vec::new();
     let mut included: Vec<String> = Vec::new(); // relative paths
     let mut skipped: Vec<String> = Vec::new();
     for (path, content) in tree.files() {
-        let Some(rel) = path.strip_prefix(&prefix) else { continue };
+        let Some(rel) = path.strip_prefix(&prefix) else {
+            continue;
+        };
         match policy::classify(rel, allow) {
             Decision::Include => {
                 files.push((join(&dir, rel), content.clone()));
@@ -65,9 +76,17 @@ pub fn package(tree: &VTree, folder: &str, arch: Arch, rule: &DriverRule, device
     for (ext, code) in [("inf", "DRV005"), ("cat", "DRV007")] {
         if !has_ext(ext) {
             findings.push(
-                Finding::error(code, format!("driver \"{}\" ({arch}) has no packaged .{ext} file", rule.name))
-                    .at(dir.clone())
-                    .help(format!("a driver package needs its .{ext} file; add it to the driver folder")),
+                Finding::error(
+                    code,
+                    format!(
+                        "driver \"{}\" ({arch}) has no packaged .{ext} file",
+                        rule.name
+                    ),
+                )
+                .at(dir.clone())
+                .help(format!(
+                    "a driver package needs its .{ext} file; add it to the driver folder"
+                )),
             );
         }
     }
@@ -78,7 +97,11 @@ pub fn package(tree: &VTree, folder: &str, arch: Arch, rule: &DriverRule, device
             continue;
         }
         match read_inf(content.as_ref()) {
-            Ok(inf) => infs.push(ParsedInf { rel: rel.clone(), media: media.clone(), inf }),
+            Ok(inf) => infs.push(ParsedInf {
+                rel: rel.clone(),
+                media: media.clone(),
+                inf,
+            }),
             Err(msg) => {
                 refs_ok = false;
                 findings.push(
@@ -100,7 +123,10 @@ pub fn package(tree: &VTree, folder: &str, arch: Arch, rule: &DriverRule, device
             let name_only = r.name.rsplit('/').next().unwrap_or(&r.name).to_lowercase();
             let found = |set: &[String]| {
                 set.contains(&want)
-                    || (!r.name.contains('/') && set.iter().any(|f| f.rsplit('/').next() == Some(name_only.as_str())))
+                    || (!r.name.contains('/')
+                        && set
+                            .iter()
+                            .any(|f| f.rsplit('/').next() == Some(name_only.as_str())))
             };
             if found(&lower_included) {
                 continue;
@@ -113,22 +139,45 @@ pub fn package(tree: &VTree, folder: &str, arch: Arch, rule: &DriverRule, device
                 )
             } else {
                 (
-                    format!("\"{}\" is referenced here but is not in the driver folder", r.name),
-                    "add the file to the driver folder or remove the reference from the INF".to_string(),
+                    format!(
+                        "\"{}\" is referenced here but is not in the driver folder",
+                        r.name
+                    ),
+                    "add the file to the driver folder or remove the reference from the INF"
+                        .to_string(),
                 )
             };
-            findings.push(Finding::error("INF002", msg).at(p.media.clone()).line(r.line).help(help));
+            findings.push(
+                Finding::error("INF002", msg)
+                    .at(p.media.clone())
+                    .line(r.line)
+                    .help(help),
+            );
         }
     }
     if !has_ext("sys") && (references_sys || infs.is_empty()) {
         findings.push(
-            Finding::error("DRV006", format!("driver \"{}\" ({arch}) has no packaged .sys file", rule.name))
-                .at(dir.clone())
-                .help("add the driver binary (.sys) to the driver folder"),
+            Finding::error(
+                "DRV006",
+                format!(
+                    "driver \"{}\" ({arch}) has no packaged .sys file",
+                    rule.name
+                ),
+            )
+            .at(dir.clone())
+            .help("add the driver binary (.sys) to the driver folder"),
         );
     }
     let mut hwids_matched = Vec::new();
-    check_expectations(rule, arch, &dir, &infs, devices, &mut hwids_matched, &mut findings);
+    check_expectations(
+        rule,
+        arch,
+        &dir,
+        &infs,
+        devices,
+        &mut hwids_matched,
+        &mut findings,
+    );
     let status = PackageStatus {
         arch,
         driver: rule.name.clone(),
@@ -138,11 +187,16 @@ pub fn package(tree: &VTree, folder: &str, arch: Arch, rule: &DriverRule, device
         hwids_matched,
         inf_refs_ok: refs_ok,
     };
-    Packaged { status, files, findings }
+    Packaged {
+        status,
+        files,
+        findings,
+    }
 }
 
 fn read_inf(content: &dyn Content) -> Result<Inf, String> {
-    let bytes = read_to_vec(content, MAX_TEXT_BYTES).map_err(|e| format!("cannot read INF: {e}"))?;
+    let bytes =
+        read_to_vec(content, MAX_TEXT_BYTES).map_err(|e| format!("cannot read INF: {e}"))?;
     let (text, _) = inf::decode(&bytes).map_err(|e| format!("cannot decode INF: {e}"))?;
     Ok(inf::parse(&text))
 }
@@ -150,7 +204,15 @@ fn read_inf(content: &dyn Content) -> Result<Inf, String> {
 /// Regex for a literal hardware ID: case-insensitive, and not a prefix of a longer ID
 /// (`DEV_104` must not be satisfied by `DEV_1042`).
 fn literal_hwid(token: &str) -> Option<Regex> {
-    let tail = if token.chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) { "(?:[^0-9A-Za-z_]|$)" } else { "" };
+    let tail = if token
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
+    {
+        "(?:[^0-9A-Za-z_]|$)"
+    } else {
+        ""
+    };
     crate::spec::compile::build_regex(&format!("{}{tail}", regex::escape(token))).ok()
 }
 
@@ -163,7 +225,11 @@ fn check_expectations(
     matched: &mut Vec<String>,
     findings: &mut Vec<Finding>,
 ) {
-    let lines: Vec<String> = infs.iter().flat_map(|p| p.inf.content_lines()).map(|(_, t)| t).collect();
+    let lines: Vec<String> = infs
+        .iter()
+        .flat_map(|p| p.inf.content_lines())
+        .map(|(_, t)| t)
+        .collect();
     let name = &rule.name;
     for (pat, re) in &rule.expected_hardware_ids {
         if lines.iter().any(|l| re.is_match(l)) {
@@ -176,7 +242,9 @@ fn check_expectations(
             );
         }
     }
-    if let Some((var, tokens)) = devices_var(rule, rule.hardware_ids_var.as_deref(), devices, findings) {
+    if let Some((var, tokens)) =
+        devices_var(rule, rule.hardware_ids_var.as_deref(), devices, findings)
+    {
         for tok in tokens {
             if literal_hwid(&tok.0).is_some_and(|re| lines.iter().any(|l| re.is_match(l))) {
                 matched.push(tok.0);
@@ -191,19 +259,41 @@ fn check_expectations(
     }
     for want in &rule.expected_inf_files {
         let want_l = want.to_lowercase();
-        let found = infs.iter().any(|p| p.rel.to_lowercase() == want_l || p.rel.rsplit('/').next().map(str::to_lowercase) == Some(want_l.clone()));
+        let found = infs.iter().any(|p| {
+            p.rel.to_lowercase() == want_l
+                || p.rel.rsplit('/').next().map(str::to_lowercase) == Some(want_l.clone())
+        });
         if !found {
             findings.push(
-                Finding::error("DRV009", format!("expected INF \"{want}\" of driver \"{name}\" ({arch}) is not packaged"))
-                    .at(dir)
-                    .help("add the INF to the driver folder or correct expected_inf_files in the spec"),
+                Finding::error(
+                    "DRV009",
+                    format!(
+                        "expected INF \"{want}\" of driver \"{name}\" ({arch}) is not packaged"
+                    ),
+                )
+                .at(dir)
+                .help("add the INF to the driver folder or correct expected_inf_files in the spec"),
             );
         }
     }
-    let services: Vec<String> = infs.iter().flat_map(|p| p.inf.add_services()).map(|(s, _)| s.to_lowercase()).collect();
-    let mut wanted: Vec<(String, String)> = rule.expected_add_services.iter().map(|s| (s.clone(), "the spec".to_string())).collect();
-    if let Some((var, tokens)) = devices_var(rule, rule.add_services_var.as_deref(), devices, findings) {
-        wanted.extend(tokens.into_iter().map(|(t, line)| (t, format!("devices.cmd variable \"{var}\" (line {line})"))));
+    let services: Vec<String> = infs
+        .iter()
+        .flat_map(|p| p.inf.add_services())
+        .map(|(s, _)| s.to_lowercase())
+        .collect();
+    let mut wanted: Vec<(String, String)> = rule
+        .expected_add_services
+        .iter()
+        .map(|s| (s.clone(), "the spec".to_string()))
+        .collect();
+    if let Some((var, tokens)) =
+        devices_var(rule, rule.add_services_var.as_deref(), devices, findings)
+    {
+        wanted.extend(
+            tokens
+                .into_iter()
+                .map(|(t, line)| (t, format!("devices.cmd variable \"{var}\" (line {line})"))),
+        );
     }
     for (svc, from) in wanted {
         if !services.contains(&svc.to_lowercase()) {
@@ -234,12 +324,21 @@ fn devices_var(
         return None;
     };
     match devices.get(var) {
-        Some(v) => Some((var.to_string(), v.tokens.iter().map(|t| (t.clone(), v.line)).collect())),
+        Some(v) => Some((
+            var.to_string(),
+            v.tokens.iter().map(|t| (t.clone(), v.line)).collect(),
+        )),
         None => {
             findings.push(
-                Finding::error("DEV001", format!("variable \"{var}\" used by driver \"{}\" is not set in config/devices.cmd", rule.name))
-                    .at("config/devices.cmd")
-                    .help(help),
+                Finding::error(
+                    "DEV001",
+                    format!(
+                        "variable \"{var}\" used by driver \"{}\" is not set in config/devices.cmd",
+                        rule.name
+                    ),
+                )
+                .at("config/devices.cmd")
+                .help(help),
             );
             None
         }

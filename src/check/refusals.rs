@@ -24,21 +24,38 @@ pub fn scan(tree: &VTree, input: &str) -> Vec<Finding> {
     }
     for r in tree.rejected() {
         let (code, msg, help) = match &r.kind {
-            RejectKind::Symlink => ("POL002", "is a symbolic link", "replace the link with the file it points to"),
-            RejectKind::NonUtf8Name => ("POL003", "has a name that is not valid UTF-8", "rename it using UTF-8 characters"),
-            RejectKind::UnsafePath => {
-                ("POL004", "has an unsafe archive path (absolute, drive letter or '..')", "re-create the archive with relative paths")
-            }
+            RejectKind::Symlink => (
+                "POL002",
+                "is a symbolic link",
+                "replace the link with the file it points to",
+            ),
+            RejectKind::NonUtf8Name => (
+                "POL003",
+                "has a name that is not valid UTF-8",
+                "rename it using UTF-8 characters",
+            ),
+            RejectKind::UnsafePath => (
+                "POL004",
+                "has an unsafe archive path (absolute, drive letter or '..')",
+                "re-create the archive with relative paths",
+            ),
             RejectKind::Other(why) => {
                 out.push(
-                    Finding::error("POL005", format!("\"{}\" in the {input} was refused: {why}", r.path))
-                        .at(r.path.clone())
-                        .help("replace it with a regular file or remove it"),
+                    Finding::error(
+                        "POL005",
+                        format!("\"{}\" in the {input} was refused: {why}", r.path),
+                    )
+                    .at(r.path.clone())
+                    .help("replace it with a regular file or remove it"),
                 );
                 continue;
             }
         };
-        out.push(Finding::error(code, format!("\"{}\" in the {input} {msg}", r.path)).at(r.path.clone()).help(help));
+        out.push(
+            Finding::error(code, format!("\"{}\" in the {input} {msg}", r.path))
+                .at(r.path.clone())
+                .help(help),
+        );
     }
     out
 }

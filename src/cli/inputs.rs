@@ -10,11 +10,13 @@ use std::sync::Arc;
 
 /// A directory, or a file that starts like a zip archive.
 pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
-    let meta = std::fs::metadata(path).with_context(|| format!("{what} {}: cannot open", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("{what} {}: cannot open", path.display()))?;
     if meta.is_dir() {
         return Ok(read_dir_tree(path)?);
     }
-    let file = NativeFile::open(path).with_context(|| format!("{what} {}: cannot open", path.display()))?;
+    let file = NativeFile::open(path)
+        .with_context(|| format!("{what} {}: cannot open", path.display()))?;
     let mut magic = [0u8; 4];
     let n = guestpack::source::ReadAt::read_at(&file, 0, &mut magic).unwrap_or(0);
     if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
@@ -27,9 +29,14 @@ pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
 /// Reads a small JSON input whole (spec, contract). Refuses absurd sizes before reading.
 pub fn read_small(path: &Path, what: &str) -> Result<Vec<u8>> {
     const MAX: u64 = 16 * 1024 * 1024;
-    let meta = std::fs::metadata(path).with_context(|| format!("{what} {}: cannot open", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("{what} {}: cannot open", path.display()))?;
     if meta.len() > MAX {
-        bail!("{what} {}: {} bytes is too large for a JSON file (limit {MAX})", path.display(), meta.len());
+        bail!(
+            "{what} {}: {} bytes is too large for a JSON file (limit {MAX})",
+            path.display(),
+            meta.len()
+        );
     }
     std::fs::read(path).with_context(|| format!("{what} {}: cannot read", path.display()))
 }
@@ -52,5 +59,7 @@ pub fn spec(arg: Option<&Path>) -> Result<(String, Vec<u8>)> {
 }
 
 pub fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }

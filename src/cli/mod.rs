@@ -46,7 +46,10 @@ pub fn run() -> Result<ExitCode> {
     };
     let (spec_name, spec_json) = inputs::spec(args.spec.as_deref())?;
     let contract = match &args.windows_device_contract {
-        Some(p) => Some((inputs::file_name(p), inputs::read_small(p, "device contract")?)),
+        Some(p) => Some((
+            inputs::file_name(p),
+            inputs::read_small(p, "device contract")?,
+        )),
         None => None,
     };
     let input = ValidateInput {
@@ -73,18 +76,32 @@ pub fn run() -> Result<ExitCode> {
     }
     if args.validate_only {
         if !args.quiet {
-            eprintln!("guestpack: valid: {} warning(s); --validate-only, no media written", report.warnings());
+            eprintln!(
+                "guestpack: valid: {} warning(s); --validate-only, no media written",
+                report.warnings()
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
 
     if !args.quiet {
-        eprintln!("guestpack: hashing and planning {} files…", staged.files.len());
+        eprintln!(
+            "guestpack: hashing and planning {} files…",
+            staged.files.len()
+        );
     }
     let set = package::build(&staged, &opts)?;
     let outputs = vec![
-        Output { name: opts.iso_file_name(), len: set.iso.len(), reader: Box::new(set.iso.reader()) },
-        Output { name: opts.zip_file_name(), len: set.zip.len(), reader: Box::new(set.zip.reader()) },
+        Output {
+            name: opts.iso_file_name(),
+            len: set.iso.len(),
+            reader: Box::new(set.iso.reader()),
+        },
+        Output {
+            name: opts.zip_file_name(),
+            len: set.zip.len(),
+            reader: Box::new(set.zip.reader()),
+        },
         Output {
             name: manifest::FILE_NAME.into(),
             len: set.manifest_bytes.len() as u64,
@@ -107,19 +124,27 @@ pub fn run() -> Result<ExitCode> {
 }
 
 fn build_options(args: &Args) -> Result<BuildOptions> {
-    let signing_policy: SigningPolicy =
-        args.signing_policy.parse().map_err(|e| anyhow::anyhow!("--signing-policy: {e}"))?;
+    let signing_policy: SigningPolicy = args
+        .signing_policy
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--signing-policy: {e}"))?;
     let source_date_epoch = match &args.source_date_epoch {
         Some(v) => parse_epoch(v).context("--source-date-epoch")?,
         None => match std::env::var("SOURCE_DATE_EPOCH") {
             Ok(v) => parse_epoch(&v).context("environment variable SOURCE_DATE_EPOCH")?,
             Err(std::env::VarError::NotPresent) => 0,
-            Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("environment variable SOURCE_DATE_EPOCH is not valid text"),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                anyhow::bail!("environment variable SOURCE_DATE_EPOCH is not valid text")
+            }
         },
     };
     let threads = args
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
         .clamp(1, 256);
     Ok(BuildOptions {
         name: args.name.clone(),
@@ -136,7 +161,9 @@ fn build_options(args: &Args) -> Result<BuildOptions> {
 /// Whole seconds, optionally negative; anything else is an error rather than a silent 0.
 fn parse_epoch(v: &str) -> Result<i64> {
     let t = v.trim();
-    t.parse::<i64>().map_err(|_| anyhow::anyhow!("\"{v}\" is not a whole number of seconds since 1970-01-01 UTC"))
+    t.parse::<i64>().map_err(|_| {
+        anyhow::anyhow!("\"{v}\" is not a whole number of seconds since 1970-01-01 UTC")
+    })
 }
 
 fn print_findings(report: &Report) {

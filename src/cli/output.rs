@@ -39,27 +39,39 @@ pub fn write_all(out_dir: &Path, outputs: Vec<Output<'_>>, progress: bool) -> Re
     let created_dir = if out_dir.is_dir() {
         None
     } else {
-        fs::create_dir_all(out_dir).with_context(|| format!("{}: cannot create output directory", out_dir.display()))?;
+        fs::create_dir_all(out_dir)
+            .with_context(|| format!("{}: cannot create output directory", out_dir.display()))?;
         Some(out_dir.to_path_buf())
     };
-    let mut cleanup = Cleanup { files: Vec::new(), created_dir };
+    let mut cleanup = Cleanup {
+        files: Vec::new(),
+        created_dir,
+    };
     let total: u64 = outputs.iter().map(|o| o.len).sum();
     let mut meter = Meter::new(total, progress);
     let mut staged = Vec::new();
     for mut out in outputs {
         let tmp = out_dir.join(format!(".{}.tmp-{}", out.name, std::process::id()));
         cleanup.files.push(tmp.clone());
-        let mut f = File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+        let mut f =
+            File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
         let written = copy_with_progress(&mut out.reader, &mut f, &out.name, &mut meter)
             .with_context(|| format!("writing {}", out.name))?;
-        anyhow::ensure!(written == out.len, "{}: produced {written} bytes, planned {}", out.name, out.len);
-        f.sync_all().with_context(|| format!("{}: cannot sync", tmp.display()))?;
+        anyhow::ensure!(
+            written == out.len,
+            "{}: produced {written} bytes, planned {}",
+            out.name,
+            out.len
+        );
+        f.sync_all()
+            .with_context(|| format!("{}: cannot sync", tmp.display()))?;
         staged.push((tmp, out_dir.join(&out.name)));
     }
     meter.finish();
     let mut done = Vec::new();
     for (tmp, dest) in &staged {
-        fs::rename(tmp, dest).with_context(|| format!("{}: cannot move into place", dest.display()))?;
+        fs::rename(tmp, dest)
+            .with_context(|| format!("{}: cannot move into place", dest.display()))?;
         done.push(dest.clone());
     }
     cleanup.files.clear();
@@ -69,18 +81,34 @@ pub fn write_all(out_dir: &Path, outputs: Vec<Output<'_>>, progress: bool) -> Re
 
 /// Writes `bytes` to `path` via a temporary and a rename (used for `--report`).
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let mut cleanup = Cleanup { files: vec![tmp.clone()], created_dir: None };
+    let mut cleanup = Cleanup {
+        files: vec![tmp.clone()],
+        created_dir: None,
+    };
     fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("{}: cannot move into place", path.display()))?;
+    fs::rename(&tmp, path)
+        .with_context(|| format!("{}: cannot move into place", path.display()))?;
     cleanup.files.clear();
     Ok(())
 }
 
-fn copy_with_progress(r: &mut dyn Read, w: &mut File, name: &str, meter: &mut Meter) -> Result<u64> {
+fn copy_with_progress(
+    r: &mut dyn Read,
+    w: &mut File,
+    name: &str,
+    meter: &mut Meter,
+) -> Result<u64> {
     let mut buf = vec![0u8; 1 << 20];
     let mut n_total = 0u64;
     loop {
@@ -107,7 +135,12 @@ struct Meter {
 
 impl Meter {
     fn new(total: u64, want: bool) -> Meter {
-        Meter { total, done: 0, shown_percent: None, enabled: want && std::io::stderr().is_terminal() }
+        Meter {
+            total,
+            done: 0,
+            shown_percent: None,
+            enabled: want && std::io::stderr().is_terminal(),
+        }
     }
     fn advance(&mut self, n: u64, name: &str) {
         self.done += n;
@@ -117,7 +150,11 @@ impl Meter {
         let pct = self.done * 100 / self.total;
         if self.shown_percent != Some(pct) {
             self.shown_percent = Some(pct);
-            eprint!("\r\x1b[2Kwriting {name}: {pct:3}% ({:.1} of {:.1} MiB)", mib(self.done), mib(self.total));
+            eprint!(
+                "\r\x1b[2Kwriting {name}: {pct:3}% ({:.1} of {:.1} MiB)",
+                mib(self.done),
+                mib(self.total)
+            );
         }
     }
     fn finish(&mut self) {

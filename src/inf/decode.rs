@@ -25,7 +25,11 @@ pub fn decode(bytes: &[u8]) -> Result<(String, InfEncoding), String> {
     }
     match utf16_without_bom(bytes) {
         Some(big_endian) => {
-            let enc = if big_endian { InfEncoding::Utf16Be } else { InfEncoding::Utf16Le };
+            let enc = if big_endian {
+                InfEncoding::Utf16Be
+            } else {
+                InfEncoding::Utf16Le
+            };
             utf16(bytes, big_endian).map(|s| (s, enc))
         }
         None => utf8(bytes, 0).map(|s| (s, InfEncoding::Utf8)),
@@ -63,13 +67,19 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {
 fn utf8(bytes: &[u8], offset: usize) -> Result<String, String> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(s.to_owned()),
-        Err(e) => Err(format!("not utf-8 or utf-16 text: invalid utf-8 at byte {}", e.valid_up_to() + offset)),
+        Err(e) => Err(format!(
+            "not utf-8 or utf-16 text: invalid utf-8 at byte {}",
+            e.valid_up_to() + offset
+        )),
     }
 }
 
 fn utf16(bytes: &[u8], big_endian: bool) -> Result<String, String> {
     if bytes.len() % 2 != 0 {
-        return Err(format!("utf-16 text has an odd number of bytes ({})", bytes.len()));
+        return Err(format!(
+            "utf-16 text has an odd number of bytes ({})",
+            bytes.len()
+        ));
     }
     let units = bytes.chunks_exact(2).map(|p| {
         if big_endian {
@@ -82,7 +92,12 @@ fn utf16(bytes: &[u8], big_endian: bool) -> Result<String, String> {
     for c in char::decode_utf16(units) {
         match c {
             Ok(c) => out.push(c),
-            Err(e) => return Err(format!("utf-16 text has an unpaired surrogate 0x{:04x}", e.unpaired_surrogate())),
+            Err(e) => {
+                return Err(format!(
+                    "utf-16 text has an unpaired surrogate 0x{:04x}",
+                    e.unpaired_surrogate()
+                ))
+            }
         }
     }
     Ok(out)
@@ -111,7 +126,10 @@ mod tests {
     fn decodes_every_supported_encoding_to_the_same_text() {
         let cases = [
             (TEXT.as_bytes().to_vec(), InfEncoding::Utf8),
-            (with(BOM_UTF8, TEXT.as_bytes().to_vec()), InfEncoding::Utf8Bom),
+            (
+                with(BOM_UTF8, TEXT.as_bytes().to_vec()),
+                InfEncoding::Utf8Bom,
+            ),
             (le(TEXT), InfEncoding::Utf16Le),
             (with(BOM_UTF16_LE, le(TEXT)), InfEncoding::Utf16LeBom),
             (be(TEXT), InfEncoding::Utf16Be),
@@ -131,7 +149,10 @@ mod tests {
     #[test]
     fn empty_input_is_empty_utf8() {
         assert_eq!(decode(b""), Ok((String::new(), InfEncoding::Utf8)));
-        assert_eq!(decode(BOM_UTF16_LE), Ok((String::new(), InfEncoding::Utf16LeBom)));
+        assert_eq!(
+            decode(BOM_UTF16_LE),
+            Ok((String::new(), InfEncoding::Utf16LeBom))
+        );
     }
 
     #[test]
@@ -156,10 +177,14 @@ mod tests {
     fn refuses_unpaired_surrogates() {
         let mut bytes = with(BOM_UTF16_LE, le("[V]"));
         bytes.extend([0x00, 0xD8, b'a', 0]);
-        assert!(decode(&bytes).unwrap_err().contains("unpaired surrogate 0xd800"));
+        assert!(decode(&bytes)
+            .unwrap_err()
+            .contains("unpaired surrogate 0xd800"));
         let mut bytes = with(BOM_UTF16_BE, be("[V]"));
         bytes.extend([0xDC, 0x00]);
-        assert!(decode(&bytes).unwrap_err().contains("unpaired surrogate 0xdc00"));
+        assert!(decode(&bytes)
+            .unwrap_err()
+            .contains("unpaired surrogate 0xdc00"));
     }
 
     #[test]

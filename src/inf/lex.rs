@@ -43,7 +43,11 @@ fn push_logical(out: &mut Vec<Logical>, line: u32, text: String) {
     // 0x1A is the DOS end-of-file mark some old INF files still carry.
     let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}');
     if !trimmed.is_empty() {
-        let text = if trimmed.len() == text.len() { text } else { trimmed.to_owned() };
+        let text = if trimmed.len() == text.len() {
+            text
+        } else {
+            trimmed.to_owned()
+        };
         out.push(Logical { line, text });
     }
 }
@@ -160,7 +164,10 @@ mod tests {
     use super::*;
 
     fn lines(text: &str) -> Vec<(u32, String)> {
-        logical_lines(text).into_iter().map(|l| (l.line, l.text)).collect()
+        logical_lines(text)
+            .into_iter()
+            .map(|l| (l.line, l.text))
+            .collect()
     }
 
     fn owned(expected: &[(u32, &str)]) -> Vec<(u32, String)> {
@@ -177,33 +184,51 @@ mod tests {
     #[test]
     fn line_numbers_follow_every_line_break_style() {
         let got = lines("a\r\nb\nc\rd\n\n; c\n  e  \n");
-        assert_eq!(got, owned(&[(1, "a"), (2, "b"), (3, "c"), (4, "d"), (7, "e")]));
+        assert_eq!(
+            got,
+            owned(&[(1, "a"), (2, "b"), (3, "c"), (4, "d"), (7, "e")])
+        );
     }
 
     #[test]
     fn continuation_joins_lines_and_keeps_the_first_number() {
         let got = lines("x\nCopyFiles = a, \\\n  b, \\ ; comment after the mark\n  c\ny\n");
-        assert_eq!(got, owned(&[(1, "x"), (2, "CopyFiles = a,   b,   c"), (5, "y")]));
+        assert_eq!(
+            got,
+            owned(&[(1, "x"), (2, "CopyFiles = a,   b,   c"), (5, "y")])
+        );
     }
 
     #[test]
     fn continuation_into_a_comment_or_the_end_of_file_ends_the_line() {
         let got = lines("HKR,,CoInstallers32,0x00010000, \\\n;\n\nz\\");
-        assert_eq!(got, owned(&[(1, "HKR,,CoInstallers32,0x00010000,"), (4, "z")]));
+        assert_eq!(
+            got,
+            owned(&[(1, "HKR,,CoInstallers32,0x00010000,"), (4, "z")])
+        );
     }
 
     #[test]
     fn fields_are_trimmed_and_unquoted() {
-        assert_eq!(split_fields(r#" a ,"b, c" , ,"d""q" , " sp " "#), vec!["a", "b, c", "", "d\"q", " sp "]);
+        assert_eq!(
+            split_fields(r#" a ,"b, c" , ,"d""q" , " sp " "#),
+            vec!["a", "b, c", "", "d\"q", " sp "]
+        );
         assert_eq!(split_fields("   "), Vec::<String>::new());
         assert_eq!(split_fields("a,"), vec!["a", ""]);
         assert_eq!(split_fields(r#"pre"mid"post"#), vec!["premidpost"]);
-        assert_eq!(split_fields(r#""unterminated, still one"#), vec!["unterminated, still one"]);
+        assert_eq!(
+            split_fields(r#""unterminated, still one"#),
+            vec!["unterminated, still one"]
+        );
     }
 
     #[test]
     fn key_splits_at_the_first_unquoted_equals() {
-        assert_eq!(split_key(r#"Signature = "$A=B$""#), Some(("Signature ", r#" "$A=B$""#)));
+        assert_eq!(
+            split_key(r#"Signature = "$A=B$""#),
+            Some(("Signature ", r#" "$A=B$""#))
+        );
         assert_eq!(split_key(r#""k=1" = v"#), Some((r#""k=1" "#, " v")));
         assert_eq!(split_key("viostor.sys,,,2"), None);
     }

@@ -105,8 +105,11 @@ impl Inf {
     /// resolved; commas are kept (`DriverVer` gives `date,version`). The first entry wins.
     pub fn version_value(&self, key: &str) -> Option<String> {
         let key = key.trim();
-        let entry =
-            self.entries("Version").iter().find(|e| e.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(key)))?;
+        let entry = self.entries("Version").iter().find(|e| {
+            e.key
+                .as_deref()
+                .is_some_and(|k| k.eq_ignore_ascii_case(key))
+        })?;
         let (_, raw) = lex::split_key(self.text(entry))?;
         Some(self.resolve(&lex::unquote(raw)))
     }

@@ -47,16 +47,28 @@ fn section_index(inf: &mut Inf, name: String) -> usize {
     }
     let i = inf.sections.len();
     inf.index.insert(folded.clone(), i);
-    inf.sections.push(Section { name, folded, entries: Vec::new() });
+    inf.sections.push(Section {
+        name,
+        folded,
+        entries: Vec::new(),
+    });
     i
 }
 
 fn make_entry(text: &str, line: u32, index: usize) -> Entry {
     match lex::split_key(text) {
-        Some((key, value)) => {
-            Entry { line, key: Some(lex::unquote(key)), values: lex::split_fields(value), text: index }
-        }
-        None => Entry { line, key: None, values: lex::split_fields(text), text: index },
+        Some((key, value)) => Entry {
+            line,
+            key: Some(lex::unquote(key)),
+            values: lex::split_fields(value),
+            text: index,
+        },
+        None => Entry {
+            line,
+            key: None,
+            values: lex::split_fields(text),
+            text: index,
+        },
     }
 }
 
@@ -65,13 +77,23 @@ fn make_entry(text: &str, line: u32, index: usize) -> Entry {
 fn collect_strings(inf: &mut Inf) {
     let mut order: Vec<usize> = Vec::new();
     order.extend(inf.index.get("strings").copied());
-    order.extend(inf.sections.iter().enumerate().filter(|(_, s)| s.folded.starts_with("strings.")).map(|(i, _)| i));
+    order.extend(
+        inf.sections
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.folded.starts_with("strings."))
+            .map(|(i, _)| i),
+    );
     let mut strings = std::mem::take(&mut inf.strings);
     for i in order {
         for entry in &inf.sections[i].entries {
             let Some(key) = &entry.key else { continue };
-            let Some((_, raw)) = lex::split_key(inf.text(entry)) else { continue };
-            strings.entry(fold(key)).or_insert_with(|| lex::unquote(raw));
+            let Some((_, raw)) = lex::split_key(inf.text(entry)) else {
+                continue;
+            };
+            strings
+                .entry(fold(key))
+                .or_insert_with(|| lex::unquote(raw));
         }
     }
     inf.strings = strings;
@@ -85,8 +107,19 @@ mod tests {
     fn sections_are_case_insensitive_and_merged_in_file_order() {
         let inf = parse("[Files]\na.sys\n[Other]\nx=1\n[FILES]\nb.sys\n[files] ; again\nc.sys\n");
         assert_eq!(inf.section_names(), vec!["Files", "Other"]);
-        let files: Vec<(u32, String)> = inf.entries("fIlEs").iter().map(|e| (e.line, e.values[0].clone())).collect();
-        assert_eq!(files, vec![(2, "a.sys".into()), (6, "b.sys".into()), (8, "c.sys".into())]);
+        let files: Vec<(u32, String)> = inf
+            .entries("fIlEs")
+            .iter()
+            .map(|e| (e.line, e.values[0].clone()))
+            .collect();
+        assert_eq!(
+            files,
+            vec![
+                (2, "a.sys".into()),
+                (6, "b.sys".into()),
+                (8, "c.sys".into())
+            ]
+        );
     }
 
     #[test]
@@ -98,13 +131,19 @@ mod tests {
             (v[0].line, v[0].key.as_deref(), v[0].values.clone()),
             (4, Some("Signature"), vec!["$Windows NT$".to_owned()])
         );
-        assert_eq!((v[1].line, v[1].values.clone()), (6, vec!["07/21/2023".to_owned(), "1.2.3".to_owned()]));
+        assert_eq!(
+            (v[1].line, v[1].values.clone()),
+            (6, vec!["07/21/2023".to_owned(), "1.2.3".to_owned()])
+        );
         let s = inf.entries("S");
         assert_eq!(
             (s[0].line, s[0].key.clone(), s[0].values.clone()),
             (8, None, vec!["plain".into(), "q,1".into(), "".into()])
         );
-        assert_eq!(inf.version_value("driverver").as_deref(), Some("07/21/2023,1.2.3"));
+        assert_eq!(
+            inf.version_value("driverver").as_deref(),
+            Some("07/21/2023,1.2.3")
+        );
     }
 
     #[test]
@@ -123,7 +162,10 @@ mod tests {
         );
         assert_eq!(inf.section_names(), vec!["V"]);
         assert_eq!(inf.entries("V")[0].key.as_deref(), Some(""));
-        assert_eq!(parse("\u{feff}[Version]\n").section_names(), vec!["Version"]);
+        assert_eq!(
+            parse("\u{feff}[Version]\n").section_names(),
+            vec!["Version"]
+        );
     }
 
     #[test]
@@ -139,8 +181,13 @@ mod tests {
 
     #[test]
     fn version_value_resolves_strings_and_is_none_when_absent() {
-        let inf = parse("[version]\nProvider=%VENDOR%\nClass = \"Net\"\n[Strings]\nVENDOR=\"Red Hat, Inc.\"\n");
-        assert_eq!(inf.version_value("Provider").as_deref(), Some("Red Hat, Inc."));
+        let inf = parse(
+            "[version]\nProvider=%VENDOR%\nClass = \"Net\"\n[Strings]\nVENDOR=\"Red Hat, Inc.\"\n",
+        );
+        assert_eq!(
+            inf.version_value("Provider").as_deref(),
+            Some("Red Hat, Inc.")
+        );
         assert_eq!(inf.version_value("CLASS").as_deref(), Some("Net"));
         assert_eq!(inf.version_value("ClassGuid"), None);
         assert_eq!(parse("Provider=x\n").version_value("Provider"), None);

@@ -40,7 +40,11 @@ impl Refs {
 fn join_path<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();
     for part in parts {
-        for piece in part.split(['\\', '/']).map(str::trim).filter(|p| !p.is_empty() && *p != ".") {
+        for piece in part
+            .split(['\\', '/'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && *p != ".")
+        {
             if !out.is_empty() {
                 out.push('/');
             }
@@ -55,17 +59,26 @@ fn base_name(path: &str) -> &str {
 }
 
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    haystack.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 fn key_is(entry: &Entry, key: &str) -> bool {
-    entry.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(key))
+    entry
+        .key
+        .as_deref()
+        .is_some_and(|k| k.eq_ignore_ascii_case(key))
 }
 
 impl Inf {
     /// Sections whose folded name is `prefix` or `prefix.<decoration>`, with the decoration
     /// (`""` or `".amd64"`).
-    fn decorated<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a [Entry])> + 'a {
+    fn decorated<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a [Entry])> + 'a {
         self.sections.iter().filter_map(move |s| {
             let rest = s.folded.strip_prefix(prefix)?;
             (rest.is_empty() || rest.starts_with('.')).then_some((rest, s.entries.as_slice()))
@@ -90,10 +103,17 @@ impl Inf {
     pub fn referenced_files(&self) -> Vec<FileRef> {
         let mut refs = Refs::default();
         for e in self.entries("Version") {
-            let catalog =
-                e.key.as_deref().map(fold).is_some_and(|k| k == "catalogfile" || k.starts_with("catalogfile."));
+            let catalog = e
+                .key
+                .as_deref()
+                .map(fold)
+                .is_some_and(|k| k == "catalogfile" || k.starts_with("catalogfile."));
             if let (true, Some(v)) = (catalog, e.values.first()) {
-                refs.add(join_path([self.resolve(v).as_str()]), e.line, RefKind::CatalogFile);
+                refs.add(
+                    join_path([self.resolve(v).as_str()]),
+                    e.line,
+                    RefKind::CatalogFile,
+                );
             }
         }
         let located = self.source_disks_files(&mut refs);
@@ -114,7 +134,11 @@ impl Inf {
                             let fields = self.fields(f);
                             let source = fields.get(1).filter(|s| !s.is_empty()).or(fields.first());
                             if let Some(source) = source {
-                                refs.add(relocate(&self.resolve(source)), f.line, RefKind::CopyFiles);
+                                refs.add(
+                                    relocate(&self.resolve(source)),
+                                    f.line,
+                                    RefKind::CopyFiles,
+                                );
                             }
                         }
                     }
@@ -125,7 +149,11 @@ impl Inf {
                 }
             } else if key_is(e, "ServiceBinary") {
                 if let Some(v) = e.values.first() {
-                    refs.add(relocate(base_name(&self.resolve(v))), e.line, RefKind::ServiceBinary);
+                    refs.add(
+                        relocate(base_name(&self.resolve(v))),
+                        e.line,
+                        RefKind::ServiceBinary,
+                    );
                 }
             } else if e.key.is_none() && contains_ignore_case(self.text(e), "coinstallers32") {
                 for dll in self.wdf_coinstallers(e) {
@@ -147,7 +175,9 @@ impl Inf {
             let table = disks.entry(decoration).or_default();
             for e in entries {
                 if let (Some(id), Some(path)) = (&e.key, e.values.get(3)) {
-                    table.entry(fold(&self.resolve(id))).or_insert_with(|| self.resolve(path));
+                    table
+                        .entry(fold(&self.resolve(id)))
+                        .or_insert_with(|| self.resolve(path));
                 }
             }
         }
@@ -160,7 +190,10 @@ impl Inf {
                     (None, None) => continue,
                 };
                 let name = self.resolve(name);
-                let disk = fields.first().map(|id| fold(&self.resolve(id))).unwrap_or_default();
+                let disk = fields
+                    .first()
+                    .map(|id| fold(&self.resolve(id)))
+                    .unwrap_or_default();
                 let disk_path = [decoration, ""]
                     .iter()
                     .find_map(|d| disks.get(d).and_then(|t| t.get(&disk)))
@@ -191,7 +224,8 @@ impl Inf {
                 let value = self.resolve(value);
                 let dll = value.split(',').next().unwrap_or("").trim();
                 let folded = fold(dll);
-                (folded.starts_with("wdfcoinstaller") && folded.ends_with(".dll")).then(|| dll.to_owned())
+                (folded.starts_with("wdfcoinstaller") && folded.ends_with(".dll"))
+                    .then(|| dll.to_owned())
             })
             .collect()
     }
@@ -202,7 +236,15 @@ impl Inf {
         let mut out: Vec<(String, u32)> = self
             .directive_entries()
             .filter(|e| key_is(e, "AddService"))
-            .map(|e| (e.values.first().map(|v| self.resolve(v)).unwrap_or_default(), e.line))
+            .map(|e| {
+                (
+                    e.values
+                        .first()
+                        .map(|v| self.resolve(v))
+                        .unwrap_or_default(),
+                    e.line,
+                )
+            })
             .collect();
         out.sort_by_key(|s| s.1);
         out
@@ -215,17 +257,30 @@ impl Inf {
         let mut seen_sections = BTreeSet::new();
         let mut ids: BTreeMap<String, (String, u32)> = BTreeMap::new();
         for m in self.entries("Manufacturer") {
-            let Some((base, decorations)) = m.values.split_first() else { continue };
+            let Some((base, decorations)) = m.values.split_first() else {
+                continue;
+            };
             let base = self.resolve(base);
-            let names =
-                std::iter::once(base.clone()).chain(decorations.iter().map(|d| format!("{base}.{}", self.resolve(d))));
+            let names = std::iter::once(base.clone()).chain(
+                decorations
+                    .iter()
+                    .map(|d| format!("{base}.{}", self.resolve(d))),
+            );
             for name in names {
                 if !seen_sections.insert(fold(&name)) {
                     continue;
                 }
                 for model in self.entries(&name) {
-                    for id in model.values.iter().skip(1).map(|v| self.resolve(v)).filter(|v| !v.is_empty()) {
-                        let slot = ids.entry(fold(&id)).or_insert_with(|| (id.clone(), model.line));
+                    for id in model
+                        .values
+                        .iter()
+                        .skip(1)
+                        .map(|v| self.resolve(v))
+                        .filter(|v| !v.is_empty())
+                    {
+                        let slot = ids
+                            .entry(fold(&id))
+                            .or_insert_with(|| (id.clone(), model.line));
                         if model.line < slot.1 {
                             *slot = (id, model.line);
                         }
@@ -242,7 +297,11 @@ impl Inf {
     pub fn missing_copyfiles_sections(&self) -> Vec<(String, u32)> {
         let mut out = Vec::new();
         for e in self.directive_entries().filter(|e| key_is(e, "CopyFiles")) {
-            for token in e.values.iter().filter(|t| !t.starts_with('@') && !t.is_empty()) {
+            for token in e
+                .values
+                .iter()
+                .filter(|t| !t.starts_with('@') && !t.is_empty())
+            {
                 let name = self.resolve(token);
                 if !self.has_section(&name) {
                     out.push((name, e.line));

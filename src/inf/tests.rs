@@ -71,7 +71,10 @@ FilesKey = "StrFiles"
 "#;
 
 fn refs(inf: &Inf) -> Vec<(String, u32, RefKind)> {
-    inf.referenced_files().into_iter().map(|r| (r.name, r.line, r.kind)).collect()
+    inf.referenced_files()
+        .into_iter()
+        .map(|r| (r.name, r.line, r.kind))
+        .collect()
 }
 
 fn r(name: &str, line: u32, kind: RefKind) -> (String, u32, RefKind) {
@@ -102,18 +105,34 @@ fn fixture_references_every_file_once_at_its_first_line() {
     assert_eq!(inf.version_value("Provider").as_deref(), Some("Acme; Inc."));
     assert_eq!(inf.version_value("class").as_deref(), Some("System"));
     let ids: Vec<(String, u32)> = inf.hardware_ids();
-    assert_eq!(ids, vec![(r"PCI\VEN_1AF4&DEV_1001".to_owned(), 24), (r"PCI\VEN_1AF4&DEV_1042".to_owned(), 24)]);
+    assert_eq!(
+        ids,
+        vec![
+            (r"PCI\VEN_1AF4&DEV_1001".to_owned(), 24),
+            (r"PCI\VEN_1AF4&DEV_1042".to_owned(), 24)
+        ]
+    );
     assert!(inf.missing_copyfiles_sections().is_empty());
 }
 
 #[test]
 fn each_reference_kind_is_found_on_its_own() {
     use RefKind::*;
-    let service = parse("[S]\nServiceBinary = %12%\\drivers\\Svc.SYS\n[T]\nServiceBinary=%11%/tool.exe\n");
-    assert_eq!(refs(&service), vec![r("Svc.SYS", 2, ServiceBinary), r("tool.exe", 4, ServiceBinary)]);
+    let service =
+        parse("[S]\nServiceBinary = %12%\\drivers\\Svc.SYS\n[T]\nServiceBinary=%11%/tool.exe\n");
+    assert_eq!(
+        refs(&service),
+        vec![
+            r("Svc.SYS", 2, ServiceBinary),
+            r("tool.exe", 4, ServiceBinary)
+        ]
+    );
 
     let coinst = parse("[R]\nHKR,,CoInstallers32,0x00010000,\"WdfCoInstaller01009.dll,WdfCoInstaller\",\"mine.dll,Go\"\nHKR,,Other,0,\"WdfCoInstaller9.dll\"\n");
-    assert_eq!(refs(&coinst), vec![r("WdfCoInstaller01009.dll", 2, CoInstaller)]);
+    assert_eq!(
+        refs(&coinst),
+        vec![r("WdfCoInstaller01009.dll", 2, CoInstaller)]
+    );
 
     let copy = parse(
         "[X.NTamd64.6.3]\nCopyFiles=@a.sys,Lst\n[X.NTx86]\nCopyFiles = @b.sys\n[Lst]\ndst.sys, src.sys\nplain.dll\n",
@@ -138,9 +157,20 @@ fn subdirectories_come_from_source_disks_files_and_the_matching_disk() {
                 [SourceDisksFiles.amd64]\na.sys=3,\\drv\\,\n[SourceDisksFiles]\nb.sys=3\nc.sys=4,.\n\
                 [I]\nCopyFiles=L\nServiceBinary=%12%\\a.sys\n[L]\nA.SYS\n";
     let inf = parse(text);
-    let names: Vec<(String, u32)> = inf.referenced_files().into_iter().map(|r| (r.name, r.line)).collect();
+    let names: Vec<(String, u32)> = inf
+        .referenced_files()
+        .into_iter()
+        .map(|r| (r.name, r.line))
+        .collect();
     // a.sys is the same file wherever it is referenced, so it stays at its first line.
-    assert_eq!(names, vec![("x64/drv/a.sys".into(), 6), ("generic/b.sys".into(), 8), ("c.sys".into(), 9)]);
+    assert_eq!(
+        names,
+        vec![
+            ("x64/drv/a.sys".into(), 6),
+            ("generic/b.sys".into(), 8),
+            ("c.sys".into(), 9)
+        ]
+    );
 }
 
 #[test]
@@ -166,7 +196,10 @@ fn every_encoding_gives_the_same_facts() {
     let cat = |a: &[u8], b: &[u8]| [a, b].concat();
     let inputs = [
         (FIXTURE.as_bytes().to_vec(), InfEncoding::Utf8),
-        (cat(&[0xEF, 0xBB, 0xBF], crlf.as_bytes()), InfEncoding::Utf8Bom),
+        (
+            cat(&[0xEF, 0xBB, 0xBF], crlf.as_bytes()),
+            InfEncoding::Utf8Bom,
+        ),
         (le.clone(), InfEncoding::Utf16Le),
         (cat(&[0xFF, 0xFE], &le), InfEncoding::Utf16LeBom),
         (be.clone(), InfEncoding::Utf16Be),
@@ -178,7 +211,11 @@ fn every_encoding_gives_the_same_facts() {
         assert_eq!(got, encoding);
         let inf = parse(&text);
         assert_eq!(refs(&inf), refs(&expected), "{encoding:?}");
-        assert_eq!(inf.content_lines(), expected.content_lines(), "{encoding:?}");
+        assert_eq!(
+            inf.content_lines(),
+            expected.content_lines(),
+            "{encoding:?}"
+        );
         assert_eq!(inf.add_services(), expected.add_services(), "{encoding:?}");
     }
 }
@@ -186,7 +223,10 @@ fn every_encoding_gives_the_same_facts() {
 #[test]
 fn missing_copyfiles_sections_are_reported_with_their_line() {
     let inf = parse("[I]\nCopyFiles = Here, @f.sys, Gone\n[here]\nx.sys\n");
-    assert_eq!(inf.missing_copyfiles_sections(), vec![("Gone".to_owned(), 2)]);
+    assert_eq!(
+        inf.missing_copyfiles_sections(),
+        vec![("Gone".to_owned(), 2)]
+    );
     assert_eq!(refs(&inf).len(), 2);
 }
 
@@ -249,7 +289,9 @@ const PIECES: &[&[u8]] = &[
 /// Physical line count by the parser's rules: `\r\n`, `\n` and lone `\r` end a line.
 fn physical_lines(text: &str) -> u32 {
     let b = text.as_bytes();
-    let breaks = (0..b.len()).filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))).count();
+    let breaks = (0..b.len())
+        .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count();
     (breaks + 1) as u32
 }
 
@@ -272,7 +314,12 @@ fn check_sane(text: &str) {
         assert!(seen.insert(f.name.to_lowercase()), "duplicate {}", f.name);
     }
     assert!(files.windows(2).all(|p| p[0].line <= p[1].line));
-    for (_, line) in inf.add_services().into_iter().chain(inf.hardware_ids()).chain(inf.missing_copyfiles_sections()) {
+    for (_, line) in inf
+        .add_services()
+        .into_iter()
+        .chain(inf.hardware_ids())
+        .chain(inf.missing_copyfiles_sections())
+    {
         assert!((1..=max).contains(&line));
     }
     let _ = inf.version_value("Provider");
@@ -296,8 +343,15 @@ fn junk_input_never_panics_and_gives_sane_output() {
         let text = String::from_utf8_lossy(&bytes);
         check_sane(&text);
         // Any text round-trips through UTF-16 with a BOM.
-        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
-        assert_eq!(decode(&le).map(|d| d.0).as_deref(), Ok(&*text), "round {round}");
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(
+            decode(&le).map(|d| d.0).as_deref(),
+            Ok(&*text),
+            "round {round}"
+        );
     }
 }
 

@@ -66,7 +66,9 @@ pub fn read_zip(src: Arc<dyn ReadAt>, archive_name: &str, limits: &ZipLimits) ->
     for e in &dir.entries {
         let shown = names::printable(&String::from_utf8_lossy(&e.raw_name));
         if e.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) != 0 || e.method == METHOD_AES {
-            return Err(fatal(format!("entry '{shown}' is encrypted; encrypted zips are not supported")));
+            return Err(fatal(format!(
+                "entry '{shown}' is encrypted; encrypted zips are not supported"
+            )));
         }
         let name = match names::decode(&e.raw_name, e.unicode_name.as_deref()) {
             Ok(n) => n,
@@ -91,7 +93,10 @@ pub fn read_zip(src: Arc<dyn ReadAt>, archive_name: &str, limits: &ZipLimits) ->
             Some(S_IFDIR) => is_dir = true,
             Some(S_IFREG) | None => {}
             Some(t) => {
-                tree.reject(path, RejectKind::Other(format!("special file (unix type {:o})", t >> 12)));
+                tree.reject(
+                    path,
+                    RejectKind::Other(format!("special file (unix type {:o})", t >> 12)),
+                );
                 continue;
             }
         }
@@ -124,15 +129,30 @@ pub fn read_zip(src: Arc<dyn ReadAt>, archive_name: &str, limits: &ZipLimits) ->
         let end = start
             .checked_add(e.compressed_size)
             .filter(|&end| end <= dir.cd_offset)
-            .ok_or_else(|| fatal(format!("the data of entry '{path}' runs past the entries area (corrupt zip)")))?;
+            .ok_or_else(|| {
+                fatal(format!(
+                    "the data of entry '{path}' runs past the entries area (corrupt zip)"
+                ))
+            })?;
         spans.push((e.local_offset, end, path.clone()));
-        let c = ZipEntryContent::new(src.clone(), path.clone(), method, start, e.compressed_size, e.size, e.crc32);
+        let c = ZipEntryContent::new(
+            src.clone(),
+            path.clone(),
+            method,
+            start,
+            e.compressed_size,
+            e.size,
+            e.crc32,
+        );
         tree.insert(path, Arc::new(c));
     }
 
     spans.sort();
     if let Some(w) = spans.windows(2).find(|w| w[1].0 < w[0].1) {
-        return Err(fatal(format!("entries '{}' and '{}' overlap (corrupt or hostile zip)", w[0].2, w[1].2)));
+        return Err(fatal(format!(
+            "entries '{}' and '{}' overlap (corrupt or hostile zip)",
+            w[0].2, w[1].2
+        )));
     }
     Ok(tree)
 }

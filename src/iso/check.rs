@@ -24,7 +24,10 @@ pub fn check_structure(src: &dyn ReadAt) -> Result<Vec<String>> {
     let ds = descriptors(src, "image")?;
     let mut problems = Vec::new();
     if src.len() % SECTOR != 0 {
-        problems.push(format!("image length {} is not a whole number of sectors", src.len()));
+        problems.push(format!(
+            "image length {} is not a whole number of sectors",
+            src.len()
+        ));
     }
     check_tree(src, &ds.primary, false, &mut problems)?;
     match &ds.joliet {
@@ -45,7 +48,10 @@ fn be32(b: &[u8], o: usize) -> u32 {
 fn cmp_padded(a: &[u8], b: &[u8]) -> Ordering {
     let n = a.len().max(b.len());
     let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(b' ');
-    (0..n).map(|i| at(a, i).cmp(&at(b, i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+    (0..n)
+        .map(|i| at(a, i).cmp(&at(b, i)))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
 }
 
 /// ECMA-119 9.3 order of two identifiers of one tree.
@@ -55,7 +61,13 @@ fn cmp_ident(a: &[u8], b: &[u8], joliet: bool) -> Ordering {
     }
     let split = |s: &[u8]| -> (Vec<u8>, Vec<u8>, u32) {
         let (body, version) = match s.iter().position(|&c| c == b';') {
-            Some(i) => (&s[..i], std::str::from_utf8(&s[i + 1..]).ok().and_then(|v| v.parse().ok()).unwrap_or(0)),
+            Some(i) => (
+                &s[..i],
+                std::str::from_utf8(&s[i + 1..])
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            ),
             None => (s, 0),
         };
         match body.iter().position(|&c| c == b'.') {
@@ -65,7 +77,9 @@ fn cmp_ident(a: &[u8], b: &[u8], joliet: bool) -> Ordering {
     };
     let (an, ae, av) = split(a);
     let (bn, be, bv) = split(b);
-    cmp_padded(&an, &bn).then_with(|| cmp_padded(&ae, &be)).then_with(|| bv.cmp(&av))
+    cmp_padded(&an, &bn)
+        .then_with(|| cmp_padded(&ae, &be))
+        .then_with(|| bv.cmp(&av))
 }
 
 /// Identifier rules of our primary tree (d-characters, `NAME.EXT;1`, at most 31 characters)
@@ -131,7 +145,9 @@ fn check_tree(src: &dyn ReadAt, d: &[u8], joliet: bool, p: &mut Vec<String>) -> 
     }
     let volume = le32(d, 80);
     if u64::from(volume) * SECTOR != src.len() {
-        p.push(format!("{tag}: volume space size {volume} does not match the image length"));
+        p.push(format!(
+            "{tag}: volume space size {volume} does not match the image length"
+        ));
     }
     let table_size = le32(d, 132);
     if u64::from(table_size) > MAX_TABLE {
@@ -147,23 +163,32 @@ fn check_tree(src: &dyn ReadAt, d: &[u8], joliet: bool, p: &mut Vec<String>) -> 
     for (i, (ident, _, parent)) in l_table.iter().enumerate() {
         let parent = *parent as usize;
         if parent == 0 || parent > i.max(1) {
-            p.push(format!("{tag}: path table record {} has parent {parent}", i + 1));
+            p.push(format!(
+                "{tag}: path table record {} has parent {parent}",
+                i + 1
+            ));
             return Ok(());
         }
         level.push(if i == 0 { 1 } else { level[parent - 1] + 1 });
         if i >= 2 {
             let (pi, pp) = (&l_table[i - 1].0, l_table[i - 1].2);
-            let ord =
-                level[i - 1].cmp(&level[i]).then(pp.cmp(&(parent as u32))).then_with(|| cmp_ident(pi, ident, joliet));
+            let ord = level[i - 1]
+                .cmp(&level[i])
+                .then(pp.cmp(&(parent as u32)))
+                .then_with(|| cmp_ident(pi, ident, joliet));
             if ord != Ordering::Less {
-                p.push(format!("{tag}: path table records {} and {} are out of order", i, i + 1));
+                p.push(format!(
+                    "{tag}: path table records {} and {} are out of order",
+                    i,
+                    i + 1
+                ));
             }
         }
     }
 
     // Walk the directories breadth-first, as the path table lists them.
-    let root =
-        super::read::parse_record(&d[156..190]).ok_or_else(|| crate::Error::archive("image", "bad root record"))?;
+    let root = super::read::parse_record(&d[156..190])
+        .ok_or_else(|| crate::Error::archive("image", "bad root record"))?;
     let mut walked: Vec<PathEntry> = Vec::new();
     let mut queue = VecDeque::from([(vec![0u8], root.lba, root.size, 1u32, root.lba, root.size)]);
     let mut visited = BTreeSet::new();
@@ -171,7 +196,9 @@ fn check_tree(src: &dyn ReadAt, d: &[u8], joliet: bool, p: &mut Vec<String>) -> 
     while let Some((ident, lba, size, parent_no, parent_lba, parent_size)) = queue.pop_front() {
         dir_bytes += u64::from(size);
         if dir_bytes > MAX_DIR_BYTES {
-            p.push(format!("{tag}: directories exceed {MAX_DIR_BYTES} bytes in total"));
+            p.push(format!(
+                "{tag}: directories exceed {MAX_DIR_BYTES} bytes in total"
+            ));
             return Ok(());
         }
         if !visited.insert(lba) || walked.len() > 70_000 {
@@ -185,14 +212,18 @@ fn check_tree(src: &dyn ReadAt, d: &[u8], joliet: bool, p: &mut Vec<String>) -> 
         for_each_record(src, tag, lba, size, |_, off, rec| {
             let at = format!("{tag}: directory at sector {lba}, record at offset {off}");
             if !rec.both_endian_ok || rec.len % 2 != 0 {
-                p.push(format!("{at}: both-endian field disagrees or odd record length"));
+                p.push(format!(
+                    "{at}: both-endian field disagrees or odd record length"
+                ));
             }
             let dir = rec.flags & 0x02 != 0;
             match (index, rec.ident.as_slice()) {
                 (0, [0]) if rec.lba == lba && rec.size == size && dir => {}
                 (0, _) => p.push(format!("{at}: first record is not a correct '.'")),
                 (1, [1]) if rec.lba == parent_lba && rec.size == parent_size && dir => {}
-                (1, _) => p.push(format!("{at}: second record is not a '..' pointing at the parent")),
+                (1, _) => p.push(format!(
+                    "{at}: second record is not a '..' pointing at the parent"
+                )),
                 (_, ident) => {
                     if index >= 3 && cmp_ident(&prev, ident, joliet) != Ordering::Less {
                         p.push(format!("{at}: records out of order"));
@@ -215,7 +246,9 @@ fn check_tree(src: &dyn ReadAt, d: &[u8], joliet: bool, p: &mut Vec<String>) -> 
         })?;
     }
     if walked != l_table {
-        p.push(format!("{tag}: path table does not match the directory hierarchy"));
+        p.push(format!(
+            "{tag}: path table does not match the directory hierarchy"
+        ));
     }
     Ok(())
 }

@@ -73,10 +73,17 @@ impl Allocator {
         let lba = self.next;
         self.next += sectors;
         if self.next > u64::from(u32::MAX) {
-            return Err(Error::archive("media", "image would exceed the 2^32-sector ISO9660 limit"));
+            return Err(Error::archive(
+                "media",
+                "image would exceed the 2^32-sector ISO9660 limit",
+            ));
         }
         if sectors > 0 {
-            self.segments.push(Segment { lba: lba as u32, sectors: sectors as u32, part });
+            self.segments.push(Segment {
+                lba: lba as u32,
+                sectors: sectors as u32,
+                part,
+            });
         }
         Ok(lba as u32)
     }
@@ -91,7 +98,10 @@ impl IsoImage {
         for &i in &order {
             let f = &files[i];
             if f.content.len() != f.size {
-                return Err(Error::archive(&f.path, "content length differs from the digested size"));
+                return Err(Error::archive(
+                    &f.path,
+                    "content length differs from the digested size",
+                ));
             }
             let size = u32::try_from(f.size).map_err(|_| {
                 Error::archive(
@@ -102,12 +112,20 @@ impl IsoImage {
                     ),
                 )
             })?;
-            placed.push(Placed { path: f.path.clone(), content: f.content.clone(), size, lba: 0 });
+            placed.push(Placed {
+                path: f.path.clone(),
+                content: f.content.clone(),
+                size,
+                lba: 0,
+            });
         }
         let hierarchy = Hierarchy::new(placed.iter().map(|p| p.path.as_str()))?;
         let mut trees = [hierarchy.tree(false)?, hierarchy.tree(true)?];
 
-        let mut alloc = Allocator { next: 0, segments: Vec::new() };
+        let mut alloc = Allocator {
+            next: 0,
+            segments: Vec::new(),
+        };
         alloc.take(u64::from(FIRST_DESCRIPTOR), Part::Zero)?;
         for d in 0..3 {
             alloc.take(1, Part::Descriptor(d))?;
@@ -116,8 +134,10 @@ impl IsoImage {
         let mut table_lbas = [0u32; 4];
         for (t, tree) in trees.iter().enumerate() {
             for m in 0..2 {
-                table_lbas[t * 2 + m] =
-                    alloc.take(sectors_for(u64::from(tree.path_table_size)), Part::PathTable(t * 2 + m))?;
+                table_lbas[t * 2 + m] = alloc.take(
+                    sectors_for(u64::from(tree.path_table_size)),
+                    Part::PathTable(t * 2 + m),
+                )?;
             }
         }
         for (t, tree) in trees.iter_mut().enumerate() {
@@ -158,7 +178,13 @@ impl IsoImage {
             for big in [false, true] {
                 let mut table = Vec::with_capacity(tree.path_table_size as usize);
                 for dir in &tree.dirs {
-                    path_record(&mut table, &dir.ident, dir.lba, (dir.parent + 1) as u16, big);
+                    path_record(
+                        &mut table,
+                        &dir.ident,
+                        dir.lba,
+                        (dir.parent + 1) as u16,
+                        big,
+                    );
                 }
                 path_tables.push(table);
             }
@@ -175,7 +201,15 @@ impl IsoImage {
         }
         descriptors.push(terminator());
         let date = date7(opts.source_date_epoch);
-        Ok(IsoImage { files: placed, trees, descriptors, path_tables, segments: alloc.segments, date, sectors })
+        Ok(IsoImage {
+            files: placed,
+            trees,
+            descriptors,
+            path_tables,
+            segments: alloc.segments,
+            date,
+            sectors,
+        })
     }
 
     /// Exact length of the image in bytes.

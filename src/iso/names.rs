@@ -53,7 +53,10 @@ fn d_string(s: &str, max: usize) -> String {
 fn mangle(name: &str, is_dir: bool) -> PrimaryName {
     if is_dir {
         let base = d_string(name, PRIMARY_MAX);
-        return PrimaryName { base: if base.is_empty() { "_".into() } else { base }, ext: String::new() };
+        return PrimaryName {
+            base: if base.is_empty() { "_".into() } else { base },
+            ext: String::new(),
+        };
     }
     let (base, ext) = match name.rfind('.') {
         Some(i) => (&name[..i], &name[i + 1..]),
@@ -62,16 +65,27 @@ fn mangle(name: &str, is_dir: bool) -> PrimaryName {
     let ext = d_string(ext, EXT_MAX);
     // `.` and `;1` take three of the 31 characters.
     let base = d_string(base, PRIMARY_MAX - 3 - ext.len());
-    let base = if base.is_empty() && ext.is_empty() { "_".to_string() } else { base };
+    let base = if base.is_empty() && ext.is_empty() {
+        "_".to_string()
+    } else {
+        base
+    };
     PrimaryName { base, ext }
 }
 
 /// Replaces the end of `name.base` with `_n`, staying within the length limit.
 fn with_suffix(name: &PrimaryName, is_dir: bool, n: usize) -> PrimaryName {
     let suffix = format!("_{n}");
-    let limit = if is_dir { PRIMARY_MAX } else { PRIMARY_MAX - 3 - name.ext.len() };
+    let limit = if is_dir {
+        PRIMARY_MAX
+    } else {
+        PRIMARY_MAX - 3 - name.ext.len()
+    };
     let keep = limit.saturating_sub(suffix.len()).min(name.base.len());
-    PrimaryName { base: format!("{}{suffix}", &name.base[..keep]), ext: name.ext.clone() }
+    PrimaryName {
+        base: format!("{}{suffix}", &name.base[..keep]),
+        ext: name.ext.clone(),
+    }
 }
 
 /// Primary names for the children of one directory, given as (real name, is_dir) in a fixed
@@ -97,7 +111,12 @@ pub(crate) fn primary_names(children: &[(&str, bool)]) -> Vec<PrimaryName> {
 
 /// UCS-2 code units of a Joliet name, or an error naming the problem.
 pub(crate) fn joliet_name(name: &str, path: &str) -> Result<Vec<u16>> {
-    let refuse = |why: &str| Err(Error::archive(path, format!("cannot store name \"{name}\" in Joliet: {why}")));
+    let refuse = |why: &str| {
+        Err(Error::archive(
+            path,
+            format!("cannot store name \"{name}\" in Joliet: {why}"),
+        ))
+    };
     if name.is_empty() || name == "." || name == ".." {
         return refuse("empty or reserved name");
     }
@@ -112,7 +131,10 @@ pub(crate) fn joliet_name(name: &str, path: &str) -> Result<Vec<u16>> {
         units.push(c as u32 as u16);
     }
     if units.len() > JOLIET_MAX {
-        return refuse(&format!("{} UCS-2 units, limit is {JOLIET_MAX}", units.len()));
+        return refuse(&format!(
+            "{} UCS-2 units, limit is {JOLIET_MAX}",
+            units.len()
+        ));
     }
     Ok(units)
 }
@@ -148,7 +170,9 @@ pub(crate) fn ascii_field(text: &str, len: usize, d_only: bool) -> Vec<u8> {
 pub(crate) fn ucs2_field(text: &str, len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len);
     for c in text.chars().take(len / 2) {
-        let ok = (c as u32) >= 0x20 && (c as u32) <= 0xFFFF && !matches!(c, '*' | '/' | ':' | ';' | '?' | '\\');
+        let ok = (c as u32) >= 0x20
+            && (c as u32) <= 0xFFFF
+            && !matches!(c, '*' | '/' | ':' | ';' | '?' | '\\');
         let u = if ok { c as u32 as u16 } else { u16::from(b'_') };
         out.extend_from_slice(&u.to_be_bytes());
     }
@@ -163,16 +187,28 @@ mod tests {
     use super::*;
 
     fn idents(children: &[(&str, bool)]) -> Vec<String> {
-        primary_names(children).iter().zip(children).map(|(n, c)| String::from_utf8(n.ident(c.1)).unwrap()).collect()
+        primary_names(children)
+            .iter()
+            .zip(children)
+            .map(|(n, c)| String::from_utf8(n.ident(c.1)).unwrap())
+            .collect()
     }
 
     #[test]
     fn names_map_to_d_characters() {
         assert_eq!(
-            idents(&[("viostor.inf", false), ("README", false), ("amd64", true), ("a.b-c.tar.gz", false)]),
+            idents(&[
+                ("viostor.inf", false),
+                ("README", false),
+                ("amd64", true),
+                ("a.b-c.tar.gz", false)
+            ]),
             ["VIOSTOR.INF;1", "README.;1", "AMD64", "A_B_C_TAR.GZ;1"]
         );
-        assert_eq!(idents(&[("Ünïcödé.txt", false), (".hidden", false)]), ["_N_C_D_.TXT;1", ".HIDDEN;1"]);
+        assert_eq!(
+            idents(&[("Ünïcödé.txt", false), (".hidden", false)]),
+            ["_N_C_D_.TXT;1", ".HIDDEN;1"]
+        );
     }
 
     #[test]
@@ -211,13 +247,22 @@ mod tests {
         let e = joliet_name(&"x".repeat(65), "p").unwrap_err().to_string();
         assert!(e.contains("65 UCS-2 units"), "{e}");
         assert!(joliet_name("a;1", "p").is_err());
-        assert!(joliet_name("emoji\u{1F600}", "p").unwrap_err().to_string().contains("Basic Multilingual"));
+        assert!(joliet_name("emoji\u{1F600}", "p")
+            .unwrap_err()
+            .to_string()
+            .contains("Basic Multilingual"));
     }
 
     #[test]
     fn descriptor_fields_are_padded() {
-        assert_eq!(ascii_field("Guest Tools-1.0", 16, true), b"GUEST_TOOLS_1_0 ");
-        assert_eq!(ascii_field("guestpack 0.1.0", 16, false), b"GUESTPACK 0.1.0 ");
+        assert_eq!(
+            ascii_field("Guest Tools-1.0", 16, true),
+            b"GUEST_TOOLS_1_0 "
+        );
+        assert_eq!(
+            ascii_field("guestpack 0.1.0", 16, false),
+            b"GUESTPACK 0.1.0 "
+        );
         assert_eq!(ucs2_field("Gä", 7), [0, b'G', 0, 0xE4, 0, b' ', 0]);
     }
 }

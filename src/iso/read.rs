@@ -63,7 +63,12 @@ pub(crate) fn parse_record(b: &[u8]) -> Option<RawRecord> {
 pub(crate) fn read_sector(src: &dyn ReadAt, lba: u64, file: &str) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; SECTOR as usize];
     let off = lba.checked_mul(SECTOR).filter(|o| o + SECTOR <= src.len());
-    let off = off.ok_or_else(|| Error::archive(file, format!("sector {lba} lies beyond the end of the image")))?;
+    let off = off.ok_or_else(|| {
+        Error::archive(
+            file,
+            format!("sector {lba} lies beyond the end of the image"),
+        )
+    })?;
     read_exact_at(src, off, &mut buf).map_err(|e| Error::io(file, e))?;
     Ok(buf)
 }
@@ -84,21 +89,32 @@ pub(crate) fn descriptors(src: &dyn ReadAt, file: &str) -> Result<Descriptors> {
         }
         let d = read_sector(src, lba, file)?;
         if &d[1..6] != b"CD001" {
-            return Err(Error::archive(file, format!("sector {lba} is not an ISO9660 volume descriptor")));
+            return Err(Error::archive(
+                file,
+                format!("sector {lba} is not an ISO9660 volume descriptor"),
+            ));
         }
         match d[0] {
             255 => {
-                let primary = primary.ok_or_else(|| Error::archive(file, "no primary volume descriptor"))?;
+                let primary =
+                    primary.ok_or_else(|| Error::archive(file, "no primary volume descriptor"))?;
                 return Ok(Descriptors { primary, joliet });
             }
             1 if primary.is_none() => primary = Some(d),
-            2 if joliet.is_none() && d[7] & 1 == 0 && d[88..90] == *b"%/" && matches!(d[90], b'@' | b'C' | b'E') => {
+            2 if joliet.is_none()
+                && d[7] & 1 == 0
+                && d[88..90] == *b"%/"
+                && matches!(d[90], b'@' | b'C' | b'E') =>
+            {
                 joliet = Some(d)
             }
             _ => {}
         }
     }
-    Err(Error::archive(file, "not an ISO9660 image (no volume descriptor set terminator)"))
+    Err(Error::archive(
+        file,
+        "not an ISO9660 image (no volume descriptor set terminator)",
+    ))
 }
 
 /// Decodes a Joliet (UCS-2/UTF-16 big-endian) byte string; `None` if it is not valid.
@@ -106,7 +122,10 @@ pub(crate) fn decode_ucs2(b: &[u8]) -> Option<String> {
     if b.len() % 2 != 0 {
         return None;
     }
-    let units: Vec<u16> = b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16(&units).ok()
 }
 
@@ -133,7 +152,10 @@ pub(crate) fn for_each_record(
             let rec = parse_record(&sector[off..]).ok_or_else(|| {
                 Error::archive(
                     file,
-                    format!("malformed directory record at sector {}, offset {off}", u64::from(lba) + k),
+                    format!(
+                        "malformed directory record at sector {}, offset {off}",
+                        u64::from(lba) + k
+                    ),
                 )
             })?;
             off += rec.len;
@@ -158,15 +180,25 @@ impl IsoFs {
         let ds = descriptors(src.as_ref(), name)?;
         let d = ds.joliet.as_ref().unwrap_or(&ds.primary);
         if d[128..130] != [0x00, 0x08] || d[130..132] != [0x08, 0x00] {
-            return Err(Error::archive(name, "unsupported logical block size (only 2048 is read)"));
+            return Err(Error::archive(
+                name,
+                "unsupported logical block size (only 2048 is read)",
+            ));
         }
-        let root = parse_record(&d[156..190]).ok_or_else(|| Error::archive(name, "malformed root directory record"))?;
+        let root = parse_record(&d[156..190])
+            .ok_or_else(|| Error::archive(name, "malformed root directory record"))?;
         let volume_id = match &ds.joliet {
             Some(j) => decode_ucs2(&j[40..72]).unwrap_or_default(),
             None => String::from_utf8_lossy(&ds.primary[40..72]).into_owned(),
         };
         let volume_id = volume_id.trim_end_matches([' ', '\0']).to_string();
-        Ok(IsoFs { src, name: name.to_string(), volume_id, joliet: ds.joliet.is_some(), root })
+        Ok(IsoFs {
+            src,
+            name: name.to_string(),
+            volume_id,
+            joliet: ds.joliet.is_some(),
+            root,
+        })
     }
 
     /// The volume label (Joliet's when present).
@@ -185,16 +217,23 @@ impl IsoFs {
         let mut tree = VTree::new();
         let mut visited: BTreeSet<u32> = BTreeSet::from([self.root.lba]);
         let mut seen_paths: BTreeSet<String> = BTreeSet::new();
-        let mut stack: Vec<(u32, u32, String, usize)> = vec![(self.root.lba, self.root.size, String::new(), 0)];
+        let mut stack: Vec<(u32, u32, String, usize)> =
+            vec![(self.root.lba, self.root.size, String::new(), 0)];
         let (mut entries, mut dir_bytes) = (0usize, 0u64);
         while let Some((lba, size, dir, depth)) = stack.pop() {
             if u64::from(lba) * SECTOR + u64::from(size) > self.src.len() {
                 let shown = if dir.is_empty() { "/" } else { dir.as_str() };
-                return Err(Error::archive(name, format!("folder \"{shown}\" extends beyond the end of the image")));
+                return Err(Error::archive(
+                    name,
+                    format!("folder \"{shown}\" extends beyond the end of the image"),
+                ));
             }
             dir_bytes += u64::from(size);
             if dir_bytes > MAX_DIR_BYTES {
-                return Err(Error::archive(name, format!("directories exceed {MAX_DIR_BYTES} bytes in total")));
+                return Err(Error::archive(
+                    name,
+                    format!("directories exceed {MAX_DIR_BYTES} bytes in total"),
+                ));
             }
             for_each_record(self.src.as_ref(), name, lba, size, |_, _, rec| {
                 if rec.ident == [0] || rec.ident == [1] {
@@ -202,7 +241,10 @@ impl IsoFs {
                 }
                 entries += 1;
                 if entries > MAX_ENTRIES {
-                    return Err(Error::archive(name, format!("more than {MAX_ENTRIES} directory entries")));
+                    return Err(Error::archive(
+                        name,
+                        format!("more than {MAX_ENTRIES} directory entries"),
+                    ));
                 }
                 if rec.flags & 0x04 != 0 {
                     return Ok(()); // associated file (resource fork style): not part of the tree
@@ -213,7 +255,8 @@ impl IsoFs {
                     return Ok(());
                 };
                 let path = join(&dir, &entry);
-                if entry.is_empty() || entry == "." || entry == ".." || entry.contains(['/', '\0']) {
+                if entry.is_empty() || entry == "." || entry == ".." || entry.contains(['/', '\0'])
+                {
                     tree.reject(path, RejectKind::UnsafePath);
                     return Ok(());
                 }
@@ -245,9 +288,19 @@ impl IsoFs {
                 }
                 let offset = (u64::from(rec.lba) + u64::from(rec.xa_len)) * SECTOR;
                 if offset + u64::from(rec.size) > self.src.len() {
-                    return Err(Error::archive(name, format!("\"{path}\" extends beyond the end of the image")));
+                    return Err(Error::archive(
+                        name,
+                        format!("\"{path}\" extends beyond the end of the image"),
+                    ));
                 }
-                tree.insert(path, Arc::new(RangeContent { src: self.src.clone(), offset, len: u64::from(rec.size) }));
+                tree.insert(
+                    path,
+                    Arc::new(RangeContent {
+                        src: self.src.clone(),
+                        offset,
+                        len: u64::from(rec.size),
+                    }),
+                );
                 Ok(())
             })?;
         }
@@ -256,7 +309,11 @@ impl IsoFs {
 
     /// The name of a record with its `;version` (and a primary name's empty extension) removed.
     fn entry_name(&self, rec: &RawRecord) -> Option<String> {
-        let mut n = if self.joliet { decode_ucs2(&rec.ident)? } else { String::from_utf8(rec.ident.clone()).ok()? };
+        let mut n = if self.joliet {
+            decode_ucs2(&rec.ident)?
+        } else {
+            String::from_utf8(rec.ident.clone()).ok()?
+        };
         if rec.flags & 0x02 == 0 {
             if let Some(i) = n.rfind(';') {
                 if n[i + 1..].bytes().all(|b| b.is_ascii_digit()) {

@@ -27,7 +27,14 @@ pub(crate) fn dir_record_len(ident_len: usize) -> usize {
 }
 
 /// Appends one directory record (ECMA-119 9.1) to `out`.
-pub(crate) fn dir_record(out: &mut Vec<u8>, ident: &[u8], lba: u32, size: u32, flags: u8, date: &[u8; 7]) {
+pub(crate) fn dir_record(
+    out: &mut Vec<u8>,
+    ident: &[u8],
+    lba: u32,
+    size: u32,
+    flags: u8,
+    date: &[u8; 7],
+) {
     let len = dir_record_len(ident.len());
     out.push(len as u8);
     out.push(0); // extended attribute record length
@@ -54,8 +61,16 @@ pub(crate) fn path_record_len(ident_len: usize) -> usize {
 pub(crate) fn path_record(out: &mut Vec<u8>, ident: &[u8], lba: u32, parent: u16, big: bool) {
     out.push(ident.len() as u8);
     out.push(0);
-    out.extend_from_slice(&if big { lba.to_be_bytes() } else { lba.to_le_bytes() });
-    out.extend_from_slice(&if big { parent.to_be_bytes() } else { parent.to_le_bytes() });
+    out.extend_from_slice(&if big {
+        lba.to_be_bytes()
+    } else {
+        lba.to_le_bytes()
+    });
+    out.extend_from_slice(&if big {
+        parent.to_be_bytes()
+    } else {
+        parent.to_le_bytes()
+    });
     out.extend_from_slice(ident);
     if ident.len() % 2 == 1 {
         out.push(0);
@@ -73,7 +88,11 @@ pub(crate) struct DescriptorTree {
 }
 
 /// A primary (type 1) or Joliet supplementary (type 2) volume descriptor (ECMA-119 8.4/8.5).
-pub(crate) fn volume_descriptor(t: &DescriptorTree, opts: &IsoOptions, volume_sectors: u32) -> Vec<u8> {
+pub(crate) fn volume_descriptor(
+    t: &DescriptorTree,
+    opts: &IsoOptions,
+    volume_sectors: u32,
+) -> Vec<u8> {
     let text = |s: &str, len: usize, d_only: bool| {
         if t.joliet {
             ucs2_field(s, len)
@@ -104,7 +123,14 @@ pub(crate) fn volume_descriptor(t: &DescriptorTree, opts: &IsoOptions, volume_se
     v.extend_from_slice(&[0; 4]); // optional L table
     v.extend_from_slice(&t.m_table_lba.to_be_bytes());
     v.extend_from_slice(&[0; 4]); // optional M table
-    dir_record(&mut v, &[0], t.root_lba, t.root_size, FLAG_DIR, &date7(opts.source_date_epoch));
+    dir_record(
+        &mut v,
+        &[0],
+        t.root_lba,
+        t.root_size,
+        FLAG_DIR,
+        &date7(opts.source_date_epoch),
+    );
     v.extend_from_slice(&text("", 128, true)); // volume set
     v.extend_from_slice(&text("", 128, false)); // publisher
     v.extend_from_slice(&text("", 128, false)); // data preparer
@@ -151,7 +177,11 @@ mod tests {
 
     #[test]
     fn descriptors_fill_fields() {
-        let opts = IsoOptions { volume_id: "Guest Tools".into(), source_date_epoch: 0, application_id: "GP 1".into() };
+        let opts = IsoOptions {
+            volume_id: "Guest Tools".into(),
+            source_date_epoch: 0,
+            application_id: "GP 1".into(),
+        };
         let t = DescriptorTree {
             joliet: true,
             root_lba: 30,

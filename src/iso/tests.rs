@@ -8,18 +8,26 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 fn opts(epoch: i64) -> IsoOptions {
-    IsoOptions { volume_id: "Guest Tools".into(), source_date_epoch: epoch, application_id: "GUESTPACK 0.1.0".into() }
+    IsoOptions {
+        volume_id: "Guest Tools".into(),
+        source_date_epoch: epoch,
+        application_id: "GUESTPACK 0.1.0".into(),
+    }
 }
 
 fn files(list: &[(&str, Vec<u8>)]) -> Vec<MediaFile> {
-    let mut out: Vec<MediaFile> =
-        list.iter().map(|(p, b)| media_file(*p, Arc::new(MemContent::new(b.clone()))).unwrap()).collect();
+    let mut out: Vec<MediaFile> = list
+        .iter()
+        .map(|(p, b)| media_file(*p, Arc::new(MemContent::new(b.clone()))).unwrap())
+        .collect();
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 /// Drains a reader with reads of exactly `chunk` bytes of buffer.
@@ -52,7 +60,10 @@ pub(crate) fn sample() -> Vec<(String, Vec<u8>)> {
         ("mixed-case.txt".into(), b"dash".to_vec()),
         ("Ünïcödé/Ünïcödé.txt".into(), "ünï".as_bytes().to_vec()),
         ("Ünïcödé/ÜNÏCÖDÉ.txt".into(), b"caps".to_vec()),
-        (format!("long/{}.extension", "n".repeat(54)), b"long".to_vec()),
+        (
+            format!("long/{}.extension", "n".repeat(54)),
+            b"long".to_vec(),
+        ),
         (format!("long/{}", "x".repeat(64)), b"64".to_vec()),
         ("empty".into(), Vec::new()),
         ("dir/empty2.dat".into(), Vec::new()),
@@ -60,10 +71,16 @@ pub(crate) fn sample() -> Vec<(String, Vec<u8>)> {
         ("dir/a.b.c.d".into(), b"dots".to_vec()),
         ("dup/one.bin".into(), pattern(3000, 9)),
         ("dup/two.bin".into(), pattern(3000, 9)),
-        ("d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/deep.txt".into(), b"deep".to_vec()),
+        (
+            "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/deep.txt".into(),
+            b"deep".to_vec(),
+        ),
     ];
     for i in 0..120 {
-        v.push((format!("many/file number {i:03} with a long name.txt"), format!("{i}").into_bytes()));
+        v.push((
+            format!("many/file number {i:03} with a long name.txt"),
+            format!("{i}").into_bytes(),
+        ));
     }
     v
 }
@@ -98,7 +115,9 @@ fn round_trip_preserves_every_file_and_structure() {
         let got = tree.get(path).unwrap_or_else(|| panic!("missing {path}"));
         assert_eq!(&read_all(got.as_ref()), content, "{path}");
     }
-    assert!(tree.dirs().any(|d| d == "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11"));
+    assert!(tree
+        .dirs()
+        .any(|d| d == "d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11"));
 }
 
 #[test]
@@ -136,29 +155,55 @@ fn empty_input_gives_a_valid_image() {
     assert!(bytes[..16 * 2048].iter().all(|&b| b == 0));
     let src = MemSource::new(bytes);
     assert_eq!(check_structure(&src).unwrap(), Vec::<String>::new());
-    assert_eq!(IsoFs::open(Arc::new(src), "e").unwrap().to_vtree().unwrap().file_count(), 0);
+    assert_eq!(
+        IsoFs::open(Arc::new(src), "e")
+            .unwrap()
+            .to_vtree()
+            .unwrap()
+            .file_count(),
+        0
+    );
 }
 
 #[test]
 fn many_folders_need_multi_sector_path_tables() {
-    let list: Vec<(String, Vec<u8>)> =
-        (0..300).map(|i| (format!("folder with long name {i:04}/f.txt"), format!("{i}").into_bytes())).collect();
+    let list: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|i| {
+            (
+                format!("folder with long name {i:04}/f.txt"),
+                format!("{i}").into_bytes(),
+            )
+        })
+        .collect();
     let (_, bytes) = build(&list, &opts(0));
     let pvd = &bytes[16 * 2048..17 * 2048];
     assert!(u32::from_le_bytes(pvd[132..136].try_into().unwrap()) > 2048);
     let src: Arc<dyn ReadAt> = Arc::new(MemSource::new(bytes));
     assert_eq!(check_structure(src.as_ref()).unwrap(), Vec::<String>::new());
-    assert_eq!(IsoFs::open(src, "m").unwrap().to_vtree().unwrap().file_count(), 300);
+    assert_eq!(
+        IsoFs::open(src, "m")
+            .unwrap()
+            .to_vtree()
+            .unwrap()
+            .file_count(),
+        300
+    );
 }
 
 #[test]
 fn labels_and_dates_are_encoded_as_specified() {
-    let o = IsoOptions { volume_id: "Gäst-Tools 2024 extra long".into(), ..opts(i64::MIN) };
+    let o = IsoOptions {
+        volume_id: "Gäst-Tools 2024 extra long".into(),
+        ..opts(i64::MIN)
+    };
     let (_, bytes) = build(&[("a".into(), b"a".to_vec())], &o);
     let pvd = &bytes[16 * 2048..17 * 2048];
     let svd = &bytes[17 * 2048..18 * 2048];
     assert_eq!(&pvd[40..72], b"G_ST_TOOLS_2024_EXTRA_LONG      ");
-    let expect: Vec<u8> = "Gäst-Tools 2024 ".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+    let expect: Vec<u8> = "Gäst-Tools 2024 "
+        .encode_utf16()
+        .flat_map(|u| u.to_be_bytes())
+        .collect();
     assert_eq!(&svd[40..72], &expect[..]);
     assert_eq!(&svd[88..91], b"%/E");
     assert_eq!(&pvd[813..830], b"0001010100000000\0");
@@ -166,7 +211,10 @@ fn labels_and_dates_are_encoded_as_specified() {
     assert_eq!(&pvd[156 + 18..156 + 25], &[0, 1, 1, 0, 0, 0, 0]);
     let (_, late) = build(&[], &opts(i64::MAX));
     assert_eq!(&late[16 * 2048 + 830..16 * 2048 + 846], b"9999123123595900");
-    assert_eq!(&late[16 * 2048 + 156 + 18..16 * 2048 + 156 + 25], &[255, 12, 31, 23, 59, 59, 0]);
+    assert_eq!(
+        &late[16 * 2048 + 156 + 18..16 * 2048 + 156 + 25],
+        &[255, 12, 31, 23, 59, 59, 0]
+    );
 }
 
 /// A content whose stream disagrees with its declared length.
@@ -196,7 +244,11 @@ fn liar_file(declared: u64, actual: Vec<u8>) -> MediaFile {
 
 #[test]
 fn contents_of_the_wrong_length_are_errors_not_padding() {
-    for (declared, actual) in [(10, pattern(5, 0)), (10, pattern(11, 0)), (4096, pattern(5000, 0))] {
+    for (declared, actual) in [
+        (10, pattern(5, 0)),
+        (10, pattern(11, 0)),
+        (4096, pattern(5000, 0)),
+    ] {
         let img = IsoImage::plan(&[liar_file(declared, actual)], &opts(0)).unwrap();
         for chunk in [1, 2048, 1 << 20] {
             let e = drain(&img, chunk).unwrap_err();
@@ -213,14 +265,21 @@ fn contents_of_the_wrong_length_are_errors_not_padding() {
 fn unstorable_inputs_are_refused_clearly() {
     let huge = MediaFile {
         path: "big.bin".into(),
-        content: Arc::new(Liar { declared: 1 << 32, actual: Vec::new() }),
+        content: Arc::new(Liar {
+            declared: 1 << 32,
+            actual: Vec::new(),
+        }),
         size: 1 << 32,
         sha256: [0; 32],
         crc32: 0,
     };
     let e = IsoImage::plan(&[huge], &opts(0)).err().unwrap().to_string();
     assert!(e.contains("4 GiB"), "{e}");
-    for bad in ["x".repeat(65), "a;1".to_string(), "smile\u{1F600}".to_string()] {
+    for bad in [
+        "x".repeat(65),
+        "a;1".to_string(),
+        "smile\u{1F600}".to_string(),
+    ] {
         let f = files(&[(bad.as_str(), b"x".to_vec())]);
         let e = IsoImage::plan(&f, &opts(0)).err().unwrap().to_string();
         assert!(e.contains("Joliet"), "{e}");
@@ -254,7 +313,13 @@ fn set_both32(b: &mut [u8], off: usize, v: u32) {
 
 #[test]
 fn hostile_images_are_refused_with_a_reason() {
-    let (_, good) = build(&[("sub/f.txt".into(), b"hello".to_vec()), ("z.txt".into(), b"z".to_vec())], &opts(0));
+    let (_, good) = build(
+        &[
+            ("sub/f.txt".into(), b"hello".to_vec()),
+            ("z.txt".into(), b"z".to_vec()),
+        ],
+        &opts(0),
+    );
     let root_lba = u32::from_le_bytes(good[17 * 2048 + 158..17 * 2048 + 162].try_into().unwrap());
 
     // The Joliet "sub" record points back at the root: a loop.
@@ -285,7 +350,10 @@ fn hostile_images_are_refused_with_a_reason() {
 fn nesting_beyond_the_reader_cap_is_refused() {
     let deep = format!("{}f.txt", "d/".repeat(70));
     let (_, bytes) = build(&[(deep, b"x".to_vec())], &opts(0));
-    assert_eq!(check_structure(&MemSource::new(bytes.clone())).unwrap(), Vec::<String>::new());
+    assert_eq!(
+        check_structure(&MemSource::new(bytes.clone())).unwrap(),
+        Vec::<String>::new()
+    );
     let e = open_err(bytes);
     assert!(e.contains("nested deeper than 64"), "{e}");
 }
@@ -316,7 +384,13 @@ fn corrupted_metadata_never_panics() {
 
 #[test]
 fn structure_check_detects_disorder() {
-    let (_, good) = build(&[("a.txt".into(), b"a".to_vec()), ("b.txt".into(), b"b".to_vec())], &opts(0));
+    let (_, good) = build(
+        &[
+            ("a.txt".into(), b"a".to_vec()),
+            ("b.txt".into(), b"b".to_vec()),
+        ],
+        &opts(0),
+    );
     // Swap the identifiers of the two primary records: same lengths, now out of order.
     let mut bad = good.clone();
     let first = first_child(&good, 16);
@@ -324,5 +398,8 @@ fn structure_check_detects_disorder() {
     bad[first + 33] = b'B';
     bad[second + 33] = b'A';
     let problems = check_structure(&MemSource::new(bad)).unwrap();
-    assert!(problems.iter().any(|p| p.contains("out of order")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("out of order")),
+        "{problems:?}"
+    );
 }

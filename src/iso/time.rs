@@ -38,13 +38,28 @@ fn civil(epoch: i64, min_year: i64, max_year: i64) -> (i64, u32, u32, u32, u32, 
     let t = epoch.clamp(lo, hi);
     let (y, mo, d) = civil_from_days(t.div_euclid(DAY));
     let s = t.rem_euclid(DAY);
-    (y, mo, d, (s / 3600) as u32, (s / 60 % 60) as u32, (s % 60) as u32)
+    (
+        y,
+        mo,
+        d,
+        (s / 3600) as u32,
+        (s / 60 % 60) as u32,
+        (s % 60) as u32,
+    )
 }
 
 /// 7-byte recording date of a directory record (ECMA-119 9.1.5).
 pub(crate) fn date7(epoch: i64) -> [u8; 7] {
     let (y, mo, d, h, mi, s) = civil(epoch, 1900, 2155);
-    [(y - 1900) as u8, mo as u8, d as u8, h as u8, mi as u8, s as u8, 0]
+    [
+        (y - 1900) as u8,
+        mo as u8,
+        d as u8,
+        h as u8,
+        mi as u8,
+        s as u8,
+        0,
+    ]
 }
 
 /// 17-byte volume date (ECMA-119 8.4.26.1): `YYYYMMDDHHMMSScc` then the offset byte.
@@ -66,7 +81,8 @@ pub(crate) fn date17_unset() -> [u8; 17] {
 /// Seconds since the epoch of a 7-byte date, for readers; `None` when fields are out of range.
 #[cfg(test)]
 pub(crate) fn epoch_of_date7(d: &[u8; 7]) -> Option<i64> {
-    if !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) || d[3] > 23 || d[4] > 59 || d[5] > 59 {
+    if !(1..=12).contains(&d[1]) || !(1..=31).contains(&d[2]) || d[3] > 23 || d[4] > 59 || d[5] > 59
+    {
         return None;
     }
     let days = days_from_civil(1900 + i64::from(d[0]), i64::from(d[1]), i64::from(d[2]));

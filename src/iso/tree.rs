@@ -81,26 +81,39 @@ struct Node {
 impl Hierarchy {
     /// Builds the hierarchy from file paths (`paths[i]` is file `i`).
     pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<Hierarchy> {
-        let mut h = Hierarchy { nodes: vec![Node::default()] };
+        let mut h = Hierarchy {
+            nodes: vec![Node::default()],
+        };
         for (index, path) in paths.into_iter().enumerate() {
             let parts: Vec<&str> = path.split('/').collect();
             if parts.iter().any(|p| p.is_empty()) {
                 return Err(Error::archive(path, "media path has an empty component"));
             }
-            let (file_name, dirs) = parts.split_last().ok_or_else(|| Error::archive(path, "empty media path"))?;
+            let (file_name, dirs) = parts
+                .split_last()
+                .ok_or_else(|| Error::archive(path, "empty media path"))?;
             let mut at = 0;
             for d in dirs {
                 if h.nodes[at].files.contains_key(*d) {
-                    return Err(Error::archive(path, format!("\"{d}\" is both a file and a folder")));
+                    return Err(Error::archive(
+                        path,
+                        format!("\"{d}\" is both a file and a folder"),
+                    ));
                 }
                 at = match h.nodes[at].dirs.get(*d) {
                     Some(&id) => id,
                     None => {
                         let id = h.nodes.len();
                         let parent_path = &h.nodes[at].path;
-                        let child_path =
-                            if parent_path.is_empty() { d.to_string() } else { format!("{parent_path}/{d}") };
-                        h.nodes.push(Node { path: child_path, ..Node::default() });
+                        let child_path = if parent_path.is_empty() {
+                            d.to_string()
+                        } else {
+                            format!("{parent_path}/{d}")
+                        };
+                        h.nodes.push(Node {
+                            path: child_path,
+                            ..Node::default()
+                        });
                         h.nodes[at].dirs.insert(d.to_string(), id);
                         id
                     }
@@ -117,7 +130,10 @@ impl Hierarchy {
         if h.nodes.len() > MAX_DIRS {
             return Err(Error::archive(
                 "media",
-                format!("{} folders; ISO9660 path tables hold at most {MAX_DIRS}", h.nodes.len()),
+                format!(
+                    "{} folders; ISO9660 path tables hold at most {MAX_DIRS}",
+                    h.nodes.len()
+                ),
             ));
         }
         Ok(h)
@@ -134,15 +150,30 @@ impl Hierarchy {
         let mut out = Vec::with_capacity(all.len());
         if joliet {
             for &(name, kid) in &all {
-                let path = if node.path.is_empty() { name.to_string() } else { format!("{}/{name}", node.path) };
+                let path = if node.path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{}/{name}", node.path)
+                };
                 let ident = ucs2_be(&joliet_name(name, &path)?);
-                out.push(Child { key: (ident.clone(), Vec::new()), ident, kid });
+                out.push(Child {
+                    key: (ident.clone(), Vec::new()),
+                    ident,
+                    kid,
+                });
             }
         } else {
-            let kinds: Vec<(&str, bool)> = all.iter().map(|c| (c.0, matches!(c.1, Kid::Dir(_)))).collect();
+            let kinds: Vec<(&str, bool)> = all
+                .iter()
+                .map(|c| (c.0, matches!(c.1, Kid::Dir(_))))
+                .collect();
             for (pn, &(_, kid)) in primary_names(&kinds).into_iter().zip(&all) {
                 let ident = pn.ident(matches!(kid, Kid::Dir(_)));
-                out.push(Child { key: (pn.base.into_bytes(), pn.ext.into_bytes()), ident, kid });
+                out.push(Child {
+                    key: (pn.base.into_bytes(), pn.ext.into_bytes()),
+                    ident,
+                    kid,
+                });
             }
         }
         // Keys are unique (primary names are de-duplicated, Joliet names are the real ones).
@@ -168,13 +199,26 @@ impl Hierarchy {
                     }
                     Kid::File(f) => Target::File(f),
                 };
-                records.push(Record { ident: c.ident, target });
+                records.push(Record {
+                    ident: c.ident,
+                    target,
+                });
             }
             path_table_size += super::records::path_record_len(ident.len());
             let sector_starts = pack_sectors(&records);
-            dirs.push(Dir { ident, parent, records, sector_starts, lba: 0 });
+            dirs.push(Dir {
+                ident,
+                parent,
+                records,
+                sector_starts,
+                lba: 0,
+            });
         }
-        Ok(Tree { joliet, dirs, path_table_size: path_table_size as u32 })
+        Ok(Tree {
+            joliet,
+            dirs,
+            path_table_size: path_table_size as u32,
+        })
     }
 }
 
@@ -194,7 +238,9 @@ struct Child {
 
 /// Splits a directory's records into sectors so that no record crosses a sector boundary.
 fn pack_sectors(records: &[Record]) -> Vec<usize> {
-    let lens = [34, 34].into_iter().chain(records.iter().map(|r| dir_record_len(r.ident.len())));
+    let lens = [34, 34]
+        .into_iter()
+        .chain(records.iter().map(|r| dir_record_len(r.ident.len())));
     let mut starts = vec![0];
     let mut used = 0;
     for (i, len) in lens.enumerate() {

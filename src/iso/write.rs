@@ -31,7 +31,15 @@ pub struct IsoReader<'a> {
 
 impl<'a> IsoReader<'a> {
     pub(crate) fn new(img: &'a IsoImage) -> Self {
-        IsoReader { img, pos: 0, seg: 0, sector: vec![0; SECTOR_USIZE], sector_lba: None, data: None, failed: None }
+        IsoReader {
+            img,
+            pos: 0,
+            seg: 0,
+            sector: vec![0; SECTOR_USIZE],
+            sector_lba: None,
+            data: None,
+            failed: None,
+        }
     }
 
     /// Bytes produced so far.
@@ -75,11 +83,16 @@ impl<'a> IsoReader<'a> {
         let f = &self.img.files[file];
         let size = u64::from(f.size);
         if self.data.is_none() {
-            let r = f.content.open().map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.path)))?;
+            let r = f
+                .content
+                .open()
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.path)))?;
             self.data = Some(r);
         }
         let want = buf.len().min((size - rel).min(usize::MAX as u64) as usize);
-        let Some(reader) = self.data.as_mut() else { return Ok(0) };
+        let Some(reader) = self.data.as_mut() else {
+            return Ok(0);
+        };
         let n = match reader.read(&mut buf[..want]) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
@@ -168,7 +181,11 @@ fn dir_sector(img: &IsoImage, t: usize, d: usize, k: usize) -> Vec<u8> {
     let tree = &img.trees[t];
     let dir = &tree.dirs[d];
     let start = dir.sector_starts[k];
-    let end = dir.sector_starts.get(k + 1).copied().unwrap_or(dir.records.len() + 2);
+    let end = dir
+        .sector_starts
+        .get(k + 1)
+        .copied()
+        .unwrap_or(dir.records.len() + 2);
     let mut out = Vec::with_capacity(SECTOR_USIZE);
     for i in start..end {
         match i {

@@ -51,16 +51,26 @@ fn walk(dir: &Path, rel: &str, tree: &mut VTree, depth: u32) -> Result<()> {
             continue;
         };
         let child = join(rel, name);
-        let ft = fs::symlink_metadata(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
+        let ft =
+            fs::symlink_metadata(&path).map_err(|e| Error::io(path.display().to_string(), e))?;
         if ft.file_type().is_symlink() {
             tree.reject(child, RejectKind::Symlink);
         } else if ft.is_dir() {
             tree.insert_dir(child.clone());
             walk(&path, &child, tree, depth + 1)?;
         } else if ft.is_file() {
-            tree.insert(child, Arc::new(FileContent { path, len: ft.len() }));
+            tree.insert(
+                child,
+                Arc::new(FileContent {
+                    path,
+                    len: ft.len(),
+                }),
+            );
         } else {
-            tree.reject(child, RejectKind::Other("not a regular file (device, socket or pipe)".into()));
+            tree.reject(
+                child,
+                RejectKind::Other("not a regular file (device, socket or pipe)".into()),
+            );
         }
     }
     Ok(())

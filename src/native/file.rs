@@ -27,7 +27,9 @@ impl ReadAt for NativeFile {
         if offset >= self.len {
             return Ok(0);
         }
-        let max = buf.len().min((self.len - offset).min(usize::MAX as u64) as usize);
+        let max = buf
+            .len()
+            .min((self.len - offset).min(usize::MAX as u64) as usize);
         positional_read(&self.file, offset, &mut buf[..max])
     }
 }

@@ -52,7 +52,14 @@ pub fn build_regex(pattern: &str) -> Result<Regex, String> {
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").trim().to_string())
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid regex")
+                .trim()
+                .to_string()
+        })
 }
 
 fn rule(raw: &RawDriver, spec_name: &str, findings: &mut Vec<Finding>) -> DriverRule {
@@ -71,7 +78,10 @@ fn rule(raw: &RawDriver, spec_name: &str, findings: &mut Vec<Finding>) -> Driver
         out
     };
     let expected_hardware_ids = regexes("expected_hardware_ids", &raw.expected_hardware_ids);
-    let allow_path_regexes = regexes("allow_path_regexes", &raw.allow_path_regexes).into_iter().map(|(_, r)| r).collect();
+    let allow_path_regexes = regexes("allow_path_regexes", &raw.allow_path_regexes)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     let var = |v: &Option<String>, field: &str, findings: &mut Vec<Finding>| -> Option<String> {
         let v = v.as_ref()?.trim().to_string();
         if v.is_empty() {
@@ -84,8 +94,16 @@ fn rule(raw: &RawDriver, spec_name: &str, findings: &mut Vec<Finding>) -> Driver
         }
         Some(v)
     };
-    let hardware_ids_var = var(&raw.expected_hardware_ids_from_devices_cmd_var, "expected_hardware_ids_from_devices_cmd_var", findings);
-    let add_services_var = var(&raw.expected_add_services_from_devices_cmd_var, "expected_add_services_from_devices_cmd_var", findings);
+    let hardware_ids_var = var(
+        &raw.expected_hardware_ids_from_devices_cmd_var,
+        "expected_hardware_ids_from_devices_cmd_var",
+        findings,
+    );
+    let add_services_var = var(
+        &raw.expected_add_services_from_devices_cmd_var,
+        "expected_add_services_from_devices_cmd_var",
+        findings,
+    );
     DriverRule {
         name: raw.name.trim().to_string(),
         required: raw.required,
@@ -118,11 +136,20 @@ pub fn compile(raw: &RawSpec, spec_name: &str) -> (Spec, Vec<Finding>) {
             continue;
         }
         let r = rule(d, spec_name, &mut findings);
-        if let Some(first) = drivers.iter().find(|x| x.name.to_lowercase() == r.name.to_lowercase()) {
+        if let Some(first) = drivers
+            .iter()
+            .find(|x| x.name.to_lowercase() == r.name.to_lowercase())
+        {
             findings.push(
-                Finding::error("SPEC002", format!("driver \"{}\" is listed twice (also as \"{}\")", r.name, first.name))
-                    .at(spec_name)
-                    .help("driver names are compared case-insensitively; merge the two entries"),
+                Finding::error(
+                    "SPEC002",
+                    format!(
+                        "driver \"{}\" is listed twice (also as \"{}\")",
+                        r.name, first.name
+                    ),
+                )
+                .at(spec_name)
+                .help("driver names are compared case-insensitively; merge the two entries"),
             );
             continue;
         }
@@ -138,10 +165,21 @@ pub fn compile(raw: &RawSpec, spec_name: &str) -> (Spec, Vec<Finding>) {
             );
             continue;
         }
-        match drivers.iter_mut().find(|x| x.name.to_lowercase() == name.to_lowercase()) {
+        match drivers
+            .iter_mut()
+            .find(|x| x.name.to_lowercase() == name.to_lowercase())
+        {
             // The legacy list only ever says "required"; it never weakens a drivers entry.
             Some(existing) => existing.required = true,
-            None => drivers.push(rule(&RawDriver { name: name.to_string(), required: true, ..RawDriver::default() }, spec_name, &mut findings)),
+            None => drivers.push(rule(
+                &RawDriver {
+                    name: name.to_string(),
+                    required: true,
+                    ..RawDriver::default()
+                },
+                spec_name,
+                &mut findings,
+            )),
         }
     }
     let spec = Spec {
@@ -163,31 +201,47 @@ mod tests {
     #[test]
     fn merges_legacy_required_case_insensitively() {
         let (s, f) = compile(
-            &raw(r#"{"drivers":[{"name":"VioStor","required":false}],"required_drivers":["viostor","netkvm"]}"#),
+            &raw(
+                r#"{"drivers":[{"name":"VioStor","required":false}],"required_drivers":["viostor","netkvm"]}"#,
+            ),
             "s.json",
         );
         assert!(f.is_empty(), "{f:?}");
         assert_eq!(s.drivers.len(), 2);
         assert_eq!(s.drivers[0].name, "VioStor");
         assert!(s.drivers[0].required && s.drivers[1].required);
-        assert_eq!(s.driver("VIOSTOR").map(|d| d.name.as_str()), Some("VioStor"));
+        assert_eq!(
+            s.driver("VIOSTOR").map(|d| d.name.as_str()),
+            Some("VioStor")
+        );
     }
 
     #[test]
     fn required_defaults_to_true_and_regex_is_case_insensitive() {
-        let (s, _) = compile(&raw(r#"{"drivers":[{"name":"a","expected_hardware_ids":["pci\\\\ven_1af4"]}]}"#), "s.json");
+        let (s, _) = compile(
+            &raw(r#"{"drivers":[{"name":"a","expected_hardware_ids":["pci\\\\ven_1af4"]}]}"#),
+            "s.json",
+        );
         assert!(s.drivers[0].required);
-        assert!(s.drivers[0].expected_hardware_ids[0].1.is_match(r"PCI\VEN_1AF4&DEV_1042"));
+        assert!(s.drivers[0].expected_hardware_ids[0]
+            .1
+            .is_match(r"PCI\VEN_1AF4&DEV_1042"));
     }
 
     #[test]
     fn reports_bad_regex_duplicates_and_empty_names() {
         let (s, f) = compile(
-            &raw(r#"{"drivers":[{"name":"a","expected_hardware_ids":["(unclosed"],"allow_path_regexes":["a{99999}{99999}"]},{"name":"A"},{"name":" "}]}"#),
+            &raw(
+                r#"{"drivers":[{"name":"a","expected_hardware_ids":["(unclosed"],"allow_path_regexes":["a{99999}{99999}"]},{"name":"A"},{"name":" "}]}"#,
+            ),
             "s.json",
         );
         let codes: Vec<_> = f.iter().map(|f| f.code).collect();
-        assert_eq!(codes, vec!["SPEC001", "SPEC001", "SPEC002", "SPEC003"], "{f:?}");
+        assert_eq!(
+            codes,
+            vec!["SPEC001", "SPEC001", "SPEC002", "SPEC003"],
+            "{f:?}"
+        );
         assert!(f[0].message.contains("\"a\"") && f[0].message.contains("(unclosed"));
         assert!(f[1].message.contains("allow_path_regexes"));
         assert!(f.iter().all(|f| f.path.as_deref() == Some("s.json")));

@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 /// Parses spec JSON strictly. The error names the file and, for unknown fields, the field.
 pub fn parse(spec_name: &str, bytes: &[u8]) -> crate::Result<RawSpec> {
-    serde_json::from_slice(bytes).map_err(|e| crate::Error::Json { file: spec_name.to_string(), message: e.to_string() })
+    serde_json::from_slice(bytes).map_err(|e| crate::Error::Json {
+        file: spec_name.to_string(),
+        message: e.to_string(),
+    })
 }
 
 /// Top level of a spec file, as written.

@@ -4,11 +4,11 @@
 //! command line (`validate::validate`, then `package::build`). Nothing is decided here that
 //! the core decides; nothing here touches a file system or the clock.
 
+use super::js_err;
 use super::options::{JsOptions, Resolved};
 use super::report;
 use super::source::{bytes_source, BlobSource};
 use super::stream::OutputStream;
-use super::js_err;
 use crate::input::zip::{read_zip, ZipLimits};
 use crate::package::{self, MediaSet};
 use crate::source::ReadAt;
@@ -51,7 +51,10 @@ impl Bundle {
     /// The guest-tools payload built into the module (used when none is given).
     #[wasm_bindgen(js_name = embeddedGuestTools)]
     pub fn embedded_guest_tools() -> Bundle {
-        Bundle { tree: embedded::guest_tools(), name: "guest-tools (built in)".into() }
+        Bundle {
+            tree: embedded::guest_tools(),
+            name: "guest-tools (built in)".into(),
+        }
     }
 
     /// The name given when opening (shown in messages).
@@ -75,7 +78,9 @@ impl Bundle {
     /// Opens any random-access source holding a zip; `name` is used in messages.
     pub fn open(src: Arc<dyn ReadAt>, name: String) -> Result<Bundle, JsError> {
         let mut magic = [0u8; 4];
-        let n = src.read_at(0, &mut magic).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        let n = src
+            .read_at(0, &mut magic)
+            .map_err(|e| JsError::new(&format!("{name}: {e}")))?;
         if n < 4 || !(magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
             return Err(JsError::new(&format!(
                 "{name}: not a zip archive; zip the folder holding x86/ and amd64/ and drop that"
@@ -87,20 +92,29 @@ impl Bundle {
 
     /// Wraps a tree built in Rust (tests, the sample).
     pub fn from_tree(tree: VTree, name: impl Into<String>) -> Bundle {
-        Bundle { tree, name: name.into() }
+        Bundle {
+            tree,
+            name: name.into(),
+        }
     }
 }
 
 /// The sample driver set as a bundle.
 #[wasm_bindgen(js_name = sampleBundle)]
 pub fn sample_bundle() -> Bundle {
-    Bundle { tree: sample::sample_drivers(), name: "sample drivers".into() }
+    Bundle {
+        tree: sample::sample_drivers(),
+        name: "sample drivers".into(),
+    }
 }
 
 /// File names of the specs shipped in the module, for a spec picker.
 #[wasm_bindgen(js_name = shippedSpecs)]
 pub fn shipped_specs() -> Vec<String> {
-    embedded::spec_names().into_iter().map(String::from).collect()
+    embedded::spec_names()
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 /// The packager version (the crate version), as recorded in manifest.json.
@@ -117,7 +131,11 @@ pub fn validate(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsError> 
 
 /// [`validate`] with a guest-tools payload of the page's own (a dropped zip).
 #[wasm_bindgen(js_name = validateWith)]
-pub fn validate_with(drivers: &Bundle, guest_tools: &Bundle, options: JsValue) -> Result<JsValue, JsError> {
+pub fn validate_with(
+    drivers: &Bundle,
+    guest_tools: &Bundle,
+    options: JsValue,
+) -> Result<JsValue, JsError> {
     validate_impl(drivers, Some(guest_tools), &options)
 }
 
@@ -130,24 +148,38 @@ pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsError> {
 
 /// [`build`] with a guest-tools payload of the page's own.
 #[wasm_bindgen(js_name = buildWith)]
-pub fn build_with(drivers: &Bundle, guest_tools: &Bundle, options: JsValue) -> Result<Media, JsError> {
+pub fn build_with(
+    drivers: &Bundle,
+    guest_tools: &Bundle,
+    options: JsValue,
+) -> Result<Media, JsError> {
     build_impl(drivers, Some(guest_tools), &options)
 }
 
-fn validate_impl(drivers: &Bundle, guest_tools: Option<&Bundle>, options: &JsValue) -> Result<JsValue, JsError> {
+fn validate_impl(
+    drivers: &Bundle,
+    guest_tools: Option<&Bundle>,
+    options: &JsValue,
+) -> Result<JsValue, JsError> {
     let resolved = JsOptions::from_js(options)?.resolve()?;
     let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
     Ok(report::to_js(&report::to_value(&report, &staged.packages)))
 }
 
-fn build_impl(drivers: &Bundle, guest_tools: Option<&Bundle>, options: &JsValue) -> Result<Media, JsError> {
+fn build_impl(
+    drivers: &Bundle,
+    guest_tools: Option<&Bundle>,
+    options: &JsValue,
+) -> Result<Media, JsError> {
     let resolved = JsOptions::from_js(options)?.resolve()?;
     let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
     let report_value = report::to_value(&report, &staged.packages);
     let set = if report.has_errors() {
         None
     } else {
-        Some(Rc::new(package::build(&staged, &resolved.build).map_err(js_err)?))
+        Some(Rc::new(
+            package::build(&staged, &resolved.build).map_err(js_err)?,
+        ))
     };
     Ok(Media {
         report: report_value,
@@ -157,7 +189,11 @@ fn build_impl(drivers: &Bundle, guest_tools: Option<&Bundle>, options: &JsValue)
     })
 }
 
-fn run_validation(drivers: &Bundle, guest_tools: Option<&Bundle>, r: &Resolved) -> Result<(Report, Staged), JsError> {
+fn run_validation(
+    drivers: &Bundle,
+    guest_tools: Option<&Bundle>,
+    r: &Resolved,
+) -> Result<(Report, Staged), JsError> {
     let embedded_tools;
     let guest_tools = match guest_tools {
         Some(b) => &b.tree,
@@ -218,7 +254,10 @@ impl Media {
 
     /// A new stream over manifest.json.
     pub fn manifest(&self) -> Result<OutputStream, JsError> {
-        Ok(OutputStream::bytes(self.planned()?.manifest_bytes.clone(), manifest::FILE_NAME.into()))
+        Ok(OutputStream::bytes(
+            self.planned()?.manifest_bytes.clone(),
+            manifest::FILE_NAME.into(),
+        ))
     }
 
     /// manifest.json as text, for display.
@@ -231,8 +270,14 @@ impl Media {
 impl Media {
     fn planned(&self) -> Result<&Rc<MediaSet>, JsError> {
         self.set.as_ref().ok_or_else(|| {
-            let errors = self.report.get("errors").and_then(|e| e.as_u64()).unwrap_or(0);
-            JsError::new(&format!("rejected: {errors} error(s) found; there is no media to read (see report)"))
+            let errors = self
+                .report
+                .get("errors")
+                .and_then(|e| e.as_u64())
+                .unwrap_or(0);
+            JsError::new(&format!(
+                "rejected: {errors} error(s) found; there is no media to read (see report)"
+            ))
         })
     }
 }

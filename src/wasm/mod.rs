@@ -15,7 +15,10 @@ mod report;
 mod source;
 mod stream;
 
-pub use api::{build, build_with, sample_bundle, shipped_specs, validate, validate_with, version, Bundle, Media};
+pub use api::{
+    build, build_with, sample_bundle, shipped_specs, validate, validate_with, version, Bundle,
+    Media,
+};
 pub use options::JsOptions;
 pub use source::BlobSource;
 pub use stream::OutputStream;

@@ -47,8 +47,12 @@ impl JsOptions {
         if value.is_undefined() || value.is_null() {
             return Ok(JsOptions::default());
         }
-        let text = js_sys::JSON::stringify(value)
-            .map_err(|e| JsError::new(&format!("options: not serializable: {}", super::source::describe(&e))))?;
+        let text = js_sys::JSON::stringify(value).map_err(|e| {
+            JsError::new(&format!(
+                "options: not serializable: {}",
+                super::source::describe(&e)
+            ))
+        })?;
         let text = String::from(text);
         serde_json::from_str(&text).map_err(|e| JsError::new(&format!("options: {e}")))
     }
@@ -56,22 +60,29 @@ impl JsOptions {
     /// Resolves shipped names, parses the signing policy and checks the build options.
     pub fn resolve(&self) -> Result<Resolved, JsError> {
         let (spec_name, spec_json) = match (&self.spec, &self.spec_text) {
-            (name, Some(text)) => (name.clone().unwrap_or_else(|| "spec.json".into()), text.as_bytes().to_vec()),
+            (name, Some(text)) => (
+                name.clone().unwrap_or_else(|| "spec.json".into()),
+                text.as_bytes().to_vec(),
+            ),
             (name, None) => {
                 let name = name.clone().unwrap_or_else(|| DEFAULT_SPEC.into());
                 (name.clone(), shipped(&name, "spec")?.to_vec())
             }
         };
         let contract = match (&self.contract, &self.contract_text) {
-            (name, Some(text)) => {
-                Some((name.clone().unwrap_or_else(|| "contract.json".into()), text.as_bytes().to_vec()))
-            }
+            (name, Some(text)) => Some((
+                name.clone().unwrap_or_else(|| "contract.json".into()),
+                text.as_bytes().to_vec(),
+            )),
             (Some(name), None) => Some((name.clone(), shipped(name, "contract")?.to_vec())),
             (None, None) => None,
         };
         let signing_policy = match &self.signing_policy {
             Some(p) => p.parse::<SigningPolicy>().map_err(|_| {
-                JsError::new(&format!("options.signingPolicy: \"{p}\" is not a policy (accepted: {})", signing::ACCEPTED))
+                JsError::new(&format!(
+                    "options.signingPolicy: \"{p}\" is not a policy (accepted: {})",
+                    signing::ACCEPTED
+                ))
             })?,
             None => SigningPolicy::default(),
         };
@@ -88,7 +99,12 @@ impl JsOptions {
             threads: 1,
         };
         build.check().map_err(super::js_err)?;
-        Ok(Resolved { spec_name, spec_json, contract, build })
+        Ok(Resolved {
+            spec_name,
+            spec_json,
+            contract,
+            build,
+        })
     }
 }
 

@@ -73,7 +73,9 @@ impl ReadAt for BlobSource {
         }
         let end = self.len.min(offset + buf.len() as u64);
         let blob = self.blob()?;
-        let part = blob.slice_with_f64_and_f64(offset as f64, end as f64).map_err(js_io)?;
+        let part = blob
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(js_io)?;
         let reader = FileReaderSync::new().map_err(|e| {
             io::Error::other(format!(
                 "cannot read the file here ({}); files are read in a dedicated worker",
@@ -84,7 +86,9 @@ impl ReadAt for BlobSource {
         let bytes = js_sys::Uint8Array::new(&data);
         let n = bytes.length() as usize;
         if n > buf.len() {
-            return Err(io::Error::other("the file returned more bytes than asked for"));
+            return Err(io::Error::other(
+                "the file returned more bytes than asked for",
+            ));
         }
         bytes.copy_to(&mut buf[..n]);
         Ok(n)

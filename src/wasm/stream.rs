@@ -48,22 +48,39 @@ pub struct OutputStream {
 impl OutputStream {
     pub(super) fn iso(set: &Rc<MediaSet>, name: String) -> OutputStream {
         let len = set.iso.len();
-        OutputStream { name, len, pos: 0, body: Body::Iso(IsoCell::new(set.clone(), |s| s.iso.reader())) }
+        OutputStream {
+            name,
+            len,
+            pos: 0,
+            body: Body::Iso(IsoCell::new(set.clone(), |s| s.iso.reader())),
+        }
     }
 
     pub(super) fn zip(set: &Rc<MediaSet>, name: String) -> OutputStream {
         let len = set.zip.len();
-        OutputStream { name, len, pos: 0, body: Body::Zip(ZipCell::new(set.clone(), |s| s.zip.reader())) }
+        OutputStream {
+            name,
+            len,
+            pos: 0,
+            body: Body::Zip(ZipCell::new(set.clone(), |s| s.zip.reader())),
+        }
     }
 
     pub(super) fn bytes(bytes: Arc<[u8]>, name: String) -> OutputStream {
-        OutputStream { name, len: bytes.len() as u64, pos: 0, body: Body::Bytes(bytes) }
+        OutputStream {
+            name,
+            len: bytes.len() as u64,
+            pos: 0,
+            body: Body::Bytes(bytes),
+        }
     }
 
     /// Fills `buf` as far as the output allows; returns the count (0 once the output is done).
     /// Fails if the core reader ends before the planned length (an input changed under us).
     pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, JsError> {
-        let want = buf.len().min((self.len - self.pos).min(usize::MAX as u64) as usize);
+        let want = buf
+            .len()
+            .min((self.len - self.pos).min(usize::MAX as u64) as usize);
         let mut got = 0;
         while got < want {
             let r = match &mut self.body {

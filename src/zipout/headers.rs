@@ -128,7 +128,9 @@ impl W {
 /// Local file header followed by the name and, when needed, the zip64 sizes.
 pub(crate) fn local_header(e: &PlannedEntry, dos: (u16, u16)) -> Vec<u8> {
     let z = e.zip64;
-    let mut w = W(Vec::with_capacity((LOCAL_FIXED + e.path.len() as u64 + z.local_extra_len()) as usize));
+    let mut w = W(Vec::with_capacity(
+        (LOCAL_FIXED + e.path.len() as u64 + z.local_extra_len()) as usize,
+    ));
     w.u32(0x0403_4b50);
     w.u16(version_needed(e, z));
     w.u16(flags(e));
@@ -153,7 +155,9 @@ pub(crate) fn local_header(e: &PlannedEntry, dos: (u16, u16)) -> Vec<u8> {
 /// Central directory header of one entry.
 pub(crate) fn central_header(e: &PlannedEntry, dos: (u16, u16)) -> Vec<u8> {
     let z = e.zip64;
-    let mut w = W(Vec::with_capacity((CENTRAL_FIXED + e.path.len() as u64 + z.central_extra_len()) as usize));
+    let mut w = W(Vec::with_capacity(
+        (CENTRAL_FIXED + e.path.len() as u64 + z.central_extra_len()) as usize,
+    ));
     w.u32(0x0201_4b50);
     w.u16(VERSION_MADE_BY);
     w.u16(version_needed(e, z));
@@ -199,11 +203,21 @@ pub(crate) struct Tail {
 impl Tail {
     pub fn new(entries: u64, cd_offset: u64, cd_size: u64, limit: u64) -> Tail {
         let zip64 = entries >= ENTRY_LIMIT || cd_offset >= limit || cd_size >= limit;
-        Tail { entries, cd_offset, cd_size, zip64 }
+        Tail {
+            entries,
+            cd_offset,
+            cd_size,
+            zip64,
+        }
     }
 
     pub fn len(&self) -> u64 {
-        EOCD_LEN + if self.zip64 { ZIP64_EOCD_LEN + ZIP64_LOCATOR_LEN } else { 0 }
+        EOCD_LEN
+            + if self.zip64 {
+                ZIP64_EOCD_LEN + ZIP64_LOCATOR_LEN
+            } else {
+                0
+            }
     }
 
     /// Zip64 end record and locator (when needed), then the classic end record.
@@ -226,7 +240,11 @@ impl Tail {
             w.u64(zip64_eocd_offset);
             w.u32(1); // total disks
         }
-        let count = if self.entries >= ENTRY_LIMIT { 0xFFFF } else { self.entries as u16 };
+        let count = if self.entries >= ENTRY_LIMIT {
+            0xFFFF
+        } else {
+            self.entries as u16
+        };
         w.u32(0x0605_4b50);
         w.u16(0);
         w.u16(0);
@@ -261,8 +279,29 @@ mod tests {
     #[test]
     fn zip64_extra_lengths_follow_the_fields_present() {
         assert_eq!(Zip64::default().central_extra_len(), 0);
-        assert_eq!(Zip64 { sizes: true, offset: false }.local_extra_len(), 20);
-        assert_eq!(Zip64 { sizes: true, offset: true }.central_extra_len(), 28);
-        assert_eq!(Zip64 { sizes: false, offset: true }.central_extra_len(), 12);
+        assert_eq!(
+            Zip64 {
+                sizes: true,
+                offset: false
+            }
+            .local_extra_len(),
+            20
+        );
+        assert_eq!(
+            Zip64 {
+                sizes: true,
+                offset: true
+            }
+            .central_extra_len(),
+            28
+        );
+        assert_eq!(
+            Zip64 {
+                sizes: false,
+                offset: true
+            }
+            .central_extra_len(),
+            12
+        );
     }
 }

@@ -11,7 +11,11 @@ use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// For every file: `Some(compressed size)` when deflate shrinks it, `None` to store it.
-pub(crate) fn compressed_sizes(files: &[MediaFile], level: u32, threads: usize) -> Result<Vec<Option<u64>>> {
+pub(crate) fn compressed_sizes(
+    files: &[MediaFile],
+    level: u32,
+    threads: usize,
+) -> Result<Vec<Option<u64>>> {
     let threads = threads.min(files.len());
     let results: Vec<Result<Option<u64>>> = if threads <= 1 {
         files.iter().map(|f| measure_one(f, level)).collect()
@@ -32,12 +36,18 @@ pub(crate) fn compressed_sizes(files: &[MediaFile], level: u32, threads: usize) 
                     })
                 })
                 .collect();
-            workers.into_iter().map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
         });
         for (i, r) in parts.into_iter().flatten() {
             slots[i] = Some(r);
         }
-        slots.into_iter().map(|s| s.unwrap_or_else(|| Err(Error::archive("zip", "a file was not measured")))).collect()
+        slots
+            .into_iter()
+            .map(|s| s.unwrap_or_else(|| Err(Error::archive("zip", "a file was not measured"))))
+            .collect()
     };
     // Collecting stops at the first error in file order, whichever thread found it first.
     results.into_iter().collect()
@@ -52,7 +62,10 @@ fn measure_one(f: &MediaFile, level: u32) -> Result<Option<u64>> {
     if m.uncompressed != f.size || m.crc32 != f.crc32 {
         return Err(Error::io(
             &f.path,
-            io::Error::new(io::ErrorKind::InvalidData, "the file changed after it was hashed (size or crc32 differs)"),
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the file changed after it was hashed (size or crc32 differs)",
+            ),
         ));
     }
     Ok((m.compressed < f.size).then_some(m.compressed))

@@ -40,7 +40,11 @@ pub struct ZipOptions {
 
 impl Default for ZipOptions {
     fn default() -> Self {
-        ZipOptions { level: 6, source_date_epoch: 0, threads: 1 }
+        ZipOptions {
+            level: 6,
+            source_date_epoch: 0,
+            threads: 1,
+        }
     }
 }
 
@@ -107,15 +111,25 @@ impl ZipPlan {
     /// Like [`ZipPlan::plan`], but sizes and offsets at or above `threshold` already use zip64
     /// fields. Lets tests exercise the zip64 layout with small files; `plan` uses 0xFFFFFFFF.
     #[doc(hidden)]
-    pub fn plan_with_zip64_threshold(files: &[MediaFile], opts: &ZipOptions, threshold: u64) -> Result<ZipPlan> {
+    pub fn plan_with_zip64_threshold(
+        files: &[MediaFile],
+        opts: &ZipOptions,
+        threshold: u64,
+    ) -> Result<ZipPlan> {
         let limit = threshold.min(ZIP64_LIMIT);
         for f in files {
             if f.path.is_empty() || f.path.len() > usize::from(u16::MAX) {
-                return Err(Error::archive(&f.path, "a zip entry name must be 1 to 65535 bytes long"));
+                return Err(Error::archive(
+                    &f.path,
+                    "a zip entry name must be 1 to 65535 bytes long",
+                ));
             }
         }
         if let Some(w) = files.windows(2).find(|w| w[0].path == w[1].path) {
-            return Err(Error::archive(&w[0].path, "the file is listed twice for the zip"));
+            return Err(Error::archive(
+                &w[0].path,
+                "the file is listed twice for the zip",
+            ));
         }
         let sizes = measure::compressed_sizes(files, opts.level, opts.threads)?;
         let mut entries = Vec::with_capacity(files.len());
@@ -125,7 +139,10 @@ impl ZipPlan {
                 Some(c) => (Method::Deflated, c),
                 None => (Method::Stored, f.size),
             };
-            let zip64 = Zip64 { sizes: f.size >= limit || compressed_size >= limit, offset: offset >= limit };
+            let zip64 = Zip64 {
+                sizes: f.size >= limit || compressed_size >= limit,
+                offset: offset >= limit,
+            };
             let e = PlannedEntry {
                 path: f.path.clone(),
                 method,
@@ -143,7 +160,14 @@ impl ZipPlan {
         let cd_size = entries.iter().map(PlannedEntry::central_len).sum::<u64>();
         let tail = Tail::new(entries.len() as u64, cd_offset, cd_size, limit);
         let len = checked(checked(cd_offset, cd_size)?, tail.len())?;
-        Ok(ZipPlan { entries, level: opts.level, dos: dos_datetime(opts.source_date_epoch), tail, limit, len })
+        Ok(ZipPlan {
+            entries,
+            level: opts.level,
+            dos: dos_datetime(opts.source_date_epoch),
+            tail,
+            limit,
+            len,
+        })
     }
 
     /// Exact length of the archive in bytes.
@@ -168,5 +192,6 @@ impl ZipPlan {
 }
 
 fn checked(a: u64, b: u64) -> Result<u64> {
-    a.checked_add(b).ok_or_else(|| Error::archive("zip", "the archive would exceed 2^64 bytes"))
+    a.checked_add(b)
+        .ok_or_else(|| Error::archive("zip", "the archive would exceed 2^64 bytes"))
 }

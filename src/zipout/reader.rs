@@ -32,7 +32,14 @@ pub struct ZipReader<'a> {
 
 impl<'a> ZipReader<'a> {
     pub(crate) fn new(plan: &'a ZipPlan) -> Self {
-        ZipReader { plan, stage: Stage::Local(0), head: Vec::new(), head_pos: 0, data: None, pos: 0 }
+        ZipReader {
+            plan,
+            stage: Stage::Local(0),
+            head: Vec::new(),
+            head_pos: 0,
+            data: None,
+            pos: 0,
+        }
     }
 
     /// Bytes produced so far.
@@ -118,7 +125,11 @@ impl<'a> Data<'a> {
             Method::Stored => Inner::Stored(src, crc32fast::Hasher::new()),
             Method::Deflated => Inner::Deflated(Box::new(ChunkedDeflater::new(src, level))),
         };
-        Ok(Data { entry, inner, remaining: entry.compressed_size })
+        Ok(Data {
+            entry,
+            inner,
+            remaining: entry.compressed_size,
+        })
     }
 
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -126,10 +137,14 @@ impl<'a> Data<'a> {
             self.finish()?;
             return Ok(0);
         }
-        let want = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);
+        let want = buf
+            .len()
+            .min(self.remaining.min(usize::MAX as u64) as usize);
         let n = loop {
             let r = match &mut self.inner {
-                Inner::Stored(src, crc) => src.read(&mut buf[..want]).inspect(|&n| crc.update(&buf[..n])),
+                Inner::Stored(src, crc) => src
+                    .read(&mut buf[..want])
+                    .inspect(|&n| crc.update(&buf[..n])),
                 Inner::Deflated(d) => d.read(&mut buf[..want]),
             };
             match r {
@@ -148,7 +163,11 @@ impl<'a> Data<'a> {
     fn finish(&mut self) -> io::Result<()> {
         let mut probe = [0u8; 1];
         let (extra, crc, total) = match &mut self.inner {
-            Inner::Stored(src, crc) => (read_retry(src, &mut probe)?, crc.clone().finalize(), self.entry.size),
+            Inner::Stored(src, crc) => (
+                read_retry(src, &mut probe)?,
+                crc.clone().finalize(),
+                self.entry.size,
+            ),
             Inner::Deflated(d) => (read_retry(d.as_mut(), &mut probe)?, d.crc32(), d.total_in()),
         };
         if extra != 0 || total != self.entry.size {

@@ -45,13 +45,20 @@ pub fn hex(b: &[u8]) -> String {
 
 /// SHA-256 of each of the three outputs in `dir`.
 pub fn output_hashes(dir: &Path) -> BTreeMap<String, String> {
-    OUTPUTS.iter().map(|n| (n.to_string(), sha256_file(&dir.join(n)))).collect()
+    OUTPUTS
+        .iter()
+        .map(|n| (n.to_string(), sha256_file(&dir.join(n))))
+        .collect()
 }
 
 /// Entries of a directory (names), sorted; empty if it does not exist.
 pub fn listing(dir: &Path) -> Vec<String> {
-    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut v: Vec<String> = rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<String> = rd
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -79,7 +86,14 @@ with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
             rel = os.path.relpath(full, src).replace(os.sep, "/")
             z.write(full, (prefix + "/" + rel) if prefix else rel)
 "#;
-    let st = Command::new("python3").arg("-c").arg(script).arg(dir).arg(zip).arg(prefix).status().expect("python3");
+    let st = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(dir)
+        .arg(zip)
+        .arg(prefix)
+        .status()
+        .expect("python3");
     assert!(st.success(), "python3 zipfile failed");
 }
 

@@ -12,7 +12,9 @@ use std::io::Read;
 use std::sync::Arc;
 
 pub fn bytes_of(tree: &VTree, path: &str) -> Vec<u8> {
-    let c = tree.get(path).unwrap_or_else(|| panic!("fixture lacks {path}"));
+    let c = tree
+        .get(path)
+        .unwrap_or_else(|| panic!("fixture lacks {path}"));
     read_to_vec(c.as_ref(), 1 << 30).expect("in-memory content reads")
 }
 
@@ -67,10 +69,22 @@ pub fn sample_arch_aliases() -> VTree {
 /// The sample plus non-ASCII file names next to the drivers and in the guest tools.
 pub fn sample_unicode_names() -> (VTree, VTree) {
     let mut d = guestpack::sample::sample_drivers();
-    put(&mut d, "amd64/netkvm/Lisez-moi é.txt", "Pilote réseau VirtIO\r\n".as_bytes().to_vec());
-    put(&mut d, "x86/viostor/说明.txt", "VirtIO 存储驱动\r\n".as_bytes().to_vec());
+    put(
+        &mut d,
+        "amd64/netkvm/Lisez-moi é.txt",
+        "Pilote réseau VirtIO\r\n".as_bytes().to_vec(),
+    );
+    put(
+        &mut d,
+        "x86/viostor/说明.txt",
+        "VirtIO 存储驱动\r\n".as_bytes().to_vec(),
+    );
     let mut gt = guestpack::embedded::guest_tools();
-    put(&mut gt, "licenses/Ünïcödé licence.txt", "Licence: ≥ 1 Ω\n".as_bytes().to_vec());
+    put(
+        &mut gt,
+        "licenses/Ünïcödé licence.txt",
+        "Licence: ≥ 1 Ω\n".as_bytes().to_vec(),
+    );
     (d, gt)
 }
 
@@ -87,10 +101,14 @@ pub fn guest_tools_with_cert() -> VTree {
 pub fn zip_tree(tree: &VTree, prefix: &str) -> Vec<u8> {
     let files: Vec<_> = tree
         .files()
-        .map(|(p, c)| media::media_file(format!("{prefix}{p}"), c.clone()).expect("in-memory content digests"))
+        .map(|(p, c)| {
+            media::media_file(format!("{prefix}{p}"), c.clone()).expect("in-memory content digests")
+        })
         .collect();
     let plan = ZipPlan::plan(&files, &ZipOptions::default()).expect("fixture zip plans");
     let mut out = Vec::new();
-    plan.reader().read_to_end(&mut out).expect("fixture zip writes");
+    plan.reader()
+        .read_to_end(&mut out)
+        .expect("fixture zip writes");
     out
 }

@@ -33,7 +33,14 @@ pub struct Case<'a> {
 
 impl<'a> Case<'a> {
     pub fn new(drivers: &'a VTree, spec: &'a str) -> Case<'a> {
-        Case { drivers, guest_tools: None, spec, spec_json: None, contract: None, opts: BuildOptions::default() }
+        Case {
+            drivers,
+            guest_tools: None,
+            spec,
+            spec_json: None,
+            contract: None,
+            opts: BuildOptions::default(),
+        }
     }
 
     pub fn policy(mut self, p: SigningPolicy) -> Self {
@@ -46,7 +53,8 @@ impl<'a> Case<'a> {
         let embedded_tools = embedded::guest_tools();
         let spec_json = match self.spec_json {
             Some(b) => b,
-            None => embedded::spec_file(self.spec).unwrap_or_else(|| panic!("no shipped spec {:?}", self.spec)),
+            None => embedded::spec_file(self.spec)
+                .unwrap_or_else(|| panic!("no shipped spec {:?}", self.spec)),
         };
         let input = ValidateInput {
             drivers: self.drivers,
@@ -56,7 +64,8 @@ impl<'a> Case<'a> {
             contract: self.contract,
             signing_policy: self.opts.signing_policy,
         };
-        package::package(&input, &self.opts).unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
+        package::package(&input, &self.opts)
+            .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
     }
 
     /// Packages and drains; panics with the findings when the input is rejected.
@@ -84,12 +93,20 @@ impl Outputs {
     pub fn drain(set: &MediaSet, chunk: usize) -> Outputs {
         let iso = drain(&mut set.iso.reader(), chunk, set.iso.len());
         let zip = drain(&mut set.zip.reader(), chunk, set.zip.len());
-        let manifest = drain(&mut &set.manifest_bytes[..], chunk, set.manifest_bytes.len() as u64);
+        let manifest = drain(
+            &mut &set.manifest_bytes[..],
+            chunk,
+            set.manifest_bytes.len() as u64,
+        );
         Outputs { iso, zip, manifest }
     }
 
     pub fn named(&self) -> [(&'static str, &[u8]); 3] {
-        [("iso", &self.iso), ("zip", &self.zip), ("manifest", &self.manifest)]
+        [
+            ("iso", &self.iso),
+            ("zip", &self.zip),
+            ("manifest", &self.manifest),
+        ]
     }
 }
 
@@ -104,17 +121,27 @@ pub fn drain(r: &mut dyn Read, chunk: usize, planned: u64) -> Vec<u8> {
         }
         out.extend_from_slice(&buf[..n]);
     }
-    assert_eq!(out.len() as u64, planned, "output length differs from the planned length");
+    assert_eq!(
+        out.len() as u64,
+        planned,
+        "output length differs from the planned length"
+    );
     out
 }
 
 pub fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+    Sha256::digest(b)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 /// `{len, sha256, blocks}`: blocks are the first 16 hex digits of each 64 KiB block's SHA-256.
 pub fn describe(bytes: &[u8]) -> Value {
-    let blocks: Vec<String> = bytes.chunks(BLOCK).map(|b| sha256_hex(b)[..16].to_string()).collect();
+    let blocks: Vec<String> = bytes
+        .chunks(BLOCK)
+        .map(|b| sha256_hex(b)[..16].to_string())
+        .collect();
     json!({ "len": bytes.len(), "sha256": sha256_hex(bytes), "blocks": blocks })
 }
 
@@ -129,7 +156,8 @@ pub fn check_golden(case: &str, out: &Outputs) {
         update::record(case, mine);
         return;
     }
-    let golden: Value = serde_json::from_str(GOLDEN).expect("tests/golden/parity.json is valid JSON");
+    let golden: Value =
+        serde_json::from_str(GOLDEN).expect("tests/golden/parity.json is valid JSON");
     let Some(want) = golden.get(case) else {
         panic!("no golden hashes for case {case:?}; run `UPDATE_GOLDEN=1 cargo test --test parity` natively and commit tests/golden/parity.json")
     };
@@ -154,8 +182,19 @@ fn mismatch(case: &str, name: &str, bytes: &[u8], want: &Value) -> String {
     let (g, w) = (got["blocks"].as_array(), want["blocks"].as_array());
     if let (Some(g), Some(w)) = (g, w) {
         match g.iter().zip(w.iter()).position(|(a, b)| a != b) {
-            Some(i) => msg += &format!("; first difference within bytes {}..{}", i * BLOCK, (i + 1) * BLOCK),
-            None => msg += &format!("; common blocks agree, lengths differ from byte {}", g.len().min(w.len()) * BLOCK),
+            Some(i) => {
+                msg += &format!(
+                    "; first difference within bytes {}..{}",
+                    i * BLOCK,
+                    (i + 1) * BLOCK
+                )
+            }
+            None => {
+                msg += &format!(
+                    "; common blocks agree, lengths differ from byte {}",
+                    g.len().min(w.len()) * BLOCK
+                )
+            }
         }
     }
     msg
@@ -175,9 +214,11 @@ mod update {
 
     pub fn record(case: &str, value: Value) {
         let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/parity.json");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/parity.json");
         let text = std::fs::read_to_string(&path).unwrap_or_else(|_| "{}".into());
-        let mut all: std::collections::BTreeMap<String, Value> = serde_json::from_str(&text).unwrap_or_default();
+        let mut all: std::collections::BTreeMap<String, Value> =
+            serde_json::from_str(&text).unwrap_or_default();
         all.insert(case.to_string(), value);
         let mut out = serde_json::to_string_pretty(&all).expect("golden serializes");
         out.push('\n');

@@ -7,7 +7,6 @@ use guestpack::wasm::{self, Bundle, OutputStream};
 use wasm_bindgen::{JsError, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-
 fn js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).expect("test JSON parses")
 }
@@ -24,15 +23,22 @@ trait ErrorMessage {
 impl ErrorMessage for JsValue {
     fn dyn_into_error_message(self) -> String {
         use wasm_bindgen::JsCast;
-        self.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default()
+        self.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .unwrap_or_default()
     }
 }
 
 fn pull(mut s: OutputStream, max: u32) -> Vec<u8> {
     let total = s.len() as usize;
     let mut out = Vec::new();
-    while let Some(chunk) = s.next_chunk(max).unwrap_or_else(|e| panic!("nextChunk: {}", message(e))) {
-        assert!(chunk.length() as usize == max as usize || out.len() + chunk.length() as usize == total);
+    while let Some(chunk) = s
+        .next_chunk(max)
+        .unwrap_or_else(|e| panic!("nextChunk: {}", message(e)))
+    {
+        assert!(
+            chunk.length() as usize == max as usize || out.len() + chunk.length() as usize == total
+        );
         out.extend(chunk.to_vec());
         assert_eq!(s.position() as usize, out.len());
     }
@@ -42,8 +48,13 @@ fn pull(mut s: OutputStream, max: u32) -> Vec<u8> {
 
 /// Builds through the bindings and drains all three streams.
 pub fn media_outputs(m: &wasm::Media, max: u32) -> Outputs {
-    let get = |r: Result<OutputStream, JsError>| r.unwrap_or_else(|e| panic!("stream: {}", message(e)));
-    Outputs { iso: pull(get(m.iso()), max), zip: pull(get(m.zip()), max), manifest: pull(get(m.manifest()), max) }
+    let get =
+        |r: Result<OutputStream, JsError>| r.unwrap_or_else(|e| panic!("stream: {}", message(e)));
+    Outputs {
+        iso: pull(get(m.iso()), max),
+        zip: pull(get(m.zip()), max),
+        manifest: pull(get(m.manifest()), max),
+    }
 }
 
 fn build(b: &Bundle, options: &str) -> wasm::Media {
@@ -62,38 +73,65 @@ fn bindings_give_the_golden_bytes() {
             "sourceDateEpoch":1700000000,"zipLevel":9}"#,
     );
     check_golden("sample/options", &media_outputs(&m, 1 << 20));
-    assert_eq!(m.iso().map(|s| s.name()).ok().as_deref(), Some("virtio-tools.iso"));
+    assert_eq!(
+        m.iso().map(|s| s.name()).ok().as_deref(),
+        Some("virtio-tools.iso")
+    );
 }
 
 #[test]
 fn bundle_from_bytes_and_spec_text() {
     let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "wrapped/");
-    let b = Bundle::from_bytes(&zip, Some("sample.zip".into())).unwrap_or_else(|e| panic!("{}", message(e)));
-    let spec = String::from_utf8(guestpack::embedded::spec_file("win7-virtio-win.json").unwrap().to_vec()).unwrap();
-    let options = serde_json::json!({ "spec": "win7-virtio-win.json", "specText": spec }).to_string();
-    check_golden("fixture/wrapper-zip", &media_outputs(&build(&b, &options), 2048));
+    let b = Bundle::from_bytes(&zip, Some("sample.zip".into()))
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    let spec = String::from_utf8(
+        guestpack::embedded::spec_file("win7-virtio-win.json")
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    let options =
+        serde_json::json!({ "spec": "win7-virtio-win.json", "specText": spec }).to_string();
+    check_golden(
+        "fixture/wrapper-zip",
+        &media_outputs(&build(&b, &options), 2048),
+    );
 }
 
 #[test]
 fn report_object_has_findings_and_packages() {
-    let report = wasm::validate(&wasm::sample_bundle(), JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
+    let report = wasm::validate(&wasm::sample_bundle(), JsValue::UNDEFINED)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
     let text = String::from(js_sys::JSON::stringify(&report).unwrap());
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["accepted"], true);
     assert_eq!(v["warnings"], 2, "{text}");
     let f = &v["findings"][0];
-    for key in ["code", "severity", "path", "line", "message", "help", "text"] {
+    for key in [
+        "code", "severity", "path", "line", "message", "help", "text",
+    ] {
         assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
     }
-    let viostor = v["packages"].as_array().unwrap().iter().find(|p| p["driver"] == "viostor" && p["arch"] == "amd64");
-    assert_eq!(viostor.map(|p| p["state"].clone()), Some("present".into()), "{text}");
+    let viostor = v["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["driver"] == "viostor" && p["arch"] == "amd64");
+    assert_eq!(
+        viostor.map(|p| p["state"].clone()),
+        Some("present".into()),
+        "{text}"
+    );
 }
 
 #[test]
 fn rejected_input_is_a_report_not_an_exception() {
     let m = build(&wasm::sample_bundle(), r#"{"spec":"virtio-win-8.1.json"}"#);
     assert!(!m.accepted());
-    let errors = js_sys::Reflect::get(&m.report(), &"errors".into()).unwrap().as_f64().unwrap();
+    let errors = js_sys::Reflect::get(&m.report(), &"errors".into())
+        .unwrap()
+        .as_f64()
+        .unwrap();
     assert!(errors > 0.0);
     let e = m.iso().err().map(message).unwrap_or_default();
     assert!(e.starts_with("rejected: "), "{e}");
@@ -102,21 +140,41 @@ fn rejected_input_is_a_report_not_an_exception() {
 #[test]
 fn user_mistakes_are_clear_errors() {
     let sample = wasm::sample_bundle();
-    let err = |options: &str| wasm::build(&sample, js(options)).err().map(message).unwrap_or_default();
-    assert!(err(r#"{"zipLvl":3}"#).contains("unknown field `zipLvl`"), "{}", err(r#"{"zipLvl":3}"#));
+    let err = |options: &str| {
+        wasm::build(&sample, js(options))
+            .err()
+            .map(message)
+            .unwrap_or_default()
+    };
+    assert!(
+        err(r#"{"zipLvl":3}"#).contains("unknown field `zipLvl`"),
+        "{}",
+        err(r#"{"zipLvl":3}"#)
+    );
     assert!(err(r#"{"spec":"nope.json"}"#).contains("win7-virtio-win.json"));
     assert!(err(r#"{"signingPolicy":"maybe"}"#).contains("nointegritychecks"));
     assert!(err(r#"{"zipLevel":12}"#).contains("--zip-level"));
     assert!(err(r#"{"specText":"{not json"}"#).contains("spec.json"));
-    let not_zip = Bundle::from_bytes(b"hello, not a zip", Some("notes.txt".into())).err().map(message);
-    assert!(not_zip.unwrap_or_default().starts_with("notes.txt: not a zip archive"));
-    let truncated = Bundle::from_bytes(b"PK\x03\x04 and then nothing", None).err().map(message);
+    let not_zip = Bundle::from_bytes(b"hello, not a zip", Some("notes.txt".into()))
+        .err()
+        .map(message);
+    assert!(not_zip
+        .unwrap_or_default()
+        .starts_with("notes.txt: not a zip archive"));
+    let truncated = Bundle::from_bytes(b"PK\x03\x04 and then nothing", None)
+        .err()
+        .map(message);
     assert!(truncated.unwrap_or_default().starts_with("bundle.zip: "));
 }
 
 #[test]
 fn shipped_specs_are_listed() {
     let specs = wasm::shipped_specs();
-    assert!(specs.iter().any(|s| s == "win7-virtio-win.json"), "{specs:?}");
-    assert!(!specs.iter().any(|s| s.contains("contract") || s.ends_with(".schema.json")));
+    assert!(
+        specs.iter().any(|s| s == "win7-virtio-win.json"),
+        "{specs:?}"
+    );
+    assert!(!specs
+        .iter()
+        .any(|s| s.contains("contract") || s.ends_with(".schema.json")));
 }

@@ -51,34 +51,49 @@ fn le64(b: &[u8], at: usize) -> u64 {
 }
 
 /// Reads the end records and the whole central directory (streamed, 64 KiB at a time).
-pub(crate) fn read_directory(src: &Arc<dyn ReadAt>, archive: &str, max_entries: u64) -> Result<Directory> {
+pub(crate) fn read_directory(
+    src: &Arc<dyn ReadAt>,
+    archive: &str,
+    max_entries: u64,
+) -> Result<Directory> {
     let bad = |m: &str| Error::archive(archive, m);
     let len = src.len();
     if len < EOCD_LEN as u64 {
-        return Err(bad("not a zip file (too short for an end of central directory record)"));
+        return Err(bad(
+            "not a zip file (too short for an end of central directory record)",
+        ));
     }
     let tail_len = len.min((EOCD_LEN + MAX_COMMENT) as u64) as usize;
     let tail_start = len - tail_len as u64;
     let mut tail = vec![0u8; tail_len];
     read_exact_at(src.as_ref(), tail_start, &mut tail).map_err(|e| Error::io(archive, e))?;
-    let at = find_eocd(&tail).ok_or_else(|| bad("not a zip file (no end of central directory record)"))?;
+    let at = find_eocd(&tail)
+        .ok_or_else(|| bad("not a zip file (no end of central directory record)"))?;
     let eocd = &tail[at..at + EOCD_LEN];
     let eocd_pos = tail_start + at as u64;
     let (disk, cd_disk) = (le16(eocd, 4), le16(eocd, 6));
-    let (mut count, mut cd_size, mut cd_offset) =
-        (u64::from(le16(eocd, 10)), u64::from(le32(eocd, 12)), u64::from(le32(eocd, 16)));
+    let (mut count, mut cd_size, mut cd_offset) = (
+        u64::from(le16(eocd, 10)),
+        u64::from(le32(eocd, 12)),
+        u64::from(le32(eocd, 16)),
+    );
     let mut end_limit = eocd_pos;
 
-    let locator = (at >= 20 && le32(&tail, at - 20) == ZIP64_LOCATOR_SIG).then(|| &tail[at - 20..at]);
+    let locator =
+        (at >= 20 && le32(&tail, at - 20) == ZIP64_LOCATOR_SIG).then(|| &tail[at - 20..at]);
     if let Some(loc) = locator {
         let rec_pos = le64(loc, 8);
         if rec_pos.checked_add(56).map_or(true, |e| e > eocd_pos - 20) {
-            return Err(bad("the zip64 end of central directory record lies outside the archive"));
+            return Err(bad(
+                "the zip64 end of central directory record lies outside the archive",
+            ));
         }
         let mut rec = [0u8; 56];
         read_exact_at(src.as_ref(), rec_pos, &mut rec).map_err(|e| Error::io(archive, e))?;
         if le32(&rec, 0) != ZIP64_EOCD_SIG {
-            return Err(bad("the zip64 end of central directory locator points at no zip64 record"));
+            return Err(bad(
+                "the zip64 end of central directory locator points at no zip64 record",
+            ));
         }
         if le32(&rec, 16) != 0 || le32(&rec, 20) != 0 {
             return Err(bad("multi-disk (split) zip archives are not supported"));
@@ -100,19 +115,28 @@ pub(crate) fn read_directory(src: &Arc<dyn ReadAt>, archive: &str, max_entries: 
             "the archive has {count} entries, over the limit max_entries = {max_entries} (raise it with --max-entries)"
         )));
     }
-    if cd_offset.checked_add(cd_size).map_or(true, |e| e > end_limit) {
-        return Err(bad("the central directory lies outside the archive (truncated or not a zip)"));
+    if cd_offset
+        .checked_add(cd_size)
+        .map_or(true, |e| e > end_limit)
+    {
+        return Err(bad(
+            "the central directory lies outside the archive (truncated or not a zip)",
+        ));
     }
     if count.saturating_mul(46) > cd_size {
-        return Err(bad(&format!("the central directory is too small for its {count} entries (truncated?)")));
+        return Err(bad(&format!(
+            "the central directory is too small for its {count} entries (truncated?)"
+        )));
     }
-    let mut r = BufReader::with_capacity(64 * 1024, RangeReader::new(src.clone(), cd_offset, cd_size));
+    let mut r =
+        BufReader::with_capacity(64 * 1024, RangeReader::new(src.clone(), cd_offset, cd_size));
     let mut entries = Vec::with_capacity(count.min(1 << 16) as usize);
     for i in 0..count {
         let e = read_entry(&mut r, len).map_err(|e| match e {
-            EntryError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => {
-                bad(&format!("the central directory is truncated at entry {}", i + 1))
-            }
+            EntryError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => bad(&format!(
+                "the central directory is truncated at entry {}",
+                i + 1
+            )),
             EntryError::Io(io) => Error::io(archive, io),
             EntryError::Bad(m) => bad(&m),
         })?;
@@ -154,7 +178,9 @@ fn read_entry(r: &mut impl Read, archive_len: u64) -> Result<CdEntry, EntryError
     let mut h = [0u8; 46];
     r.read_exact(&mut h)?;
     if le32(&h, 0) != CENTRAL_SIG {
-        return Err(EntryError::Bad("bad central directory entry signature (corrupt zip)".into()));
+        return Err(EntryError::Bad(
+            "bad central directory entry signature (corrupt zip)".into(),
+        ));
     }
     let mut raw_name = vec![0u8; usize::from(le16(&h, 28))];
     let mut extra = vec![0u8; usize::from(le16(&h, 30))];
@@ -179,11 +205,20 @@ fn read_entry(r: &mut impl Read, archive_len: u64) -> Result<CdEntry, EntryError
     let mut rest = &extra[..];
     while rest.len() >= 4 {
         let (id, n) = (le16(rest, 0), usize::from(le16(rest, 2)));
-        let Some(data) = rest.get(4..4 + n) else { break };
+        let Some(data) = rest.get(4..4 + n) else {
+            break;
+        };
         match id {
-            0x0001 => apply_zip64(&mut e, &mut disk, data)
-                .ok_or_else(|| EntryError::Bad(format!("entry '{shown}' has a zip64 extra field that is too short")))?,
-            0x7075 if data.len() > 5 && data[0] == 1 && le32(data, 1) == crc32fast::hash(&e.raw_name) => {
+            0x0001 => apply_zip64(&mut e, &mut disk, data).ok_or_else(|| {
+                EntryError::Bad(format!(
+                    "entry '{shown}' has a zip64 extra field that is too short"
+                ))
+            })?,
+            0x7075
+                if data.len() > 5
+                    && data[0] == 1
+                    && le32(data, 1) == crc32fast::hash(&e.raw_name) =>
+            {
                 e.unicode_name = String::from_utf8(data[5..].to_vec()).ok();
             }
             _ => {}
@@ -191,7 +226,9 @@ fn read_entry(r: &mut impl Read, archive_len: u64) -> Result<CdEntry, EntryError
         rest = &rest[4 + n..];
     }
     if disk != 0 {
-        return Err(EntryError::Bad(format!("entry '{shown}' is on another disk (split archives are not supported)")));
+        return Err(EntryError::Bad(format!(
+            "entry '{shown}' is on another disk (split archives are not supported)"
+        )));
     }
     if e.compressed_size > archive_len || e.local_offset >= archive_len {
         return Err(EntryError::Bad(format!(
@@ -225,18 +262,24 @@ pub(crate) fn data_start(src: &dyn ReadAt, e: &CdEntry, shown: &str, archive: &s
     let bad = |m: String| Error::archive(archive, m);
     let mut h = [0u8; 30];
     let outside = |err: io::Error| match err.kind() {
-        io::ErrorKind::UnexpectedEof => bad(format!("the local header of '{shown}' lies outside the archive")),
+        io::ErrorKind::UnexpectedEof => bad(format!(
+            "the local header of '{shown}' lies outside the archive"
+        )),
         _ => Error::io(archive, err),
     };
     read_exact_at(src, e.local_offset, &mut h).map_err(outside)?;
     if le32(&h, 0) != LOCAL_SIG {
-        return Err(bad(format!("entry '{shown}' points at no local header (corrupt zip)")));
+        return Err(bad(format!(
+            "entry '{shown}' points at no local header (corrupt zip)"
+        )));
     }
     let (n, m) = (u64::from(le16(&h, 26)), u64::from(le16(&h, 28)));
     let mut name = vec![0u8; n as usize];
     read_exact_at(src, e.local_offset + 30, &mut name).map_err(outside)?;
     if name != e.raw_name {
-        return Err(bad(format!("entry '{shown}' has a different name in its local header (corrupt or hostile zip)")));
+        return Err(bad(format!(
+            "entry '{shown}' has a different name in its local header (corrupt or hostile zip)"
+        )));
     }
     Ok(e.local_offset + 30 + n + m)
 }

@@ -38,7 +38,15 @@ impl ZipEntryContent {
         size: u64,
         crc32: u32,
     ) -> Self {
-        ZipEntryContent { src, name, method, offset, compressed_size, size, crc32 }
+        ZipEntryContent {
+            src,
+            name,
+            method,
+            offset,
+            compressed_size,
+            size,
+            crc32,
+        }
     }
 
     pub fn method(&self) -> EntryMethod {
@@ -57,7 +65,12 @@ impl Content for ZipEntryContent {
             EntryMethod::Stored => Box::new(range),
             EntryMethod::Deflated => Box::new(DeflateDecoder::new(range)),
         };
-        Ok(Box::new(Checked { inner, entry: self, seen: 0, crc: crc32fast::Hasher::new() }))
+        Ok(Box::new(Checked {
+            inner,
+            entry: self,
+            seen: 0,
+            crc: crc32fast::Hasher::new(),
+        }))
     }
 }
 
@@ -77,11 +90,19 @@ impl Read for Checked<'_> {
         // Ask for at most one byte past the declared size: enough to notice an overrun
         // without inflating further.
         let room = self.entry.size - self.seen.min(self.entry.size);
-        let want = buf.len().min(room.saturating_add(1).min(usize::MAX as u64) as usize);
-        let n = self.inner.read(&mut buf[..want]).map_err(|e| self.fail(e.kind(), &e.to_string()))?;
+        let want = buf
+            .len()
+            .min(room.saturating_add(1).min(usize::MAX as u64) as usize);
+        let n = self
+            .inner
+            .read(&mut buf[..want])
+            .map_err(|e| self.fail(e.kind(), &e.to_string()))?;
         if n == 0 {
             if self.seen != self.entry.size {
-                let msg = format!("ends after {} of its {} bytes (corrupt zip)", self.seen, self.entry.size);
+                let msg = format!(
+                    "ends after {} of its {} bytes (corrupt zip)",
+                    self.seen, self.entry.size
+                );
                 return Err(self.fail(io::ErrorKind::UnexpectedEof, &msg));
             }
             if self.crc.clone().finalize() != self.entry.crc32 {
@@ -91,7 +112,10 @@ impl Read for Checked<'_> {
         }
         self.seen += n as u64;
         if self.seen > self.entry.size {
-            let msg = format!("inflates to more than the {} bytes its header declares (zip bomb?)", self.entry.size);
+            let msg = format!(
+                "inflates to more than the {} bytes its header declares (zip bomb?)",
+                self.entry.size
+            );
             return Err(self.fail(io::ErrorKind::InvalidData, &msg));
         }
         self.crc.update(&buf[..n]);

@@ -20,12 +20,22 @@ pub(crate) fn decode(raw: &[u8], unicode_extra: Option<&str>) -> Result<String, 
     if let Some(u) = unicode_extra {
         return Ok(u.to_string());
     }
-    std::str::from_utf8(raw).map(str::to_string).map_err(|_| printable(&String::from_utf8_lossy(raw)))
+    std::str::from_utf8(raw)
+        .map(str::to_string)
+        .map_err(|_| printable(&String::from_utf8_lossy(raw)))
 }
 
 /// A name made safe to print (NUL and other control characters escaped).
 pub(crate) fn printable(name: &str) -> String {
-    name.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+    name.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Checks a path (trailing `/` of a directory already removed) against the safety rule.
@@ -33,7 +43,9 @@ pub(crate) fn check(path: &str) -> Result<(), RejectKind> {
     let unsafe_path = path.is_empty()
         || path.contains(['\0', '\\', ':'])
         || path.starts_with('/')
-        || path.split('/').any(|c| c.is_empty() || c == "." || c == "..");
+        || path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
     if unsafe_path {
         Err(RejectKind::UnsafePath)
     } else {
@@ -67,8 +79,14 @@ impl Seen {
     fn add_one(&mut self, path: &str, kind: Kind) -> Result<(), String> {
         match self.exact.get(path) {
             Some(Kind::Dir) if kind == Kind::Dir => return Ok(()),
-            Some(Kind::File) if kind == Kind::File => return Err(format!("the archive holds '{path}' twice")),
-            Some(_) => return Err(format!("'{path}' is both a file and a folder in the archive")),
+            Some(Kind::File) if kind == Kind::File => {
+                return Err(format!("the archive holds '{path}' twice"))
+            }
+            Some(_) => {
+                return Err(format!(
+                    "'{path}' is both a file and a folder in the archive"
+                ))
+            }
             None => {}
         }
         let key = path.to_lowercase();
@@ -89,10 +107,28 @@ mod tests {
 
     #[test]
     fn safety_rule_refuses_escapes_and_accepts_plain_paths() {
-        for bad in ["/etc/x", "C:/x", "a/../b", "..", "a\\b", "a//b", "./a", "a/./b", "a\0b", "f.txt:ads", ""] {
+        for bad in [
+            "/etc/x",
+            "C:/x",
+            "a/../b",
+            "..",
+            "a\\b",
+            "a//b",
+            "./a",
+            "a/./b",
+            "a\0b",
+            "f.txt:ads",
+            "",
+        ] {
             assert_eq!(check(bad), Err(RejectKind::UnsafePath), "{bad:?}");
         }
-        for good in ["a", "amd64/viostor/viostor.inf", "ünï/cödé.txt", "a..b/c.", ".hidden"] {
+        for good in [
+            "a",
+            "amd64/viostor/viostor.inf",
+            "ünï/cödé.txt",
+            "a..b/c.",
+            ".hidden",
+        ] {
             assert_eq!(check(good), Ok(()), "{good:?}");
         }
     }
@@ -100,7 +136,10 @@ mod tests {
     #[test]
     fn decoding_takes_utf8_or_a_matching_unicode_field() {
         assert_eq!(decode("é".as_bytes(), None), Ok("é".to_string()));
-        assert_eq!(decode(b"\x82t\xe9", None), Err("\u{fffd}t\u{fffd}".to_string()));
+        assert_eq!(
+            decode(b"\x82t\xe9", None),
+            Err("\u{fffd}t\u{fffd}".to_string())
+        );
         assert_eq!(decode(b"\x82", Some("é")), Ok("é".to_string()));
         assert_eq!(printable("a\0b"), "a\\u{0}b");
     }
@@ -113,7 +152,13 @@ mod tests {
         assert!(s.add("drv/a.inf", false).unwrap_err().contains("twice"));
         let e = s.add("DRV/b.inf", false).unwrap_err();
         assert!(e.contains("'drv'") && e.contains("'DRV'"), "{e}");
-        assert!(s.add("drv/A.INF", false).unwrap_err().contains("'drv/a.inf'"));
-        assert!(s.add("drv/a.inf/x", false).unwrap_err().contains("both a file and a folder"));
+        assert!(s
+            .add("drv/A.INF", false)
+            .unwrap_err()
+            .contains("'drv/a.inf'"));
+        assert!(s
+            .add("drv/a.inf/x", false)
+            .unwrap_err()
+            .contains("both a file and a folder"));
     }
 }
