@@ -14,6 +14,14 @@ pub enum Error {
     /// A container (zip, ISO) is malformed or hostile.
     #[error("{file}: {message}")]
     Archive { file: String, message: String },
+    /// An input goes over one of the [`crate::limits::Limits`]; `flag` is the command-line
+    /// option that raises it (the message names it too).
+    #[error("{file}: {message}")]
+    Limit {
+        file: String,
+        flag: &'static str,
+        message: String,
+    },
     /// An option value is invalid.
     #[error("invalid option {option}: {message}")]
     Option {

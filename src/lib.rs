@@ -18,6 +18,7 @@ pub mod inf;
 pub mod input;
 pub mod iso;
 pub mod layout;
+pub mod limits;
 pub mod manifest;
 pub mod media;
 pub mod package;

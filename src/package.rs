@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::iso::{IsoImage, IsoOptions};
+use crate::limits::Limits;
 use crate::manifest::{self, InputHash, Inputs, Manifest, PackageInfo};
 use crate::media::{self, MediaFile};
 use crate::signing::SigningPolicy;
@@ -153,8 +154,17 @@ pub struct MediaSet {
 /// Validates and, when there are no errors, plans the media. `Ok((report, None))` means the
 /// input was rejected: nothing should be written, and the report says why.
 pub fn package(input: &ValidateInput, opts: &BuildOptions) -> Result<(Report, Option<MediaSet>)> {
+    package_limited(input, opts, &Limits::default())
+}
+
+/// [`package`] under explicit [`Limits`] for validation.
+pub fn package_limited(
+    input: &ValidateInput,
+    opts: &BuildOptions,
+    limits: &Limits,
+) -> Result<(Report, Option<MediaSet>)> {
     opts.check()?;
-    let (report, staged) = validate::validate(input)?;
+    let (report, staged) = validate::validate_limited(input, limits)?;
     if report.has_errors() {
         return Ok((report, None));
     }

@@ -7,6 +7,7 @@
 use crate::check::{self, StagedFiles};
 use crate::diag::{Finding, Report};
 use crate::layout::{self, Arch};
+use crate::limits::Limits;
 use crate::media::hex;
 use crate::signing::SigningPolicy;
 use crate::source::Content;
@@ -71,8 +72,15 @@ pub struct PackageStatus {
     pub inf_refs_ok: bool,
 }
 
-/// Validates and stages. Fatal only for malformed spec or contract JSON; everything else is a finding.
+/// Validates and stages under the default [`Limits`]. Fatal only for malformed spec or
+/// contract JSON; everything else is a finding.
 pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
+    validate_limited(input, &Limits::default())
+}
+
+/// [`validate`] under explicit limits: regex sizes for the spec, text size for INF files and
+/// devices.cmd. (Tree limits apply earlier, when the input trees are read.)
+pub fn validate_limited(input: &ValidateInput, limits: &Limits) -> Result<(Report, Staged)> {
     let raw = spec::parse(input.spec_name, input.spec_json)?;
     let spec_ref = input_ref(input.spec_name, input.spec_json)?;
     let contract = match input.contract {
@@ -80,7 +88,7 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
         None => None,
     };
     let mut findings: Vec<Finding> = Vec::new();
-    let (spec, spec_findings) = spec::compile(&raw, input.spec_name);
+    let (spec, spec_findings) = spec::compile_limited(&raw, input.spec_name, limits);
     findings.extend(spec_findings);
     findings.extend(check::refusals::scan(input.drivers, "driver input"));
     findings.extend(check::refusals::scan(
@@ -93,6 +101,7 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
         input.guest_tools,
         contract.as_ref().map(|(c, _)| c),
         input.signing_policy,
+        limits,
         &mut staged,
         &mut findings,
     );
@@ -103,6 +112,7 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
         &layout,
         &spec,
         gt.devices.as_ref(),
+        limits,
         &mut staged,
         &mut findings,
     );

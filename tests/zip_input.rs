@@ -415,35 +415,35 @@ fn limits_are_enforced_and_named() {
                 max_entries: 2,
                 ..d.clone()
             },
-            "max_entries = 2 (raise it with --max-entries)",
+            "has 3 entries, over the limit of 2 (raise it with --max-entries)",
         ),
         (
             ZipLimits {
                 max_file_size: 150_000,
                 ..d.clone()
             },
-            "max_file_size = 150000",
+            "over the limit of 150000 (raise it with --max-file-size)",
         ),
         (
             ZipLimits {
                 max_total_uncompressed: 250_000,
                 ..d.clone()
             },
-            "max_total_uncompressed = 250000",
+            "over the limit of 250000 (raise it with --max-total-size)",
         ),
         (
             ZipLimits {
                 max_ratio: 50,
                 ..d.clone()
             },
-            "max_ratio = 50 (raise it with --max-ratio)",
+            "over the limit of 50 (raise it with --max-ratio)",
         ),
         (
             ZipLimits {
                 max_depth: 2,
                 ..d.clone()
             },
-            "'a/b/c.inf' is 3 folders deep, over the limit max_depth = 2",
+            "'a/b/c.inf' is 3 path components deep, over the limit of 2 (raise it with --max-path-depth)",
         ),
     ];
     for (limits, want) in cases {

@@ -9,6 +9,7 @@ use super::{join, package, StagedFiles};
 use crate::devices_cmd::DevicesCmd;
 use crate::diag::Finding;
 use crate::layout::{is_dir, is_noise, Arch, Layout};
+use crate::limits::Limits;
 use crate::spec::Spec;
 use crate::validate::{PackageState, PackageStatus};
 use crate::vtree::VTree;
@@ -20,6 +21,7 @@ pub fn stage(
     layout: &Layout,
     spec: &Spec,
     devices: Option<&DevicesCmd>,
+    limits: &Limits,
     staged: &mut StagedFiles,
     findings: &mut Vec<Finding>,
 ) -> Vec<PackageStatus> {
@@ -67,7 +69,8 @@ pub fn stage(
             }
             taken.push((idx, path.clone()));
             present[idx].push(*arch);
-            let p = package::package(tree, &path, *arch, &spec.drivers[idx], devices);
+            let rule = &spec.drivers[idx];
+            let p = package::package(tree, &path, *arch, rule, devices, limits.max_inf_size);
             staged.extend(p.files);
             findings.extend(p.findings);
             rows.push(p.status);

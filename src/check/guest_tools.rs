@@ -5,11 +5,12 @@
 //! Driver folders are not handled here ([`super::drivers`]); refusals of keys and rejected
 //! entries are reported by [`super::refusals`] and only kept off the media here.
 
-use super::{join, StagedFiles, MAX_TEXT_BYTES};
+use super::{join, StagedFiles};
 use crate::contract::Contract;
 use crate::devices_cmd::{self, DevicesCmd};
 use crate::diag::Finding;
 use crate::layout::{is_dir, is_noise};
+use crate::limits::Limits;
 use crate::policy::{self, Decision};
 use crate::signing::SigningPolicy;
 use crate::source::{read_to_vec, MemContent};
@@ -63,6 +64,7 @@ pub fn stage(
     tree: &VTree,
     contract: Option<&Contract>,
     signing: SigningPolicy,
+    limits: &Limits,
     staged: &mut StagedFiles,
     findings: &mut Vec<Finding>,
 ) -> GuestTools {
@@ -185,7 +187,7 @@ pub fn stage(
         }
         (None, Some((_, content))) => {
             staged.insert(DEVICES_CMD.to_string(), content.clone());
-            read_devices_cmd(content.as_ref(), findings)
+            read_devices_cmd(content.as_ref(), limits.max_inf_size, findings)
         }
         (None, None) => None,
     };
@@ -217,13 +219,16 @@ fn check_signing(signing: SigningPolicy, certs: &[String], findings: &mut Vec<Fi
 /// Reads and parses a shipped devices.cmd, reporting what would break `cmd.exe`.
 fn read_devices_cmd(
     content: &dyn crate::source::Content,
+    max: u64,
     findings: &mut Vec<Finding>,
 ) -> Option<DevicesCmd> {
-    let bytes = match read_to_vec(content, MAX_TEXT_BYTES) {
+    let bytes = match read_to_vec(content, max) {
         Ok(b) => b,
         Err(e) => {
             findings.push(
-                Finding::error("DEV002", format!("cannot read devices.cmd: {e}")).at(DEVICES_CMD),
+                Finding::error("DEV002", format!("cannot read devices.cmd: {e}"))
+                    .at(DEVICES_CMD)
+                    .help("keep devices.cmd small, or raise the limit with --max-inf-size"),
             );
             return None;
         }

@@ -17,7 +17,8 @@ use std::sync::Arc;
 /// Media path -> content, in byte order of the path.
 pub type StagedFiles = BTreeMap<String, Arc<dyn Content>>;
 
-/// Largest text file (INF, devices.cmd) read whole for parsing.
+/// Default largest text file (INF, devices.cmd) read whole for parsing; the limit in force is
+/// [`crate::limits::Limits::max_inf_size`].
 pub const MAX_TEXT_BYTES: u64 = 8 << 20;
 
 /// Joins a relative path onto a folder ("" = root).

@@ -64,6 +64,19 @@ fn is_reserved(component: &str) -> bool {
 /// Problems of one path component; `at` is the path up to and including it.
 fn component(name: &str, at: &str, out: &mut Vec<Finding>) {
     let shorten = "rename the file or folder in the input (or its driver in the spec)";
+    // Only reachable through an adapter that let such a path into the tree; the ISO and zip
+    // writers refuse it, so validation must reject it first.
+    if name.is_empty() || name == "." || name == ".." {
+        out.push(
+            Finding::error(
+                "NAME008",
+                format!("\"{at}\" has an empty, '.' or '..' path component"),
+            )
+            .at(at)
+            .help("give every file and folder a real name"),
+        );
+        return;
+    }
     if let Some(c) = name
         .chars()
         .find(|c| "<>:\"|?*\\".contains(*c) || (*c as u32) < 0x20)

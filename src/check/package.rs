@@ -5,7 +5,7 @@
 //! Finding which folders exist and whether required drivers are present is
 //! [`super::drivers`]; this module sees a single folder.
 
-use super::{join, MAX_TEXT_BYTES};
+use super::join;
 use crate::devices_cmd::DevicesCmd;
 use crate::diag::Finding;
 use crate::inf::{self, Inf};
@@ -39,6 +39,7 @@ pub fn package(
     arch: Arch,
     rule: &DriverRule,
     devices: Option<&DevicesCmd>,
+    max_inf_size: u64,
 ) -> Packaged {
     let dir = format!("drivers/{}/{}", arch.as_str(), rule.name);
     let mut findings = Vec::new();
@@ -96,7 +97,23 @@ pub fn package(
         if policy::extension(rel) != "inf" {
             continue;
         }
-        match read_inf(content.as_ref()) {
+        if content.len() > max_inf_size {
+            // Checked before reading: the file is never loaded, whatever its size.
+            refs_ok = false;
+            findings.push(
+                Finding::error(
+                    "INF001",
+                    format!(
+                        "the INF is {} bytes, over the limit of {max_inf_size} for text files read whole",
+                        content.len()
+                    ),
+                )
+                .at(media.clone())
+                .help("raise the limit with --max-inf-size if this really is an INF"),
+            );
+            continue;
+        }
+        match read_inf(content.as_ref(), max_inf_size) {
             Ok(inf) => infs.push(ParsedInf {
                 rel: rel.clone(),
                 media: media.clone(),
@@ -194,9 +211,8 @@ pub fn package(
     }
 }
 
-fn read_inf(content: &dyn Content) -> Result<Inf, String> {
-    let bytes =
-        read_to_vec(content, MAX_TEXT_BYTES).map_err(|e| format!("cannot read INF: {e}"))?;
+fn read_inf(content: &dyn Content, max: u64) -> Result<Inf, String> {
+    let bytes = read_to_vec(content, max).map_err(|e| format!("cannot read INF: {e}"))?;
     let (text, _) = inf::decode(&bytes).map_err(|e| format!("cannot decode INF: {e}"))?;
     Ok(inf::parse(&text))
 }

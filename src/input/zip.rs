@@ -17,11 +17,13 @@ mod names;
 pub use content::{EntryMethod, ZipEntryContent};
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::source::ReadAt;
 use crate::vtree::{RejectKind, VTree};
 use std::sync::Arc;
 
-/// Bounds on what a dropped zip may declare; each has a `--max-...` option of the same name.
+/// Bounds on what a dropped zip may declare: the zip view of [`Limits`] (build one with
+/// `ZipLimits::from(&limits)`); each has the `--max-...` option named in its error.
 #[derive(Clone, Debug)]
 pub struct ZipLimits {
     pub max_entries: u64,
@@ -35,12 +37,18 @@ pub struct ZipLimits {
 
 impl Default for ZipLimits {
     fn default() -> Self {
+        ZipLimits::from(&Limits::default())
+    }
+}
+
+impl From<&Limits> for ZipLimits {
+    fn from(l: &Limits) -> Self {
         ZipLimits {
-            max_entries: 100_000,
-            max_total_uncompressed: 16 << 30,
-            max_file_size: 4 << 30,
-            max_ratio: 1000,
-            max_depth: 32,
+            max_entries: l.max_entries,
+            max_total_uncompressed: l.max_total_size,
+            max_file_size: l.max_file_size,
+            max_ratio: l.max_ratio,
+            max_depth: l.max_path_depth,
         }
     }
 }
@@ -102,10 +110,12 @@ pub fn read_zip(src: Arc<dyn ReadAt>, archive_name: &str, limits: &ZipLimits) ->
         }
         let depth = path.split('/').count() as u64;
         if depth > u64::from(limits.max_depth) {
-            return Err(fatal(format!(
-                "entry '{path}' is {depth} folders deep, over the limit max_depth = {} (raise it with --max-depth)",
-                limits.max_depth
-            )));
+            return Err(Limits::exceeded(
+                archive_name,
+                "--max-path-depth",
+                format!("entry '{path}' is {depth} path components deep"),
+                u64::from(limits.max_depth),
+            ));
         }
         seen.add(&path, is_dir).map_err(fatal)?;
         if is_dir {
@@ -124,7 +134,7 @@ pub fn read_zip(src: Arc<dyn ReadAt>, archive_name: &str, limits: &ZipLimits) ->
                 )))
             }
         };
-        check_limits(e, &path, &mut total, method, limits).map_err(fatal)?;
+        check_limits(e, &path, &mut total, method, limits, archive_name)?;
         let start = cdir::data_start(src.as_ref(), e, &path, archive_name)?;
         let end = start
             .checked_add(e.compressed_size)
@@ -171,30 +181,46 @@ fn check_limits(
     total: &mut u64,
     method: content::EntryMethod,
     l: &ZipLimits,
-) -> Result<(), String> {
+    archive: &str,
+) -> Result<()> {
     if e.size > l.max_file_size {
-        return Err(format!(
-            "entry '{path}' is {} bytes, over the limit max_file_size = {} (raise it with --max-file-size)",
-            e.size, l.max_file_size
+        return Err(Limits::exceeded(
+            archive,
+            "--max-file-size",
+            format!("entry '{path}' declares {} bytes", e.size),
+            l.max_file_size,
         ));
     }
     *total = total.saturating_add(e.size);
     if *total > l.max_total_uncompressed {
-        return Err(format!(
-            "the entries up to '{path}' hold {total} bytes uncompressed, over the limit max_total_uncompressed = {} \
-             (raise it with --max-total-uncompressed)",
-            l.max_total_uncompressed
+        return Err(Limits::exceeded(
+            archive,
+            "--max-total-size",
+            format!("the entries up to '{path}' declare {total} bytes uncompressed"),
+            l.max_total_uncompressed,
         ));
     }
     match method {
-        content::EntryMethod::Stored if e.compressed_size != e.size => Err(format!(
+        content::EntryMethod::Stored if e.compressed_size != e.size => Err(Error::archive(
+            archive,
+            format!(
             "stored entry '{path}' declares {} bytes stored but {} bytes of content (corrupt zip)",
             e.compressed_size, e.size
+        ),
         )),
-        content::EntryMethod::Deflated if e.size > e.compressed_size.saturating_mul(l.max_ratio) => Err(format!(
-            "entry '{path}' expands {} bytes into {}, over the limit max_ratio = {} (raise it with --max-ratio)",
-            e.compressed_size, e.size, l.max_ratio
-        )),
+        content::EntryMethod::Deflated
+            if e.size > e.compressed_size.saturating_mul(l.max_ratio) =>
+        {
+            Err(Limits::exceeded(
+                archive,
+                "--max-ratio",
+                format!(
+                    "entry '{path}' would expand {} bytes into {} (a zip bomb?)",
+                    e.compressed_size, e.size
+                ),
+                l.max_ratio,
+            ))
+        }
         _ => Ok(()),
     }
 }

@@ -2,21 +2,19 @@
 //!
 //! [`IsoFs::open`] parses the volume descriptors and prefers the Joliet tree when present;
 //! [`IsoFs::to_vtree`] walks the directories and maps each file to a [`RangeContent`] of the
-//! source. Hostile images (directory loops, extents past the end, absurd sizes, deep or huge
-//! trees) yield [`Error::Archive`] naming the problem; the walk is bounded in depth, entries
-//! and directory bytes. Rock Ridge, UDF and multi-extent files are not interpreted.
+//! source. Hostile images (directory loops, extents past the end, absurd sizes) yield
+//! [`Error::Archive`] naming the problem; the walk is bounded by the [`Limits`] (depth,
+//! entries, file and total sizes: [`Error::Limit`]) and by the directory bytes it reads.
+//! Rock Ridge, UDF and multi-extent files are not interpreted.
 
 use super::SECTOR;
+use crate::limits::Limits;
 use crate::source::{read_exact_at, RangeContent, ReadAt};
 use crate::vtree::{RejectKind, VTree};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// Deepest directory nesting accepted.
-const MAX_DEPTH: usize = 64;
-/// Most directory records (files and folders) accepted in one image.
-const MAX_ENTRIES: usize = 1_000_000;
 /// Most directory bytes read in one walk.
 const MAX_DIR_BYTES: u64 = 256 << 20;
 /// Most volume descriptors scanned before giving up on finding the terminator.
@@ -211,15 +209,22 @@ impl IsoFs {
         self.joliet
     }
 
-    /// The file tree; file contents are ranges of the source, nothing is loaded.
+    /// The file tree under the default [`Limits`]; file contents are ranges of the source,
+    /// nothing is loaded.
     pub fn to_vtree(&self) -> Result<VTree> {
+        self.to_vtree_limited(&Limits::default())
+    }
+
+    /// [`IsoFs::to_vtree`] under explicit limits (entries, path depth, file and total size).
+    pub fn to_vtree_limited(&self, limits: &Limits) -> Result<VTree> {
         let name = self.name.as_str();
+        let mut total = 0u64;
         let mut tree = VTree::new();
         let mut visited: BTreeSet<u32> = BTreeSet::from([self.root.lba]);
         let mut seen_paths: BTreeSet<String> = BTreeSet::new();
         let mut stack: Vec<(u32, u32, String, usize)> =
             vec![(self.root.lba, self.root.size, String::new(), 0)];
-        let (mut entries, mut dir_bytes) = (0usize, 0u64);
+        let (mut entries, mut dir_bytes) = (0u64, 0u64);
         while let Some((lba, size, dir, depth)) = stack.pop() {
             if u64::from(lba) * SECTOR + u64::from(size) > self.src.len() {
                 let shown = if dir.is_empty() { "/" } else { dir.as_str() };
@@ -240,10 +245,12 @@ impl IsoFs {
                     return Ok(());
                 }
                 entries += 1;
-                if entries > MAX_ENTRIES {
-                    return Err(Error::archive(
+                if entries > limits.max_entries {
+                    return Err(Limits::exceeded(
                         name,
-                        format!("more than {MAX_ENTRIES} directory entries"),
+                        "--max-entries",
+                        format!("the image lists {entries} or more files and folders"),
+                        limits.max_entries,
                     ));
                 }
                 if rec.flags & 0x04 != 0 {
@@ -269,13 +276,15 @@ impl IsoFs {
                         format!("\"{path}\" is a multi-extent file, which is not supported"),
                     ));
                 }
+                if depth as u64 + 1 > u64::from(limits.max_path_depth) {
+                    return Err(Limits::exceeded(
+                        name,
+                        "--max-path-depth",
+                        format!("\"{path}\" is {} path components deep", depth + 1),
+                        u64::from(limits.max_path_depth),
+                    ));
+                }
                 if rec.flags & 0x02 != 0 {
-                    if depth + 1 > MAX_DEPTH {
-                        return Err(Error::archive(
-                            name,
-                            format!("\"{path}\" is nested deeper than {MAX_DEPTH} folders"),
-                        ));
-                    }
                     if !visited.insert(rec.lba) {
                         return Err(Error::archive(
                             name,
@@ -285,6 +294,24 @@ impl IsoFs {
                     tree.insert_dir(path.clone());
                     stack.push((rec.lba, rec.size, path, depth + 1));
                     return Ok(());
+                }
+                let size = u64::from(rec.size);
+                if size > limits.max_file_size {
+                    return Err(Limits::exceeded(
+                        name,
+                        "--max-file-size",
+                        format!("\"{path}\" is {size} bytes"),
+                        limits.max_file_size,
+                    ));
+                }
+                total = total.saturating_add(size);
+                if total > limits.max_total_size {
+                    return Err(Limits::exceeded(
+                        name,
+                        "--max-total-size",
+                        format!("the files up to \"{path}\" hold {total} bytes"),
+                        limits.max_total_size,
+                    ));
                 }
                 let offset = (u64::from(rec.lba) + u64::from(rec.xa_len)) * SECTOR;
                 if offset + u64::from(rec.size) > self.src.len() {

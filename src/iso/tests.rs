@@ -355,7 +355,12 @@ fn nesting_beyond_the_reader_cap_is_refused() {
         Vec::<String>::new()
     );
     let e = open_err(bytes);
-    assert!(e.contains("nested deeper than 64"), "{e}");
+    assert!(
+        e.contains(
+            "is 65 path components deep, over the limit of 64 (raise it with --max-path-depth)"
+        ),
+        "{e}"
+    );
 }
 
 #[test]

@@ -7,5 +7,5 @@
 pub mod dir;
 pub mod file;
 
-pub use dir::read_dir_tree;
+pub use dir::{read_dir_tree, read_dir_tree_limited};
 pub use file::{FileContent, NativeFile};

@@ -1,14 +1,19 @@
 //! Turns a [`super::RawSpec`] into the checked form the validation uses.
 //!
-//! Regexes are compiled case-insensitively with a size limit, the legacy `required_drivers`
-//! list is merged into `drivers`, names are checked. Problems are findings against the spec
-//! file, never panics. Nothing here looks at driver files.
+//! Regexes are compiled case-insensitively with a size limit per regex and a budget for all of
+//! them together ([`Limits::max_regex_size`]), the legacy `required_drivers` list is merged
+//! into `drivers`, names are checked. Problems are findings against the spec file, never
+//! panics. Time and memory stay linear in the spec's size, whatever it holds. Nothing here
+//! looks at driver files.
 
 use super::{RawDriver, RawSpec};
 use crate::diag::Finding;
+use crate::limits::Limits;
 use regex::{Regex, RegexBuilder};
+use std::collections::BTreeMap;
 
-/// Upper bound for one compiled spec regex: a spec is input too, and must not blow up memory.
+/// Default upper bound for one compiled spec regex (see [`Limits::max_regex_size`]): a spec is
+/// input too, and must not blow up memory.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// The compiled spec.
@@ -45,28 +50,81 @@ pub struct DriverRule {
     pub allow_path_regexes: Vec<Regex>,
 }
 
-/// Builds a case-insensitive regex with the spec size limit.
+/// Builds a case-insensitive regex with the default spec size limit.
 pub fn build_regex(pattern: &str) -> Result<Regex, String> {
+    build_regex_limited(pattern, REGEX_SIZE_LIMIT as u64)
+}
+
+/// Builds a case-insensitive regex whose compiled form may use at most `size_limit` bytes.
+pub fn build_regex_limited(pattern: &str, size_limit: u64) -> Result<Regex, String> {
+    let limit = usize::try_from(size_limit).unwrap_or(usize::MAX);
     RegexBuilder::new(pattern)
         .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .size_limit(limit)
+        .dfa_size_limit(limit)
         .build()
-        .map_err(|e| {
-            e.to_string()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(n) => format!(
+                "it compiles to more than the {n}-byte limit (raise it with --max-regex-size, or simplify it)"
+            ),
+            e => e
+                .to_string()
                 .lines()
                 .last()
                 .unwrap_or("invalid regex")
                 .trim()
-                .to_string()
+                .to_string(),
         })
 }
 
-fn rule(raw: &RawDriver, spec_name: &str, findings: &mut Vec<Finding>) -> DriverRule {
+/// What compiling the spec's regexes has used so far, against the total budget.
+struct RegexBudget {
+    per_regex: u64,
+    left: u64,
+}
+
+impl RegexBudget {
+    /// Compiles `pattern` if it fits both its own limit and what is left of the total: the
+    /// automaton is measured first (and dropped), so an over-budget spec never holds more
+    /// than the budget in memory.
+    fn build(&mut self, pattern: &str) -> Result<Regex, String> {
+        use regex_automata::nfa::thompson;
+        let cap = self.per_regex.min(self.left);
+        let nfa = thompson::Compiler::new()
+            .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
+            .configure(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(usize::try_from(cap).unwrap_or(usize::MAX))),
+            )
+            .build(pattern);
+        match nfa {
+            Ok(nfa) => self.left = self.left.saturating_sub(nfa.memory_usage() as u64),
+            Err(_) if cap < self.per_regex => {
+                // Over what is left (a syntax error would also fail below, with its message).
+                if build_regex_limited(pattern, self.per_regex).is_ok() {
+                    return Err(format!(
+                        "the spec's regexes together compile to more than {} bytes, {}x the per-regex limit (raise it with --max-regex-size, or use fewer or simpler patterns)",
+                        self.per_regex.saturating_mul(Limits::REGEX_TOTAL_FACTOR),
+                        Limits::REGEX_TOTAL_FACTOR
+                    ));
+                }
+            }
+            Err(_) => {}
+        }
+        build_regex_limited(pattern, self.per_regex)
+    }
+}
+
+fn rule(
+    raw: &RawDriver,
+    spec_name: &str,
+    budget: &mut RegexBudget,
+    findings: &mut Vec<Finding>,
+) -> DriverRule {
     let mut regexes = |field: &str, pats: &[String]| -> Vec<(String, Regex)> {
         let mut out = Vec::new();
         for p in pats {
-            match build_regex(p) {
+            match budget.build(p) {
                 Ok(r) => out.push((p.clone(), r)),
                 Err(e) => findings.push(
                     Finding::error("SPEC001", format!("driver \"{}\": {field} pattern \"{p}\" is not a usable regex: {e}", raw.name))
@@ -122,10 +180,25 @@ fn rule(raw: &RawDriver, spec_name: &str, findings: &mut Vec<Finding>) -> Driver
     }
 }
 
-/// Compiles a spec; `spec_name` (the file name) is the path of every finding.
+/// Compiles a spec under the default [`Limits`]; `spec_name` (the file name) is the path of
+/// every finding.
 pub fn compile(raw: &RawSpec, spec_name: &str) -> (Spec, Vec<Finding>) {
+    compile_limited(raw, spec_name, &Limits::default())
+}
+
+/// [`compile`] with an explicit regex size limit ([`Limits::max_regex_size`] per regex, and
+/// [`Limits::REGEX_TOTAL_FACTOR`] times that for all of them together).
+pub fn compile_limited(raw: &RawSpec, spec_name: &str, limits: &Limits) -> (Spec, Vec<Finding>) {
     let mut findings = Vec::new();
     let mut drivers: Vec<DriverRule> = Vec::new();
+    // Lower-cased name -> index in `drivers`: duplicate detection stays linear for big specs.
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
+    let mut budget = RegexBudget {
+        per_regex: limits.max_regex_size,
+        left: limits
+            .max_regex_size
+            .saturating_mul(Limits::REGEX_TOTAL_FACTOR),
+    };
     for d in &raw.drivers {
         if d.name.trim().is_empty() {
             findings.push(
@@ -135,11 +208,9 @@ pub fn compile(raw: &RawSpec, spec_name: &str) -> (Spec, Vec<Finding>) {
             );
             continue;
         }
-        let r = rule(d, spec_name, &mut findings);
-        if let Some(first) = drivers
-            .iter()
-            .find(|x| x.name.to_lowercase() == r.name.to_lowercase())
-        {
+        let r = rule(d, spec_name, &mut budget, &mut findings);
+        let key = r.name.to_lowercase();
+        if let Some(first) = by_name.get(&key).map(|&i| &drivers[i]) {
             findings.push(
                 Finding::error(
                     "SPEC002",
@@ -153,6 +224,7 @@ pub fn compile(raw: &RawSpec, spec_name: &str) -> (Spec, Vec<Finding>) {
             );
             continue;
         }
+        by_name.insert(key, drivers.len());
         drivers.push(r);
     }
     for name in &raw.required_drivers {
@@ -165,21 +237,23 @@ pub fn compile(raw: &RawSpec, spec_name: &str) -> (Spec, Vec<Finding>) {
             );
             continue;
         }
-        match drivers
-            .iter_mut()
-            .find(|x| x.name.to_lowercase() == name.to_lowercase())
-        {
+        let key = name.to_lowercase();
+        match by_name.get(&key) {
             // The legacy list only ever says "required"; it never weakens a drivers entry.
-            Some(existing) => existing.required = true,
-            None => drivers.push(rule(
-                &RawDriver {
-                    name: name.to_string(),
-                    required: true,
-                    ..RawDriver::default()
-                },
-                spec_name,
-                &mut findings,
-            )),
+            Some(&i) => drivers[i].required = true,
+            None => {
+                by_name.insert(key, drivers.len());
+                drivers.push(rule(
+                    &RawDriver {
+                        name: name.to_string(),
+                        required: true,
+                        ..RawDriver::default()
+                    },
+                    spec_name,
+                    &mut budget,
+                    &mut findings,
+                ));
+            }
         }
     }
     let spec = Spec {

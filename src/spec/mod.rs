@@ -6,7 +6,7 @@
 
 pub mod compile;
 
-pub use compile::{compile, DriverRule, Spec};
+pub use compile::{compile, compile_limited, DriverRule, Spec};
 
 use serde::Deserialize;
 

@@ -210,7 +210,7 @@ fn run_validation(
         contract: r.contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
         signing_policy: r.build.signing_policy,
     };
-    validate::validate(&input).map_err(js_err)
+    validate::validate_limited(&input, &r.limits).map_err(js_err)
 }
 
 /// The result of [`build`]: the report and, when accepted, the three outputs.

@@ -4,6 +4,7 @@
 //! This module only reads options; it does not open bundles or validate anything.
 
 use crate::embedded;
+use crate::limits::Limits;
 use crate::package::{self, BuildOptions};
 use crate::signing::{self, SigningPolicy};
 use serde::Deserialize;
@@ -30,6 +31,14 @@ pub struct JsOptions {
     pub volume_id: Option<String>,
     pub source_date_epoch: Option<i64>,
     pub zip_level: Option<u32>,
+    /// The [`Limits`], each optional (defaults as on the command line); sizes in bytes.
+    pub max_entries: Option<u64>,
+    pub max_total_size: Option<u64>,
+    pub max_file_size: Option<u64>,
+    pub max_path_depth: Option<u32>,
+    pub max_regex_size: Option<u64>,
+    pub max_inf_size: Option<u64>,
+    pub max_ratio: Option<u64>,
 }
 
 /// Owned inputs resolved from [`JsOptions`]: everything validation needs besides the trees.
@@ -38,6 +47,7 @@ pub struct Resolved {
     pub spec_json: Vec<u8>,
     pub contract: Option<(String, Vec<u8>)>,
     pub build: BuildOptions,
+    pub limits: Limits,
 }
 
 impl JsOptions {
@@ -99,11 +109,22 @@ impl JsOptions {
             threads: 1,
         };
         build.check().map_err(super::js_err)?;
+        let d = Limits::default();
+        let limits = Limits {
+            max_entries: self.max_entries.unwrap_or(d.max_entries),
+            max_total_size: self.max_total_size.unwrap_or(d.max_total_size),
+            max_file_size: self.max_file_size.unwrap_or(d.max_file_size),
+            max_path_depth: self.max_path_depth.unwrap_or(d.max_path_depth),
+            max_regex_size: self.max_regex_size.unwrap_or(d.max_regex_size),
+            max_inf_size: self.max_inf_size.unwrap_or(d.max_inf_size),
+            max_ratio: self.max_ratio.unwrap_or(d.max_ratio),
+        };
         Ok(Resolved {
             spec_name,
             spec_json,
             contract,
             build,
+            limits,
         })
     }
 }

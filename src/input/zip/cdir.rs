@@ -111,9 +111,12 @@ pub(crate) fn read_directory(
         }
     }
     if count > max_entries {
-        return Err(bad(&format!(
-            "the archive has {count} entries, over the limit max_entries = {max_entries} (raise it with --max-entries)"
-        )));
+        return Err(crate::limits::Limits::exceeded(
+            archive,
+            "--max-entries",
+            format!("the archive has {count} entries"),
+            max_entries,
+        ));
     }
     if cd_offset
         .checked_add(cd_size)
