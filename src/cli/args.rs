@@ -1,6 +1,7 @@
 //! Command-line flags. Names match the reference packager's so existing CI scripts keep working.
 
 use clap::Parser;
+use guestpack::limits::{parse_size, Limits};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -104,6 +105,34 @@ pub struct Args {
     /// No progress display and no summary; findings are still printed
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Most files and folders in one input tree (zip entries, directory walk)
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries, help_heading = "Limits")]
+    pub max_entries: u64,
+
+    /// Most bytes of all files of one input tree together, uncompressed (suffixes K, M, G, T)
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size, help_heading = "Limits")]
+    pub max_total_size: u64,
+
+    /// Largest single input file, uncompressed (suffixes K, M, G, T)
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size, help_heading = "Limits")]
+    pub max_file_size: u64,
+
+    /// Most components of an input path (a/b/c.inf is 3)
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_path_depth, help_heading = "Limits")]
+    pub max_path_depth: u32,
+
+    /// Largest compiled size of one spec regex; all of them together may use 32 times this
+    #[arg(long, value_name = "SIZE", default_value = "1M", value_parser = parse_size, help_heading = "Limits")]
+    pub max_regex_size: u64,
+
+    /// Largest INF (or devices.cmd) read whole for parsing (suffixes K, M, G, T)
+    #[arg(long, value_name = "SIZE", default_value = "8M", value_parser = parse_size, help_heading = "Limits")]
+    pub max_inf_size: u64,
+
+    /// Largest uncompressed : compressed ratio of a deflated zip entry (zip bomb guard)
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio, help_heading = "Limits")]
+    pub max_ratio: u64,
 
     /// Print guestpack's own version and exit
     #[arg(long = "tool-version", short = 'V')]

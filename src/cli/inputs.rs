@@ -3,17 +3,18 @@
 
 use anyhow::{bail, Context, Result};
 use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::native::{read_dir_tree, NativeFile};
+use guestpack::limits::Limits;
+use guestpack::native::{read_dir_tree_limited, NativeFile};
 use guestpack::vtree::VTree;
 use std::path::Path;
 use std::sync::Arc;
 
 /// A directory, or a file that starts like a zip archive.
-pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
+pub fn open_tree(path: &Path, what: &str, limits: &Limits) -> Result<VTree> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("{what} {}: cannot open", path.display()))?;
     if meta.is_dir() {
-        return Ok(read_dir_tree(path)?);
+        return Ok(read_dir_tree_limited(path, limits)?);
     }
     let file = NativeFile::open(path)
         .with_context(|| format!("{what} {}: cannot open", path.display()))?;
@@ -21,7 +22,7 @@ pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
     let n = guestpack::source::ReadAt::read_at(&file, 0, &mut magic).unwrap_or(0);
     if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
         let name = file_name(path);
-        return Ok(read_zip(Arc::new(file), &name, &ZipLimits::default())?);
+        return Ok(read_zip(Arc::new(file), &name, &ZipLimits::from(limits))?);
     }
     bail!("{what} {}: not a directory or a .zip archive (give the folder holding x86/ and amd64/, or a zip of it)", path.display())
 }

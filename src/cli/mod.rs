@@ -7,6 +7,7 @@ mod output;
 use anyhow::{Context, Result};
 use args::Args;
 use clap::Parser;
+use guestpack::limits::Limits;
 use guestpack::package::{self, BuildOptions};
 use guestpack::signing::SigningPolicy;
 use guestpack::validate::ValidateInput;
@@ -35,13 +36,14 @@ pub fn run() -> Result<ExitCode> {
 
     let opts = build_options(&args)?;
     opts.check()?;
+    let limits = limits(&args);
 
     let drivers = match (&args.drivers_dir, args.sample) {
-        (Some(p), _) => inputs::open_tree(p, "drivers")?,
+        (Some(p), _) => inputs::open_tree(p, "drivers", &limits)?,
         (None, _) => guestpack::sample::sample_drivers(),
     };
     let guest_tools = match &args.guest_tools_dir {
-        Some(p) => inputs::open_tree(p, "guest tools")?,
+        Some(p) => inputs::open_tree(p, "guest tools", &limits)?,
         None => guestpack::embedded::guest_tools(),
     };
     let (spec_name, spec_json) = inputs::spec(args.spec.as_deref())?;
@@ -61,7 +63,7 @@ pub fn run() -> Result<ExitCode> {
         signing_policy: opts.signing_policy,
     };
 
-    let (report, staged) = guestpack::validate::validate(&input)?;
+    let (report, staged) = guestpack::validate::validate_limited(&input, &limits)?;
     print_findings(&report);
     if let Some(path) = &args.report {
         output::write_file_atomic(path, report.to_json().as_bytes())?;
@@ -156,6 +158,18 @@ fn build_options(args: &Args) -> Result<BuildOptions> {
         zip_level: args.zip_level,
         threads,
     })
+}
+
+fn limits(args: &Args) -> Limits {
+    Limits {
+        max_entries: args.max_entries,
+        max_total_size: args.max_total_size,
+        max_file_size: args.max_file_size,
+        max_path_depth: args.max_path_depth,
+        max_regex_size: args.max_regex_size,
+        max_inf_size: args.max_inf_size,
+        max_ratio: args.max_ratio,
+    }
 }
 
 /// Whole seconds, optionally negative; anything else is an error rather than a silent 0.
