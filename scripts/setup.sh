@@ -41,5 +41,11 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+# The fuzz smoke run (scripts/fuzz.sh): cargo-fuzz from crates.io, used with the stable
+# toolchain through RUSTC_BOOTSTRAP=1 (no nightly is needed or fetched).
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz (takes a few minutes)"
+  cargo install cargo-fuzz --locked
+fi
 command -v node >/dev/null 2>&1 || { echo "setup: node not found: the wasm checks need Node 18 or later" >&2; exit 1; }
 echo "setup: ok"
