@@ -65,7 +65,7 @@ class GuestpackClient {
     return this.call({ type: 'validate', drivers, guestTools, options }, signal);
   }
 
-  /** {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}]}. */
+  /** {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}], manifest: text}. */
   build(drivers, options = {}, { guestTools, signal } = {}) {
     return this.call({ type: 'build', drivers, guestTools, options }, signal);
   }
@@ -107,6 +107,11 @@ class GuestpackClient {
       if (bytes === undefined) return new Blob(parts, { type });
       parts.push(bytes);
     }
+  }
+
+  /** Restarts one output of the current build from its first byte (to save it again). */
+  rewind(key) {
+    return this.call({ type: 'rewind', key });
   }
 
   /** Drops the current build's streams (soft cancel between chunks). */
