@@ -83,6 +83,34 @@ export function serve() {
   });
 }
 
+/**
+ * Stands in for the browser's save dialog (headless Chromium cannot answer one): records how
+ * the page streams into the writable (chunk count and sizes, close or abort) and keeps the
+ * bytes for hashing. Each write takes \`window.__writeDelay\` ms, like a slow disk.
+ */
+export function fakeSavePicker() {
+  window.__saved = {};
+  window.__writeDelay = 0;
+  window.showSaveFilePicker = async ({ suggestedName }) => ({
+    name: suggestedName,
+    async createWritable() {
+      const rec = { chunks: 0, maxChunk: 0, bytes: 0, closed: false, aborted: false, parts: [] };
+      window.__saved[suggestedName] = rec;
+      return new WritableStream({
+        async write(chunk) {
+          rec.chunks++;
+          rec.maxChunk = Math.max(rec.maxChunk, chunk.byteLength);
+          rec.bytes += chunk.byteLength;
+          rec.parts.push(chunk.slice());
+          if (window.__writeDelay) await new Promise((r) => setTimeout(r, window.__writeDelay));
+        },
+        close() { rec.closed = true; },
+        abort() { rec.aborted = true; },
+      });
+    },
+  });
+}
+
 export function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -103,8 +131,9 @@ export function targets(server) {
  * Opens the page in a fresh context, recording every request and page error. Resolves once
  * the engine is ready (the page sets data-ready on <html>).
  */
-export async function open(browser, target, { query = '?download=1', viewport, colorScheme } = {}) {
+export async function open(browser, target, { query = '?download=1', viewport, colorScheme, init } = {}) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: viewport || { width: 1280, height: 900 }, colorScheme });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const requests = [];
   const errors = [];
@@ -132,9 +161,9 @@ export async function download(page, testid) {
   return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
 }
 
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
 }
 
 export function listScreenshots() {

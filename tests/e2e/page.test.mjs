@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  OUTPUTS, brokenBundle, checked, cliOutputs, download, launch, open, screenshot, serve, sha256, targets,
-  virtioBundle, workDir,
+  OUTPUTS, brokenBundle, checked, cliOutputs, download, fakeSavePicker, launch, open, screenshot, serve, sha256,
+  targets, virtioBundle, workDir,
 } from './harness.mjs';
 
 const work = workDir();
@@ -21,6 +21,7 @@ before(async () => {
     virtio: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json', '--version', '1.2.3',
       '--build-id', 'ci-42', '--volume-id', 'VIRTIO_TOOLS', '--signing-policy', 'none',
       '--source-date-epoch', '1700000000'], work),
+    virtioDefaults: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json'], work),
   };
   server = await serve();
   pages = targets(server);
@@ -114,6 +115,12 @@ for (const label of ['site', 'file']) {
         trs.every((tr) => tr.textContent.includes('OK')));
       assert.ok(infOk, 'every present driver has its INF references OK');
       await buildAndCompare(page, want.virtio, `${label}-virtio-built`);
+      if (label === 'site') {
+        // The overview picture for the README: inputs, options and the check, one screen.
+        await page.setViewportSize({ width: 1100, height: 1450 });
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await screenshot(page, 'overview', { fullPage: false });
+      }
       assert.match(await page.textContent('[data-testid=manifest-table]'), /drivers\/amd64\/viostor\/viostor\.sys/);
       assertNoForeignRequests(target, requests);
       assert.deepEqual(errors, []);
@@ -180,6 +187,68 @@ describe('page (layout and keyboard)', () => {
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.notEqual(bg, 'rgb(245, 246, 248)', 'dark theme applied');
     await screenshot(page, 'site-phone-dark');
+    await context.close();
+  });
+});
+
+describe('page (save dialog)', () => {
+  // Without ?download=1 and with a save dialog, outputs are streamed into the file's writable.
+  async function builtVirtio() {
+    const opened = await open(browser, pages.site, { query: '', init: fakeSavePicker });
+    const { page } = opened;
+    await page.setInputFiles('[data-testid=bundle-input]', bundle);
+    await page.selectOption('[data-testid=spec-select]', 'virtio-win-8.1.json');
+    await checked(page);
+    await page.click('[data-testid=build-button]');
+    await page.waitForSelector('[data-testid=outputs]:not([hidden])');
+    return opened;
+  }
+  const saved = (page, name) => page.evaluate((n) => {
+    const r = window.__saved[n];
+    return r && { chunks: r.chunks, maxChunk: r.maxChunk, bytes: r.bytes, closed: r.closed, aborted: r.aborted };
+  }, name);
+
+  test('streams each output in chunks of at most 1 MiB, bytes equal to the CLI', async () => {
+    const { page, context, errors } = await builtVirtio();
+    assert.match(await page.textContent('[data-testid=download-iso]'), /^Save guest-tools\.iso/);
+    for (const key of Object.keys(OUTPUTS)) {
+      await page.click(`[data-testid=download-${key}]`);
+      await page.waitForFunction((n) => window.__saved[n] && window.__saved[n].closed, OUTPUTS[key]);
+      const rec = await saved(page, OUTPUTS[key]);
+      assert.ok(rec.maxChunk <= 1 << 20, `chunks of at most 1 MiB (${rec.maxChunk})`);
+      if (key === 'iso') assert.ok(rec.chunks >= 3, `the ISO arrives in several chunks (${rec.chunks})`);
+      const hash = await page.evaluate(async (n) => {
+        const buf = await new Blob(window.__saved[n].parts).arrayBuffer();
+        return [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      }, OUTPUTS[key]);
+      assert.equal(hash, want.virtioDefaults[key], `${OUTPUTS[key]} streamed equals the CLI's`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('cancel while saving aborts the file, restarts the worker, and a new build works', async () => {
+    const { page, context, errors } = await builtVirtio();
+    await page.evaluate(() => { window.__writeDelay = 400; });
+    await page.click('[data-testid=download-iso]');
+    await page.waitForFunction(() => window.__saved['guest-tools.iso'] && window.__saved['guest-tools.iso'].chunks >= 1);
+    assert.ok(await page.isVisible('[data-testid=progress]'), 'progress shown while saving');
+    assert.match(await page.textContent('[data-testid=progress-text]'), /of 3\.\d+ MiB/);
+    await screenshot(page, 'site-saving');
+    await page.click('[data-testid=cancel-button]');
+    await page.waitForFunction(() => /cancelled/.test(document.querySelector('[data-testid=build-note]').textContent));
+    await page.waitForFunction(() => window.__saved['guest-tools.iso'].aborted);
+    const rec = await saved(page, 'guest-tools.iso');
+    assert.ok(!rec.closed && rec.bytes < 3 << 20, 'the half-written file was aborted, not closed');
+    assert.ok(await page.isHidden('[data-testid=outputs]'), 'outputs withdrawn after cancel');
+    // The terminated worker was replaced: the inputs are checked and built again.
+    await checked(page);
+    await page.evaluate(() => { window.__writeDelay = 0; });
+    await page.click('[data-testid=build-button]');
+    await page.waitForSelector('[data-testid=outputs]:not([hidden])');
+    await page.click('[data-testid=download-manifest]');
+    await page.waitForFunction(() => window.__saved['manifest.json'] && window.__saved['manifest.json'].closed);
+    assert.deepEqual(errors, []);
     await context.close();
   });
 });

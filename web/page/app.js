@@ -195,6 +195,7 @@
     const gen = state.generation;
     const controller = new AbortController();
     state.busy = { controller, what: 'build' };
+    $('build-note').textContent = '';
     dropOutputs();
     render();
     progress('Reading, hashing and laying out every file…', 0, null);
@@ -240,6 +241,7 @@
     }
     const controller = new AbortController();
     state.busy = { controller, what: 'save' };
+    $('build-note').textContent = '';
     render();
     const onProgress = (n) => progress(`Saving ${out.name}`, n, out.len);
     onProgress(0);
@@ -280,10 +282,9 @@
   async function restartAfterCancel(message) {
     state.outputs = null;
     $('progress').hidden = true;
-    $('check-status').textContent = message;
+    $('build-note').textContent = message;
     await startClient();
     inputsChanged();
-    $('check-status').textContent = message;
   }
 
   function showManifest(text) {
@@ -370,7 +371,20 @@
   function renderReport(r) {
     const body = $('drivers-body');
     body.replaceChildren();
-    for (const p of r.packages) {
+    // Missing required drivers first (the reason a build is refused), then by name and arch.
+    const rank = (p) => (p.state === 'missing' && p.required ? 0 : 1);
+    const packages = [...r.packages].sort((a, b) => rank(a) - rank(b)
+      || (a.driver < b.driver ? -1 : a.driver > b.driver ? 1 : 0) || (a.arch < b.arch ? -1 : 1));
+    const count = (f) => r.packages.filter(f).length;
+    const present = count((p) => p.state === 'present');
+    const missingReq = count((p) => p.state === 'missing' && p.required);
+    const missingOpt = count((p) => p.state === 'missing' && !p.required);
+    const unlisted = count((p) => p.state === 'unlisted');
+    $('drivers-summary').textContent = [`${present} present`,
+      missingReq ? `${missingReq} required missing` : '', missingOpt ? `${missingOpt} optional missing` : '',
+      unlisted ? `${unlisted} not in the spec (not packaged)` : ''].filter(Boolean).join(' · ');
+    $('drivers-summary').className = `summary ${missingReq ? 'bad' : ''}`;
+    for (const p of packages) {
       const stateText = p.state === 'present' ? 'present' : p.state === 'missing' ? 'missing' : 'not in spec';
       const cls = p.state === 'missing' ? (p.required ? 'bad' : 'warn') : p.state === 'present' ? 'good' : 'muted';
       const kind = p.required ? 'required' : 'optional';

@@ -81,19 +81,27 @@ class GuestpackClient {
    */
   async pump(key, writable, { chunk = 1 << 20, signal, onProgress } = {}) {
     const writer = writable.getWriter();
+    // A cancel must not wait for a slow sink: every await below also ends on abort.
+    const aborted = new Promise((_, reject) => {
+      if (signal) signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+    });
+    aborted.catch(() => {});
+    const unlessAborted = (p) => Promise.race([p, aborted]);
     let written = 0;
     try {
       for (;;) {
         const bytes = await this.nextChunk(key, chunk, signal);
         if (bytes === undefined) break;
-        await writer.ready;
-        await writer.write(bytes);
+        await unlessAborted(writer.ready);
+        await unlessAborted(writer.write(bytes));
         written += bytes.length;
         if (onProgress) onProgress(written);
       }
-      await writer.close();
+      await unlessAborted(writer.close());
     } catch (e) {
-      await writer.abort(e).catch(() => {});
+      // Not awaited: the sink aborts (discarding a half-written file) once its current write
+      // settles, which may be after we report the cancel.
+      writer.abort(e).catch(() => {});
       throw e;
     }
     return written;
