@@ -127,6 +127,30 @@ for (const label of ['site', 'file']) {
       await context.close();
     });
 
+    test('the content security policy refuses network access beyond the page', async () => {
+      const target = pages[label];
+      const { page, context, requests } = await open(browser, target);
+      const csp = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+      assert.match(csp, label === 'site' ? /connect-src 'self'/ : /connect-src 'none'/);
+      assert.match(csp, /worker-src [^;]*blob:/);
+      assert.match(csp, /'wasm-unsafe-eval'/);
+      const outcome = await page.evaluate(async () => {
+        const violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+        const tries = ['http://example.com/leak', 'https://127.0.0.2/leak'];
+        const results = [];
+        for (const url of tries) results.push(await fetch(url).then(() => 'fetched', () => 'refused'));
+        await new Promise((r) => setTimeout(r, 50));
+        return { results, violations };
+      });
+      assert.deepEqual(outcome.results, ['refused', 'refused']);
+      assert.ok(outcome.violations.length >= 2 && outcome.violations.every((v) => v.startsWith('connect-src')),
+        `violations: ${outcome.violations}`);
+      assert.match(await page.textContent('[data-testid=privacy]'), /never uploaded/);
+      assertNoForeignRequests(target, requests);
+      await context.close();
+    });
+
     test('bad bundle: missing required driver and a private key are errors, no outputs', async () => {
       const target = pages[label];
       const { page, context, requests, errors } = await open(browser, target);
