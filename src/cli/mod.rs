@@ -3,6 +3,7 @@
 mod args;
 mod inputs;
 mod output;
+mod verify;
 
 use anyhow::{Context, Result};
 use args::Args;
@@ -31,6 +32,9 @@ pub fn run() -> Result<ExitCode> {
     if args.tool_version {
         println!("guestpack {}", env!("CARGO_PKG_VERSION"));
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(args::Command::Verify(v)) = &args.command {
+        return verify::run(v);
     }
 
     let opts = build_options(&args)?;
@@ -61,7 +65,13 @@ pub fn run() -> Result<ExitCode> {
         signing_policy: opts.signing_policy,
     };
 
-    let (report, staged) = guestpack::validate::validate(&input)?;
+    let layout_opts = guestpack::layout::LayoutOptions {
+        os: args.os.clone(),
+    };
+    let (report, staged) = guestpack::validate::validate_with(&input, &layout_opts)?;
+    if !args.quiet {
+        print_layout(&staged.layout);
+    }
     print_findings(&report);
     if let Some(path) = &args.report {
         output::write_file_atomic(path, report.to_json().as_bytes())?;
@@ -164,6 +174,37 @@ fn parse_epoch(v: &str) -> Result<i64> {
     t.parse::<i64>().map_err(|_| {
         anyhow::anyhow!("\"{v}\" is not a whole number of seconds since 1970-01-01 UTC")
     })
+}
+
+/// A short account of how the driver input was read; silent for the plain per-arch tree.
+fn print_layout(s: &guestpack::layout::LayoutSummary) {
+    use guestpack::layout::LayoutKind;
+    if s.kind == LayoutKind::PerArch && s.os.is_none() {
+        return;
+    }
+    let os =
+        s.os.as_deref()
+            .map(|o| format!(", os {o}"))
+            .unwrap_or_default();
+    eprintln!(
+        "guestpack: driver layout: {} ({}){os}",
+        s.kind.as_str(),
+        s.kind.shape()
+    );
+    for d in &s.drivers {
+        let names: Vec<&str> = d
+            .files
+            .iter()
+            .map(|f| f.rsplit('/').next().unwrap_or(f))
+            .collect();
+        eprintln!(
+            "  {}/{} <- {}: {}",
+            d.arch,
+            d.driver,
+            d.source,
+            names.join(" ")
+        );
+    }
 }
 
 fn print_findings(report: &Report) {
