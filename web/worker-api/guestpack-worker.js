@@ -13,8 +13,9 @@
 //   nextChunk {key, max}                          -> Uint8Array (transferred) or undefined at end
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
-// `drivers` / `guestTools` are a File/Blob (a zip), an ArrayBuffer/Uint8Array (a zip), or
-// the string 'sample' (drivers only). This file holds no packaging logic.
+//   verify   {media, manifestText?}                -> {ok, missing, changed, extra, ...}
+// `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
+// (a zip or an ISO), or the string 'sample' (drivers only). This file holds no packaging logic.
 /* eslint-env worker */
 'use strict';
 
@@ -85,6 +86,14 @@ const handlers = {
   cancel() {
     dropCurrent();
     return null;
+  },
+  verify(msg) {
+    const media = openBundle(msg.media, 'media');
+    try {
+      return api.verify(media, msg.manifestText == null ? undefined : msg.manifestText);
+    } finally {
+      media.free();
+    }
   },
 };
 
