@@ -11,9 +11,11 @@ use crate::vtree::VTree;
 
 pub mod flat;
 pub mod resolve;
+pub mod summary;
 pub mod virtio;
 
-pub use resolve::{resolve, DriverSource, LayoutKind, LayoutOptions, LayoutSummary, Resolved};
+pub use resolve::{resolve, LayoutOptions, Resolved};
+pub use summary::{DriverSource, LayoutKind, LayoutSummary};
 
 /// A Windows processor architecture the media carries drivers for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -12,6 +12,7 @@
 //! driver) and info findings saying the same, so a user sees the mapping before packaging.
 //! This module does not check driver contents.
 
+use super::summary::{describe, quoted, DriverSource, LayoutKind, LayoutSummary};
 use super::{detect, flat, is_dir, is_noise, join, virtio, Arch, Layout, MAX_WRAPPER_DEPTH};
 use crate::diag::Finding;
 use crate::vtree::VTree;
@@ -23,62 +24,6 @@ pub struct LayoutOptions {
     /// The OS folder to take (`w7`, `w8.1`, `2k19`, `Win7`...), matched ignoring case.
     /// Needed only when the input holds several.
     pub os: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LayoutKind {
-    /// `<arch>/<driver>/...`
-    #[default]
-    PerArch,
-    /// `<driver>/<os>/<arch>/...`
-    VirtioWin,
-    /// At least one arch folder holds the files of several drivers side by side.
-    Flat,
-}
-
-impl LayoutKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LayoutKind::PerArch => "per-arch",
-            LayoutKind::VirtioWin => "virtio-win",
-            LayoutKind::Flat => "flat",
-        }
-    }
-
-    /// The shape, for messages.
-    pub fn shape(self) -> &'static str {
-        match self {
-            LayoutKind::PerArch => "<arch>/<driver>/",
-            LayoutKind::VirtioWin => "<driver>/<os>/<arch>/",
-            LayoutKind::Flat => "<arch>/ with every driver's files side by side",
-        }
-    }
-}
-
-/// Where one driver of one architecture comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DriverSource {
-    pub arch: Arch,
-    /// Folder name in the per-arch tree (matched against the spec ignoring case).
-    pub driver: String,
-    /// Input folder the files come from.
-    pub source: String,
-    /// Input paths of its files, sorted.
-    pub files: Vec<String>,
-}
-
-/// What layout detection found, reported before anything is packaged.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LayoutSummary {
-    pub kind: LayoutKind,
-    /// Input folder the layout starts at ("" = the root).
-    pub root: String,
-    /// The OS folder taken, when the input has OS folders.
-    pub os: Option<String>,
-    /// Every OS folder found (empty when the input has none).
-    pub oses: Vec<String>,
-    /// Sorted by arch, then driver.
-    pub drivers: Vec<DriverSource>,
 }
 
 /// The per-arch view of a driver input.
@@ -106,14 +51,6 @@ fn os_folders(tree: &VTree, dir: &str) -> Vec<String> {
                     .any(|a| Arch::from_folder(a).is_some() && is_dir(tree, &join(&p, a)))
         })
         .collect()
-}
-
-fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Picks the OS: the one asked for, else the only one; otherwise an error finding.
@@ -327,45 +264,87 @@ fn files_under(tree: &VTree, dir: &str) -> Vec<String> {
         .collect()
 }
 
-/// Info findings restating the summary: the layout, then one line per driver.
-fn describe(s: &LayoutSummary) -> Vec<Finding> {
-    let os = match &s.os {
-        Some(os) => format!("; os \"{os}\" (found: {})", quoted(&s.oses)),
-        None => String::new(),
-    };
-    let at = if s.root.is_empty() {
-        "the root".to_string()
-    } else {
-        format!("\"{}\"", s.root)
-    };
-    let mut out = vec![Finding::info(
-        "LAY010",
-        format!(
-            "driver input layout: {} ({}) at {at}{os}",
-            s.kind.as_str(),
-            s.kind.shape()
-        ),
-    )];
-    for d in &s.drivers {
-        let names: Vec<String> = d
-            .files
-            .iter()
-            .map(|f| f.rsplit('/').next().unwrap_or(f).to_string())
-            .collect();
-        out.push(
-            Finding::info(
-                "LAY011",
-                format!(
-                    "driver \"{}\" ({}) takes {} file(s) from \"{}\": {}",
-                    d.driver,
-                    d.arch,
-                    d.files.len(),
-                    d.source,
-                    quoted(&names)
-                ),
-            )
-            .at(format!("drivers/{}/{}", d.arch, d.driver)),
-        );
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemContent;
+    use std::sync::Arc;
+
+    fn tree(paths: &[&str]) -> VTree {
+        let mut t = VTree::new();
+        for p in paths {
+            t.insert(*p, Arc::new(MemContent::new(&b""[..])));
+        }
+        t
     }
-    out
+
+    fn codes(r: &Resolved) -> Vec<&'static str> {
+        r.findings.iter().map(|f| f.code).collect()
+    }
+
+    fn os(name: &str) -> LayoutOptions {
+        LayoutOptions {
+            os: Some(name.into()),
+        }
+    }
+
+    fn files(r: &Resolved) -> Vec<String> {
+        r.tree.files().map(|(p, _)| p.to_string()).collect()
+    }
+
+    #[test]
+    fn per_arch_tree_is_used_as_is_and_reports_nothing_new() {
+        let t = tree(&["wrap/amd64/a/a.inf", "wrap/x86/a/a.inf"]);
+        let r = resolve(&t, &LayoutOptions::default());
+        assert!(matches!(r.tree, Cow::Borrowed(_)) && r.usable);
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert_eq!(r.summary.kind, LayoutKind::PerArch);
+        assert_eq!(r.summary.drivers.len(), 2);
+        assert_eq!(r.summary.drivers[1].files, vec!["wrap/amd64/a/a.inf"]);
+    }
+
+    #[test]
+    fn virtio_win_single_os_is_taken_and_multiple_need_a_choice() {
+        let one = tree(&["iso/NetKVM/w7/amd64/netkvm.inf", "iso/data/readme.txt"]);
+        let r = resolve(&one, &LayoutOptions::default());
+        assert_eq!(r.summary.kind, LayoutKind::VirtioWin);
+        assert_eq!(r.summary.root, "iso");
+        assert_eq!(r.summary.os.as_deref(), Some("w7"));
+        assert_eq!(files(&r), vec!["amd64/netkvm/netkvm.inf"]);
+        assert_eq!(codes(&r), vec!["LAY012", "LAY010", "LAY011"]);
+
+        let two = tree(&["NetKVM/w7/amd64/netkvm.inf", "viostor/w10/x86/viostor.inf"]);
+        let r = resolve(&two, &LayoutOptions::default());
+        assert!(!r.usable);
+        assert_eq!(codes(&r), vec!["LAY004"]);
+        assert!(r.findings[0].message.contains("(\"w10\", \"w7\")"));
+        assert_eq!(r.summary.oses, vec!["w10", "w7"]);
+        let r = resolve(&two, &os("W10"));
+        assert_eq!(files(&r), vec!["x86/viostor/viostor.inf"]);
+        assert_eq!(r.summary.drivers[0].source, "viostor/w10/x86");
+        assert_eq!(codes(&resolve(&two, &os("w11"))), vec!["LAY005"]);
+    }
+
+    #[test]
+    fn os_folders_around_flat_arch_folders_are_chosen_by_name() {
+        let t = tree(&["Win7/amd64/a.inf", "Win7/amd64/a.sys", "Win10/amd64/a.inf"]);
+        assert_eq!(
+            codes(&resolve(&t, &LayoutOptions::default())),
+            vec!["LAY004"]
+        );
+        let r = resolve(&t, &os("win7"));
+        assert_eq!(r.summary.kind, LayoutKind::Flat);
+        assert_eq!(r.summary.os.as_deref(), Some("Win7"));
+        // a.sys is not referenced by the (empty) INF: reported, not packaged.
+        assert_eq!(files(&r), vec!["Win7/amd64/a/a.inf"]);
+        assert!(codes(&r).contains(&"LAY007"));
+    }
+
+    #[test]
+    fn an_os_choice_without_os_folders_is_a_warning() {
+        let t = tree(&["amd64/a/a.inf"]);
+        let r = resolve(&t, &os("w7"));
+        assert!(r.usable);
+        assert_eq!(codes(&r), vec!["LAY006"]);
+    }
 }
