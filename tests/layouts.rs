@@ -99,8 +99,8 @@ fn virtio_win_tree_and_iso_give_the_per_arch_media() {
     let out = tmp.path().join("from-dir");
     let log = package(&one, &[], &out);
     assert!(
-        log.contains("driver layout: virtio-win")
-            && log.contains("amd64/netkvm <- NetKVM/w8.1/amd64"),
+        log.contains(r#"info[LAY010]: driver input layout: virtio-win (<driver>/<os>/<arch>/) at the root; os "w8.1""#)
+            && log.contains(r#"drivers/amd64/netkvm: info[LAY011]: driver "netkvm" (amd64) takes 4 file(s) from "NetKVM/w8.1/amd64""#),
         "{log}"
     );
     assert_eq!(output_hashes(&out), want);
@@ -148,11 +148,11 @@ fn flat_arch_folders_give_the_per_arch_media() {
     // Each driver is what its INF references: pvpanic.sys goes to both pvpanic packages,
     // the symbols go with their binary and are then left out by the file policy.
     for line in [
-        "driver layout: flat",
-        "amd64/pvpanic <- Win7/amd64: pvpanic.cat pvpanic.inf pvpanic.sys",
-        "amd64/pvpanic-pci <- Win7/amd64: pvpanic-pci.cat pvpanic-pci.inf pvpanic.sys",
-        "amd64/netkvm <- Win7/amd64: netkvm.cat netkvm.inf netkvm.pdb netkvm.sys",
-        "x86/vioprot <- Win7/x86: netkvmno.dll netkvmp.exe vioprot.cat vioprot.inf",
+        "info[LAY010]: driver input layout: flat",
+        r#"drivers/amd64/pvpanic: info[LAY011]: driver "pvpanic" (amd64) takes 3 file(s) from "Win7/amd64": "pvpanic.cat", "pvpanic.inf", "pvpanic.sys""#,
+        r#"drivers/amd64/pvpanic-pci: info[LAY011]: driver "pvpanic-pci" (amd64) takes 3 file(s) from "Win7/amd64": "pvpanic-pci.cat", "pvpanic-pci.inf", "pvpanic.sys""#,
+        r#"drivers/amd64/netkvm: info[LAY011]: driver "netkvm" (amd64) takes 4 file(s) from "Win7/amd64": "netkvm.cat", "netkvm.inf", "netkvm.pdb", "netkvm.sys""#,
+        r#"drivers/x86/vioprot: info[LAY011]: driver "vioprot" (x86) takes 4 file(s) from "Win7/x86": "netkvmno.dll", "netkvmp.exe", "vioprot.cat", "vioprot.inf""#,
     ] {
         assert!(log.contains(line), "missing {line:?} in:\n{log}");
     }

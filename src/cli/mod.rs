@@ -68,11 +68,9 @@ pub fn run() -> Result<ExitCode> {
     let layout_opts = guestpack::layout::LayoutOptions {
         os: args.os.clone(),
     };
+    // The layout found (LAY010/LAY011 notes) is printed with the other findings.
     let (report, staged) = guestpack::validate::validate_with(&input, &layout_opts)?;
-    if !args.quiet {
-        print_layout(&staged.layout);
-    }
-    print_findings(&report);
+    print_findings(&report, args.quiet);
     if let Some(path) = &args.report {
         output::write_file_atomic(path, report.to_json().as_bytes())?;
     }
@@ -176,40 +174,10 @@ fn parse_epoch(v: &str) -> Result<i64> {
     })
 }
 
-/// A short account of how the driver input was read; silent for the plain per-arch tree.
-fn print_layout(s: &guestpack::layout::LayoutSummary) {
-    use guestpack::layout::LayoutKind;
-    if s.kind == LayoutKind::PerArch && s.os.is_none() {
-        return;
-    }
-    let os =
-        s.os.as_deref()
-            .map(|o| format!(", os {o}"))
-            .unwrap_or_default();
-    eprintln!(
-        "guestpack: driver layout: {} ({}){os}",
-        s.kind.as_str(),
-        s.kind.shape()
-    );
-    for d in &s.drivers {
-        let names: Vec<&str> = d
-            .files
-            .iter()
-            .map(|f| f.rsplit('/').next().unwrap_or(f))
-            .collect();
-        eprintln!(
-            "  {}/{} <- {}: {}",
-            d.arch,
-            d.driver,
-            d.source,
-            names.join(" ")
-        );
-    }
-}
-
-fn print_findings(report: &Report) {
+/// Errors and warnings always; notes (skipped build artefacts and the like) unless quiet.
+fn print_findings(report: &Report, quiet: bool) {
     for f in &report.findings {
-        if f.severity == Severity::Info {
+        if quiet && f.severity == Severity::Info {
             continue;
         }
         eprintln!("{f}");
