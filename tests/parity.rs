@@ -186,9 +186,12 @@ fn virtio_win_real_drivers() {
 #[test]
 fn virtio_win_driver_layouts_give_the_per_arch_media() {
     let drivers = virtio::drivers();
+    // (arch, driver, rest) of a per-arch path, whatever wrapper folders the bundle has.
     let split = |p: &str| -> Option<(String, String, String)> {
-        let mut it = p.splitn(3, '/');
-        Some((it.next()?.into(), it.next()?.into(), it.next()?.into()))
+        let parts: Vec<&str> = p.split('/').collect();
+        let i = parts.iter().position(|c| *c == "amd64" || *c == "x86")?;
+        let rest = parts.get(i + 2..).filter(|r| !r.is_empty())?.join("/");
+        Some((parts[i].into(), parts[i + 1].into(), rest))
     };
     let virtio_win = fixtures::map_paths(&drivers, |p| {
         let (arch, drv, rest) = split(p)?;
