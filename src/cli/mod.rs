@@ -3,6 +3,7 @@
 mod args;
 mod inputs;
 mod output;
+mod verify;
 
 use anyhow::{Context, Result};
 use args::Args;
@@ -32,6 +33,9 @@ pub fn run() -> Result<ExitCode> {
     if args.tool_version {
         println!("guestpack {}", env!("CARGO_PKG_VERSION"));
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(args::Command::Verify(v)) = &args.command {
+        return verify::run(v);
     }
 
     let opts = build_options(&args)?;
@@ -63,7 +67,12 @@ pub fn run() -> Result<ExitCode> {
         signing_policy: opts.signing_policy,
     };
 
-    let (report, staged) = guestpack::validate::validate_limited(&input, &limits)?;
+    let layout_opts = guestpack::layout::LayoutOptions {
+        os: args.os.clone(),
+    };
+    // The layout found (LAY010/LAY011 notes) is printed with the other findings.
+    let (report, staged) =
+        guestpack::validate::validate_with_limits(&input, &layout_opts, &limits)?;
     print_findings(&report, args.quiet);
     if let Some(path) = &args.report {
         output::write_file_atomic(path, report.to_json().as_bytes())?;

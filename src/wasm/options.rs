@@ -4,6 +4,7 @@
 //! This module only reads options; it does not open bundles or validate anything.
 
 use crate::embedded;
+use crate::layout::LayoutOptions;
 use crate::limits::Limits;
 use crate::package::{self, BuildOptions};
 use crate::signing::{self, SigningPolicy};
@@ -31,6 +32,8 @@ pub struct JsOptions {
     pub volume_id: Option<String>,
     pub source_date_epoch: Option<i64>,
     pub zip_level: Option<u32>,
+    /// The OS folder to take from a driver input with several (virtio-win `w7`, `w10`, ...).
+    pub os: Option<String>,
     /// The [`Limits`], each optional (defaults as on the command line); sizes in bytes.
     pub max_entries: Option<u64>,
     pub max_total_size: Option<u64>,
@@ -47,6 +50,7 @@ pub struct Resolved {
     pub spec_json: Vec<u8>,
     pub contract: Option<(String, Vec<u8>)>,
     pub build: BuildOptions,
+    pub layout: LayoutOptions,
     pub limits: Limits,
 }
 
@@ -124,6 +128,9 @@ impl JsOptions {
             spec_json,
             contract,
             build,
+            layout: LayoutOptions {
+                os: self.os.clone(),
+            },
             limits,
         })
     }

@@ -14,8 +14,9 @@
 //   rewind   {key}                                -> restarts one output from its first byte
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
-// `drivers` / `guestTools` are a File/Blob (a zip), an ArrayBuffer/Uint8Array (a zip), or
-// the string 'sample' (drivers only). This file holds no packaging logic.
+//   verify   {media, manifestText?}                -> {ok, missing, changed, extra, ...}
+// `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
+// (a zip or an ISO), or the string 'sample' (drivers only). This file holds no packaging logic.
 /* eslint-env worker */
 'use strict';
 
@@ -95,6 +96,14 @@ const handlers = {
   cancel() {
     dropCurrent();
     return null;
+  },
+  verify(msg) {
+    const media = openBundle(msg.media, 'media');
+    try {
+      return api.verify(media, msg.manifestText == null ? undefined : msg.manifestText);
+    } finally {
+      media.free();
+    }
   },
 };
 
