@@ -381,8 +381,41 @@ fn media_refs(file_name: &str, text: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// What is on every medium besides the guest-tools files themselves.
-const FIXED_LAYOUT: &[&str] = &["manifest.json", "drivers/x86", "drivers/amd64", "certs"];
+/// Every path (files and the folders above them) on the media built from the sample with the
+/// default options, plus `certs`, which exists only on test-signed media.
+fn sample_media_layout() -> Vec<String> {
+    let set = sample_media();
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    for f in &set.files {
+        let mut prefix = String::new();
+        for part in f.path.split('/') {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(part);
+            out.insert(prefix.clone());
+        }
+    }
+    out.insert("certs".into());
+    out.into_iter().collect()
+}
+
+/// The media the packager builds from the built-in sample drivers and guest-tools.
+fn sample_media() -> guestpack::package::MediaSet {
+    let drivers = guestpack::sample::sample_drivers();
+    let guest_tools = guestpack::embedded::guest_tools();
+    let spec = guestpack::embedded::spec_file("win7-virtio-win.json").expect("shipped spec");
+    let input = guestpack::validate::ValidateInput {
+        drivers: &drivers,
+        guest_tools: &guest_tools,
+        spec_name: "win7-virtio-win.json",
+        spec_json: spec,
+        contract: None,
+        signing_policy: Default::default(),
+    };
+    let (report, set) = guestpack::package::package(&input, &Default::default()).expect("package");
+    set.unwrap_or_else(|| panic!("sample rejected: {report:?}"))
+}
 
 fn on_media(reference: &str, layout: &[String]) -> bool {
     let r = reference.to_ascii_lowercase();
@@ -401,15 +434,22 @@ fn media_refs_extracts_static_prefixes() {
         .into_iter()
         .collect();
     assert_eq!(ps, ["manifest.json"]);
-    let layout: Vec<String> = FIXED_LAYOUT.iter().map(|s| s.to_string()).collect();
+    let layout: Vec<String> = ["manifest.json", "drivers/x86", "drivers/amd64", "certs"]
+        .map(String::from)
+        .to_vec();
     assert!(on_media("drivers", &layout) && on_media("Manifest.json", &layout));
     assert!(!on_media("driver", &layout) && !on_media("tools", &layout));
 }
 
 #[test]
 fn every_media_path_the_scripts_use_exists() {
-    let mut layout = tree(&guest_tools());
-    layout.extend(FIXED_LAYOUT.iter().map(|s| s.to_string()));
+    let layout = sample_media_layout();
+    assert!(
+        layout
+            .iter()
+            .any(|p| p == "drivers/amd64/viostor/viostor.inf"),
+        "{layout:?}"
+    );
     let mut all = BTreeSet::new();
     for ext in [".cmd", ".ps1"] {
         for (rel, text) in scripts(ext) {
@@ -438,20 +478,6 @@ fn every_media_path_the_scripts_use_exists() {
 }
 
 // ---------------------------------------------------------------- manifest keys
-
-/// The manifest format as the shared brief gives it, made literal.
-const MANIFEST_EXAMPLE: &str = r#"{
-  "schema_version": 1,
-  "package": {"name": "guest-tools", "version": "1.2.3", "build_id": "local", "source_date_epoch": 0},
-  "signing_policy": "production",
-  "certs_required": false,
-  "inputs": {
-    "spec": {"name": "win7-virtio-win.json", "sha256": "00"},
-    "windows_device_contract": null,
-    "packager": {"name": "guestpack", "version": "0.1.0", "deflate": "zlib-rs 0.6.8"}
-  },
-  "files": [ {"path": "config/devices.cmd", "sha256": "00", "size": 123} ]
-}"#;
 
 fn json_keys(v: &serde_json::Value, out: &mut BTreeSet<String>) {
     match v {
@@ -482,8 +508,9 @@ fn manifest_keys_read(file_name: &str, text: &str) -> BTreeSet<String> {
 
 #[test]
 fn scripts_read_only_keys_of_the_manifest_format() {
+    // The manifest the packager really writes (sample build, default options).
     let example: serde_json::Value =
-        serde_json::from_str(MANIFEST_EXAMPLE).expect("example is JSON");
+        serde_json::from_slice(&sample_media().manifest_bytes).expect("manifest is JSON");
     let mut known = BTreeSet::new();
     json_keys(&example, &mut known);
     let mut read = BTreeSet::new();
