@@ -21,6 +21,7 @@ pub mod layout;
 pub mod manifest;
 pub mod media;
 pub mod package;
+pub(crate) mod par;
 pub mod policy;
 pub mod sample;
 pub mod signing;
