@@ -5,7 +5,7 @@ set -euo pipefail
 
 need_apt=()
 for pair in xorriso:xorriso isoinfo:genisoimage isovfy:genisoimage 7z:p7zip-full bsdtar:libarchive-tools \
-            unzip:unzip zip:zip blkid:util-linux python3:python3; do
+            unzip:unzip zip:zip blkid:util-linux python3:python3 /usr/bin/time:time; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

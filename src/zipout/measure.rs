@@ -19,10 +19,10 @@ use std::io::{self, Read};
 use std::sync::Arc;
 
 /// Files up to this size may keep their compressed bytes from the planning pass.
-pub const CACHE_FILE_MAX: u64 = 1 << 20;
+pub const CACHE_FILE_MAX: u64 = 4 << 20;
 /// Total size of the files whose compressed bytes are kept (their compressed bytes are
 /// smaller still): bounds the memory the cache can take, whatever the payload.
-pub const CACHE_BUDGET: u64 = 16 << 20;
+pub const CACHE_BUDGET: u64 = 32 << 20;
 
 /// What the planning pass learned about one file.
 #[derive(Clone, Debug, Default)]

@@ -109,6 +109,11 @@ class GuestpackClient {
     }
   }
 
+  /** {wasmMemoryBytes}: current size of the worker's wasm memory (its high-water mark). */
+  stats() {
+    return this.call({ type: 'stats' });
+  }
+
   /** Drops the current build's streams (soft cancel between chunks). */
   cancel() {
     return this.call({ type: 'cancel' });
