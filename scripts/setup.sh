@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing guestpack needs, skipping what is already there.
-# Idempotent: safe to run on a fresh machine and on a warm one.
+# Idempotent: safe to run on a fresh machine and on a warm one. Needs Rust (rustup), Node ≥ 18,
+# Python 3 and Debian's apt; everything else comes from the package registries.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
+# Independent media readers for the tests, and the browsers for the wasm and page tests.
 need_apt=()
 for pair in xorriso:xorriso isoinfo:genisoimage isovfy:genisoimage 7z:p7zip-full bsdtar:libarchive-tools \
-            unzip:unzip zip:zip blkid:util-linux python3:python3 /usr/bin/time:time; do
+            unzip:unzip zip:zip blkid:util-linux python3:python3 /usr/bin/time:time \
+            chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
@@ -22,9 +26,10 @@ python3 -c 'import pycdlib, jsonschema' 2>/dev/null || {
 }
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found: install Rust from rustup first" >&2; exit 1; }
+command -v node >/dev/null 2>&1 || { echo "setup: node not found: install Node 18 or later" >&2; exit 1; }
 
-# The browser build: wasm32 target, wasm-bindgen-cli at exactly the version of the
-# wasm-bindgen crate in Cargo.lock, and Chromium + its driver for the browser tests.
+# The wasm build: the wasm32 target and wasm-bindgen-cli at exactly the version of the
+# wasm-bindgen crate pinned in Cargo.toml.
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   echo "setup: adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -35,11 +40,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   # No --locked: the registry lacks one dependency version pinned in its lockfile.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "setup: installing Debian packages: chromium chromium-driver"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+
+# Page tests drive Chromium through playwright-core (no browser download; Debian's chromium).
+if [ ! -d node_modules/playwright-core ]; then
+  echo "setup: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
 fi
-command -v node >/dev/null 2>&1 || { echo "setup: node not found: the wasm checks need Node 18 or later" >&2; exit 1; }
 echo "setup: ok"

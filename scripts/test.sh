@@ -29,6 +29,17 @@ if [ "$p" -eq 0 ]; then echo "wasm: no test ran" >&2; f=$((f + 1)); fi
 passed=$((passed + p)); failed=$((failed + f))
 
 echo
+echo "== web: the page end to end (headless Chromium; Firefox when installed)"
+bash scripts/test-web.sh 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+line=$(grep -Eo '^web: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+p=$(echo "$line" | awk '{print $2}'); f=$(echo "$line" | awk '{print $4}')
+p=${p:-0}; f=${f:-0}
+if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+if [ "$p" -eq 0 ]; then echo "web: no test ran" >&2; f=$((f + 1)); fi
+passed=$((passed + p)); failed=$((failed + f))
+
+echo
 echo "== benchmark smoke: native, wasm in Chromium and the shell pipeline on a small payload"
 node scripts/bench.mjs --size 8M --smoke 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -7,6 +7,7 @@
 //! native CLI (`main.rs` + [`native`]) and the wasm bindings — are the only places that touch
 //! the outside world.
 
+mod calendar;
 pub mod check;
 pub mod contract;
 pub mod deflate;

@@ -251,3 +251,55 @@ fn real_virtio_drivers_pack_without_pdb_files() {
     let sys = paths.iter().filter(|p| p.ends_with(".sys")).count();
     assert_eq!(sys, 26, "13 drivers x 2 arches");
 }
+
+/// The CLI's ISO and zip, read back by the project's own readers, hold exactly the files of
+/// the manifest with the recorded sizes and hashes (manifest.json itself included on media).
+#[test]
+fn media_read_back_match_the_manifest() {
+    use guestpack::source::{MemSource, ReadAt};
+    use std::sync::Arc;
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    assert!(pack_sample(&out).status.success());
+    let manifest_bytes = std::fs::read(out.join("manifest.json")).unwrap();
+    let manifest = guestpack::manifest::Manifest::parse(&manifest_bytes).unwrap();
+    let iso: Arc<dyn ReadAt> = Arc::new(MemSource::new(
+        std::fs::read(out.join("guest-tools.iso")).unwrap(),
+    ));
+    let zip: Arc<dyn ReadAt> = Arc::new(MemSource::new(
+        std::fs::read(out.join("guest-tools.zip")).unwrap(),
+    ));
+    let iso_fs = guestpack::iso::IsoFs::open(iso, "guest-tools.iso").unwrap();
+    assert_eq!(iso_fs.volume_id(), "GUEST_TOOLS");
+    let trees = [
+        ("iso", iso_fs.to_vtree().unwrap()),
+        (
+            "zip",
+            guestpack::input::zip::read_zip(zip, "guest-tools.zip", &Default::default()).unwrap(),
+        ),
+    ];
+    for (what, tree) in trees {
+        let mut want: Vec<String> = manifest.files.iter().map(|f| f.path.clone()).collect();
+        want.push("manifest.json".into());
+        want.sort();
+        let got: Vec<String> = tree.files().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(got, want, "{what}: file list");
+        for entry in &manifest.files {
+            let content = tree.get(&entry.path).unwrap();
+            let (size, sha, _) = guestpack::media::digest(content.as_ref()).unwrap();
+            assert_eq!(
+                (size, guestpack::media::hex(&sha)),
+                (entry.size, entry.sha256.clone()),
+                "{what}: {}",
+                entry.path
+            );
+        }
+        let m =
+            guestpack::source::read_to_vec(tree.get("manifest.json").unwrap().as_ref(), 1 << 20)
+                .unwrap();
+        assert_eq!(
+            m, manifest_bytes,
+            "{what}: manifest on the media equals the one beside it"
+        );
+    }
+}

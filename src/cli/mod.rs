@@ -62,7 +62,7 @@ pub fn run() -> Result<ExitCode> {
     };
 
     let (report, staged) = guestpack::validate::validate(&input)?;
-    print_findings(&report);
+    print_findings(&report, args.quiet);
     if let Some(path) = &args.report {
         output::write_file_atomic(path, report.to_json().as_bytes())?;
     }
@@ -166,9 +166,10 @@ fn parse_epoch(v: &str) -> Result<i64> {
     })
 }
 
-fn print_findings(report: &Report) {
+/// Errors and warnings always; notes (skipped build artefacts and the like) unless quiet.
+fn print_findings(report: &Report, quiet: bool) {
     for f in &report.findings {
-        if f.severity == Severity::Info {
+        if quiet && f.severity == Severity::Info {
             continue;
         }
         eprintln!("{f}");

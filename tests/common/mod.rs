@@ -26,8 +26,7 @@ pub fn guestpack() -> Command {
 }
 
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run guestpack");
-    out
+    cmd.output().expect("run guestpack")
 }
 
 pub fn stderr(o: &Output) -> String {

@@ -65,7 +65,7 @@ class GuestpackClient {
     return this.call({ type: 'validate', drivers, guestTools, options }, signal);
   }
 
-  /** {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}]}. */
+  /** {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}], manifest: text}. */
   build(drivers, options = {}, { guestTools, signal } = {}) {
     return this.call({ type: 'build', drivers, guestTools, options }, signal);
   }
@@ -81,19 +81,27 @@ class GuestpackClient {
    */
   async pump(key, writable, { chunk = 1 << 20, signal, onProgress } = {}) {
     const writer = writable.getWriter();
+    // A cancel must not wait for a slow sink: every await below also ends on abort.
+    const aborted = new Promise((_, reject) => {
+      if (signal) signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+    });
+    aborted.catch(() => {});
+    const unlessAborted = (p) => Promise.race([p, aborted]);
     let written = 0;
     try {
       for (;;) {
         const bytes = await this.nextChunk(key, chunk, signal);
         if (bytes === undefined) break;
-        await writer.ready;
-        await writer.write(bytes);
+        await unlessAborted(writer.ready);
+        await unlessAborted(writer.write(bytes));
         written += bytes.length;
         if (onProgress) onProgress(written);
       }
-      await writer.close();
+      await unlessAborted(writer.close());
     } catch (e) {
-      await writer.abort(e).catch(() => {});
+      // Not awaited: the sink aborts (discarding a half-written file) once its current write
+      // settles, which may be after we report the cancel.
+      writer.abort(e).catch(() => {});
       throw e;
     }
     return written;
@@ -112,6 +120,11 @@ class GuestpackClient {
   /** {wasmMemoryBytes}: current size of the worker's wasm memory (its high-water mark). */
   stats() {
     return this.call({ type: 'stats' });
+  }
+
+  /** Restarts one output of the current build from its first byte (to save it again). */
+  rewind(key) {
+    return this.call({ type: 'rewind', key });
   }
 
   /** Drops the current build's streams (soft cancel between chunks). */

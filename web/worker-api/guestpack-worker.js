@@ -9,8 +9,9 @@
 //
 // Requests (see client.js for the promise API):
 //   validate {drivers, guestTools?, options}      -> report object
-//   build    {drivers, guestTools?, options}      -> {report, accepted, outputs: [{key, name, len}]}
+//   build    {drivers, guestTools?, options}      -> {report, accepted, outputs: [{key, name, len}], manifest}
 //   nextChunk {key, max}                          -> Uint8Array (transferred) or undefined at end
+//   rewind   {key}                                -> restarts one output from its first byte
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
 //   stats    {}                                   -> {wasmMemoryBytes} (size of the wasm memory)
@@ -78,7 +79,16 @@ const handlers = {
     const streams = { iso: media.iso(), zip: media.zip(), manifest: media.manifest() };
     current = { media, streams };
     const outputs = Object.entries(streams).map(([key, s]) => ({ key, name: s.name, len: s.len() }));
-    return { report, accepted: true, outputs };
+    return { report, accepted: true, outputs, manifest: media.manifestText() };
+  },
+  rewind(msg) {
+    const s = current && current.streams[msg.key];
+    if (!s) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);
+    // Each output is planned once; a fresh stream re-reads it from the start (saving twice).
+    const fresh = current.media[msg.key]();
+    s.free();
+    current.streams[msg.key] = fresh;
+    return null;
   },
   nextChunk(msg) {
     const s = current && current.streams[msg.key];

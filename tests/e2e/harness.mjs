@@ -1,0 +1,171 @@
+// Shared set-up for the page tests: the native CLI as the reference, input bundles made at
+// test time, the static server, headless Chromium through playwright-core, and recording of
+// every request and download. The page itself must already be built (`npm run build`).
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
+export const screenshotDir = join(root, 'target', 'screenshots');
+export const OUTPUTS = { iso: 'guest-tools.iso', zip: 'guest-tools.zip', manifest: 'manifest.json' };
+
+export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** Path of the release CLI, built first when missing. */
+export function cli() {
+  const bin = join(targetDir, 'release', 'guestpack');
+  if (!existsSync(bin)) {
+    execFileSync('cargo', ['build', '--release', '--bin', 'guestpack'], { cwd: root, stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/**
+ * Runs the CLI into a fresh directory; returns {key: sha256} of its three outputs. The
+ * environment's SOURCE_DATE_EPOCH is removed so only the flags decide, as on the page.
+ */
+export function cliOutputs(args, work) {
+  const out = mkdtempSync(join(work, 'cli-'));
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
+  execFileSync(cli(), [...args, '--out-dir', out, '--quiet'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const hashes = {};
+  for (const [key, name] of Object.entries(OUTPUTS)) hashes[key] = sha256(readFileSync(join(out, name)));
+  return hashes;
+}
+
+/** A temporary directory for one test run. */
+export function workDir() {
+  return mkdtempSync(join(tmpdir(), 'guestpack-e2e-'));
+}
+
+/** The real driver set zipped as a user would drop it (scripts/make-virtio-bundle.sh). */
+export function virtioBundle(work) {
+  return execFileSync('bash', [join(root, 'scripts/make-virtio-bundle.sh'), join(work, 'virtio-win-8.1-drivers.zip')],
+    { cwd: root, encoding: 'utf8' }).trim();
+}
+
+/**
+ * A broken copy of a bundle: every file under `<wrapper>/amd64/<dropDriver>/` left out and a
+ * private key added at `addKey` (a path inside the zip).
+ */
+export function brokenBundle(good, out, dropDriver, addKey) {
+  execFileSync('python3', ['-c', `
+import sys, zipfile
+src, out, drop, key = sys.argv[1:5]
+with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as o:
+    for info in z.infolist():
+        parts = info.filename.split("/")
+        if len(parts) > 2 and parts[1] == "amd64" and parts[2] == drop:
+            continue
+        o.writestr(info, z.read(info))
+    o.writestr(key, b"0\\x82 not really a key")
+`, good, out, dropDriver, addKey]);
+  return out;
+}
+
+/** Starts scripts/serve-web.mjs on a free port; resolves to {url, stop()}. */
+export function serve() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'scripts/serve-web.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      const m = text.match(/serving (http:\/\/\S+)/);
+      if (m) resolve({ url: m[1], stop: () => child.kill() });
+    });
+    child.on('exit', (code) => reject(new Error(`serve-web exited with ${code}`)));
+  });
+}
+
+/**
+ * Stands in for the browser's save dialog (headless Chromium cannot answer one): records how
+ * the page streams into the writable (chunk count and sizes, close or abort) and keeps the
+ * bytes for hashing. Each write takes \`window.__writeDelay\` ms, like a slow disk.
+ */
+export function fakeSavePicker() {
+  window.__saved = {};
+  window.__writeDelay = 0;
+  window.showSaveFilePicker = async ({ suggestedName }) => ({
+    name: suggestedName,
+    async createWritable() {
+      const rec = { chunks: 0, maxChunk: 0, bytes: 0, closed: false, aborted: false, parts: [] };
+      window.__saved[suggestedName] = rec;
+      return new WritableStream({
+        async write(chunk) {
+          rec.chunks++;
+          rec.maxChunk = Math.max(rec.maxChunk, chunk.byteLength);
+          rec.bytes += chunk.byteLength;
+          rec.parts.push(chunk.slice());
+          if (window.__writeDelay) await new Promise((r) => setTimeout(r, window.__writeDelay));
+        },
+        close() { rec.closed = true; },
+        abort() { rec.aborted = true; },
+      });
+    },
+  });
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+}
+
+/** The page under test in its two shapes. */
+export function targets(server) {
+  return {
+    site: { label: 'site', url: (q = '') => `${server.url}index.html${q}` },
+    file: { label: 'file', url: (q = '') => `${pathToFileURL(join(root, 'dist', 'guestpack.html')).href}${q}` },
+  };
+}
+
+/**
+ * Opens the page in a fresh context, recording every request and page error. Resolves once
+ * the engine is ready (the page sets data-ready on <html>).
+ */
+export async function open(browser, target, { query = '?download=1', viewport, colorScheme, init } = {}) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: viewport || { width: 1280, height: 900 }, colorScheme });
+  if (init) await context.addInitScript(init);
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  context.on('request', (r) => { if (!requests.includes(r.url())) requests.push(r.url()); });
+  await page.goto(target.url(query));
+  await page.waitForSelector('html[data-ready="1"]', { timeout: 30000 });
+  return { page, context, requests, errors };
+}
+
+/** Waits until the check for the current inputs has finished (accepted or rejected). */
+export async function checked(page) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=check-status]').textContent;
+    return /^(Accepted|Rejected)/.test(s) || !document.querySelector('[data-testid=fatal]').hidden;
+  }, null, { timeout: 60000 });
+}
+
+/** Clicks one save control and returns the downloaded bytes and suggested file name. */
+export async function download(page, testid) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click(`[data-testid=${testid}]`)]);
+  const path = await dl.path();
+  return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
+}
+
+export async function screenshot(page, name, { fullPage = true } = {}) {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage });
+}
+
+export function listScreenshots() {
+  return existsSync(screenshotDir) ? readdirSync(screenshotDir) : [];
+}
