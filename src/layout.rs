@@ -2,10 +2,20 @@
 //! wrapper-folder detection and the layout findings.
 //!
 //! This module only looks at folder names; it does not decide which files are packaged
-//! ([`crate::policy`]) nor check driver contents ([`crate::check`]).
+//! ([`crate::policy`]) nor check driver contents ([`crate::check`]). Other input shapes
+//! (virtio-win `<driver>/<os>/<arch>/`, flat arch folders) are turned into this one by
+//! [`resolve`].
 
 use crate::diag::Finding;
 use crate::vtree::VTree;
+
+pub mod flat;
+pub mod resolve;
+pub mod summary;
+pub mod virtio;
+
+pub use resolve::{resolve, LayoutOptions, Resolved};
+pub use summary::{DriverSource, LayoutKind, LayoutSummary};
 
 /// A Windows processor architecture the media carries drivers for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

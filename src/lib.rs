@@ -29,6 +29,7 @@ pub mod signing;
 pub mod source;
 pub mod spec;
 pub mod validate;
+pub mod verify;
 pub mod vtree;
 pub mod zipout;
 

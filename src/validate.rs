@@ -44,6 +44,8 @@ pub struct Staged {
     pub contract: Option<InputRef>,
     /// One row per (spec or found driver, arch), sorted by arch then driver.
     pub packages: Vec<PackageStatus>,
+    /// The driver input's layout and which input files make each driver.
+    pub layout: layout::LayoutSummary,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,8 +73,17 @@ pub struct PackageStatus {
     pub inf_refs_ok: bool,
 }
 
-/// Validates and stages. Fatal only for malformed spec or contract JSON; everything else is a finding.
+/// Validates and stages with the default layout options (the OS is chosen only when the
+/// input holds one). Fatal only for malformed spec or contract JSON; everything else is a finding.
 pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
+    validate_with(input, &layout::LayoutOptions::default())
+}
+
+/// [`validate`] with choices about the driver input's layout (which OS to take).
+pub fn validate_with(
+    input: &ValidateInput,
+    layout_opts: &layout::LayoutOptions,
+) -> Result<(Report, Staged)> {
     let raw = spec::parse(input.spec_name, input.spec_json)?;
     let spec_ref = input_ref(input.spec_name, input.spec_json)?;
     let contract = match input.contract {
@@ -96,16 +107,20 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
         &mut staged,
         &mut findings,
     );
-    let (layout, layout_findings) = layout::detect(input.drivers);
-    findings.extend(layout_findings);
-    let packages = check::drivers::stage(
-        input.drivers,
-        &layout,
-        &spec,
-        gt.devices.as_ref(),
-        &mut staged,
-        &mut findings,
-    );
+    let resolved = layout::resolve(input.drivers, layout_opts);
+    findings.extend(resolved.findings);
+    let packages = if resolved.usable {
+        check::drivers::stage(
+            &resolved.tree,
+            &resolved.layout,
+            &spec,
+            gt.devices.as_ref(),
+            &mut staged,
+            &mut findings,
+        )
+    } else {
+        Vec::new()
+    };
     findings.extend(check::names::check(staged.keys().map(String::as_str)));
 
     let mut report = Report { findings };
@@ -115,6 +130,7 @@ pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
         spec: spec_ref,
         contract: contract.map(|(_, r)| r),
         packages,
+        layout: resolved.summary,
     };
     Ok((report, staged))
 }

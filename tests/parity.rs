@@ -181,6 +181,38 @@ fn virtio_win_real_drivers() {
     check_golden("virtio-win-8.1", &out);
 }
 
+/// The same real drivers laid out as a virtio-win tree (`NetKVM/w8.1/amd64/...`) and as flat
+/// arch folders (`Win7/amd64/*`) give the per-arch tree's bytes on every target.
+#[test]
+fn virtio_win_driver_layouts_give_the_per_arch_media() {
+    let drivers = virtio::drivers();
+    // (arch, driver, rest) of a per-arch path, whatever wrapper folders the bundle has.
+    let split = |p: &str| -> Option<(String, String, String)> {
+        let parts: Vec<&str> = p.split('/').collect();
+        let i = parts.iter().position(|c| *c == "amd64" || *c == "x86")?;
+        let rest = parts.get(i + 2..).filter(|r| !r.is_empty())?.join("/");
+        Some((parts[i].into(), parts[i + 1].into(), rest))
+    };
+    let virtio_win = fixtures::map_paths(&drivers, |p| {
+        let (arch, drv, rest) = split(p)?;
+        let drv = match drv.as_str() {
+            "netkvm" => "NetKVM".to_string(),
+            "balloon" => "Balloon".to_string(),
+            _ => drv,
+        };
+        Some(format!("{drv}/w8.1/{arch}/{rest}"))
+    });
+    let flat = fixtures::map_paths(&drivers, |p| {
+        let (arch, _, rest) = split(p)?;
+        Some(format!("Win7/{arch}/{rest}"))
+    });
+    for (label, tree) in [("virtio-win", &virtio_win), ("flat", &flat)] {
+        let out = Case::new(tree, VIRTIO_SPEC).outputs(1 << 20);
+        assert!(out.named().iter().all(|(_, b)| !b.is_empty()), "{label}");
+        check_golden("virtio-win-8.1", &out);
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod virtio {
     /// Set by scripts/test-wasm.sh to the zip from scripts/make-virtio-bundle.sh.

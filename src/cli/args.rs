@@ -1,12 +1,15 @@
 //! Command-line flags. Names match the reference packager's so existing CI scripts keep working.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Inputs:
-  --drivers-dir takes a directory or a .zip bundle holding x86/<driver>/... and amd64/<driver>/...
-  (aliases x64, x86_64, x86-64 -> amd64; i386, win32 -> x86), optionally inside one wrapper folder.
+  --drivers-dir takes a directory, a .zip bundle or an .iso image holding x86/<driver>/... and
+  amd64/<driver>/... (aliases x64, x86_64, x86-64 -> amd64; i386, win32 -> x86), optionally inside
+  one wrapper folder. A virtio-win tree <driver>/<os>/<arch>/ is re-laid for the OS given with
+  --os (needed when it holds several); a flat arch folder (amd64/*.inf, *.sys, ...) is split into
+  one driver per INF by following what each INF references.
   --spec takes a spec file, or the name of a shipped spec (win7-virtio-win.json, win7-virtio-full.json,
   virtio-win-8.1.json) when no file of that name exists.
 
@@ -26,7 +29,9 @@ Exit codes:
 
 Examples:
   guestpack --sample --out-dir out
-  guestpack --drivers-dir bundle.zip --spec specs/win7-virtio-win.json --version 1.2.0 --out-dir dist";
+  guestpack --drivers-dir bundle.zip --spec specs/win7-virtio-win.json --version 1.2.0 --out-dir dist
+  guestpack --drivers-dir virtio-win.iso --os w10 --spec virtio-win-8.1.json --out-dir dist
+  guestpack verify dist/guest-tools.iso --manifest dist/manifest.json";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -35,12 +40,21 @@ Examples:
     override_usage = "guestpack --drivers-dir <PATH> --spec <FILE> [OPTIONS]\n       guestpack --sample [OPTIONS]",
     long_about = None,
     disable_version_flag = true,
-    after_help = AFTER_HELP
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Driver tree: a directory or a .zip bundle
     #[arg(long, value_name = "PATH", required_unless_present_any = ["sample", "tool_version"])]
     pub drivers_dir: Option<PathBuf>,
+
+    /// OS folder to take from a driver input with OS folders (virtio-win: w7, w8.1, w10, 2k19...)
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
 
     /// Guest-tools payload (directory or .zip) [default: the built-in guest-tools]
     #[arg(long, value_name = "PATH")]
@@ -109,4 +123,33 @@ pub struct Args {
     /// Print guestpack's own version and exit
     #[arg(long = "tool-version", short = 'V')]
     pub tool_version: bool,
+}
+
+/// Commands besides packaging (which runs when none is given).
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check existing media (ISO, zip or extracted folder) against its manifest.json
+    #[command(
+        after_help = "Exit codes: 0 the media matches, 1 files missing, changed or extra, 2 any other error"
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// The media: an .iso, a .zip or a directory
+    #[arg(value_name = "MEDIA")]
+    pub media: PathBuf,
+
+    /// The manifest to check against [default: manifest.json at the media root]
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// Also write the result as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Print only the problems, no summary line
+    #[arg(long, short)]
+    pub quiet: bool,
 }

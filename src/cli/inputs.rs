@@ -3,12 +3,14 @@
 
 use anyhow::{bail, Context, Result};
 use guestpack::input::zip::{read_zip, ZipLimits};
+use guestpack::iso::IsoFs;
 use guestpack::native::{read_dir_tree, NativeFile};
 use guestpack::vtree::VTree;
 use std::path::Path;
 use std::sync::Arc;
 
-/// A directory, or a file that starts like a zip archive.
+/// A directory, a file that starts like a zip archive, or an ISO9660 image (`CD001` in the
+/// first volume descriptor). Archives are recognized by content, not by their file name.
 pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("{what} {}: cannot open", path.display()))?;
@@ -23,8 +25,17 @@ pub fn open_tree(path: &Path, what: &str) -> Result<VTree> {
         let name = file_name(path);
         return Ok(read_zip(Arc::new(file), &name, &ZipLimits::default())?);
     }
-    bail!("{what} {}: not a directory or a .zip archive (give the folder holding x86/ and amd64/, or a zip of it)", path.display())
+    let mut cd = [0u8; 5];
+    let n = guestpack::source::ReadAt::read_at(&file, ISO_MAGIC_OFFSET, &mut cd).unwrap_or(0);
+    if n == 5 && cd == *b"CD001" {
+        let name = file_name(path);
+        return Ok(IsoFs::open(Arc::new(file), &name)?.to_vtree()?);
+    }
+    bail!("{what} {}: not a directory, a .zip archive or an ISO image (give the folder holding x86/ and amd64/, or a zip or ISO of it)", path.display())
 }
+
+/// Where an ISO9660 image says `CD001`: byte 1 of the first volume descriptor (sector 16).
+const ISO_MAGIC_OFFSET: u64 = 16 * 2048 + 1;
 
 /// Reads a small JSON input whole (spec, contract). Refuses absurd sizes before reading.
 pub fn read_small(path: &Path, what: &str) -> Result<Vec<u8>> {

@@ -3,6 +3,7 @@
 mod args;
 mod inputs;
 mod output;
+mod verify;
 
 use anyhow::{Context, Result};
 use args::Args;
@@ -31,6 +32,9 @@ pub fn run() -> Result<ExitCode> {
     if args.tool_version {
         println!("guestpack {}", env!("CARGO_PKG_VERSION"));
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(args::Command::Verify(v)) = &args.command {
+        return verify::run(v);
     }
 
     let opts = build_options(&args)?;
@@ -61,7 +65,11 @@ pub fn run() -> Result<ExitCode> {
         signing_policy: opts.signing_policy,
     };
 
-    let (report, staged) = guestpack::validate::validate(&input)?;
+    let layout_opts = guestpack::layout::LayoutOptions {
+        os: args.os.clone(),
+    };
+    // The layout found (LAY010/LAY011 notes) is printed with the other findings.
+    let (report, staged) = guestpack::validate::validate_with(&input, &layout_opts)?;
     print_findings(&report, args.quiet);
     if let Some(path) = &args.report {
         output::write_file_atomic(path, report.to_json().as_bytes())?;

@@ -10,6 +10,7 @@ use super::report;
 use super::source::{bytes_source, BlobSource};
 use super::stream::OutputStream;
 use crate::input::zip::{read_zip, ZipLimits};
+use crate::iso::IsoFs;
 use crate::package::{self, MediaSet};
 use crate::source::ReadAt;
 use crate::validate::{self, Staged, ValidateInput};
@@ -18,6 +19,9 @@ use crate::{embedded, manifest, sample, Report};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
+
+/// Where an ISO9660 image says `CD001`: byte 1 of the first volume descriptor (sector 16).
+const ISO_MAGIC_OFFSET: u64 = 16 * 2048 + 1;
 
 /// An opened input tree: a driver bundle, or a guest-tools payload.
 #[wasm_bindgen]
@@ -28,15 +32,16 @@ pub struct Bundle {
 
 #[wasm_bindgen]
 impl Bundle {
-    /// Opens a zip from a `Blob`/`File` without loading it: only the central directory is read
-    /// now, entry data when building. Dedicated workers only (`FileReaderSync`).
+    /// Opens a zip or an ISO image from a `Blob`/`File` without loading it: only the zip's
+    /// central directory or the ISO's directories are read now, file data when building or
+    /// verifying. Dedicated workers only (`FileReaderSync`).
     #[wasm_bindgen(js_name = fromBlob)]
     pub fn from_blob(blob: web_sys::Blob, name: Option<String>) -> Result<Bundle, JsError> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
         Bundle::open(Arc::new(BlobSource::new(blob)), name)
     }
 
-    /// Opens a zip held in memory (the bytes are copied once).
+    /// Opens a zip or an ISO image held in memory (the bytes are copied once).
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(bytes: &[u8], name: Option<String>) -> Result<Bundle, JsError> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
@@ -75,19 +80,27 @@ impl Bundle {
 }
 
 impl Bundle {
-    /// Opens any random-access source holding a zip; `name` is used in messages.
+    /// Opens any random-access source holding a zip or an ISO9660 image, recognized by
+    /// content (`PK` at 0, `CD001` at byte 32769); `name` is used in messages.
     pub fn open(src: Arc<dyn ReadAt>, name: String) -> Result<Bundle, JsError> {
+        let io = |e: std::io::Error| JsError::new(&format!("{name}: {e}"));
         let mut magic = [0u8; 4];
-        let n = src
-            .read_at(0, &mut magic)
-            .map_err(|e| JsError::new(&format!("{name}: {e}")))?;
-        if n < 4 || !(magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
-            return Err(JsError::new(&format!(
-                "{name}: not a zip archive; zip the folder holding x86/ and amd64/ and drop that"
-            )));
+        let n = src.read_at(0, &mut magic).map_err(io)?;
+        if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
+            let tree = read_zip(src, &name, &ZipLimits::default()).map_err(js_err)?;
+            return Ok(Bundle { tree, name });
         }
-        let tree = read_zip(src, &name, &ZipLimits::default()).map_err(js_err)?;
-        Ok(Bundle { tree, name })
+        let mut cd = [0u8; 5];
+        let n = src.read_at(ISO_MAGIC_OFFSET, &mut cd).map_err(io)?;
+        if n == 5 && cd == *b"CD001" {
+            let tree = IsoFs::open(src, &name)
+                .and_then(|fs| fs.to_vtree())
+                .map_err(js_err)?;
+            return Ok(Bundle { tree, name });
+        }
+        Err(JsError::new(&format!(
+            "{name}: not a zip archive or an ISO image; zip the folder holding x86/ and amd64/ and drop that"
+        )))
     }
 
     /// Wraps a tree built in Rust (tests, the sample).
@@ -163,7 +176,11 @@ fn validate_impl(
 ) -> Result<JsValue, JsError> {
     let resolved = JsOptions::from_js(options)?.resolve()?;
     let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
-    Ok(report::to_js(&report::to_value(&report, &staged.packages)))
+    Ok(report::to_js(&report::to_value(
+        &report,
+        &staged.packages,
+        &staged.layout,
+    )))
 }
 
 fn build_impl(
@@ -173,7 +190,7 @@ fn build_impl(
 ) -> Result<Media, JsError> {
     let resolved = JsOptions::from_js(options)?.resolve()?;
     let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
-    let report_value = report::to_value(&report, &staged.packages);
+    let report_value = report::to_value(&report, &staged.packages, &staged.layout);
     let set = if report.has_errors() {
         None
     } else {
@@ -210,7 +227,20 @@ fn run_validation(
         contract: r.contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
         signing_policy: r.build.signing_policy,
     };
-    validate::validate(&input).map_err(js_err)
+    validate::validate_with(&input, &r.layout).map_err(js_err)
+}
+
+/// Checks existing media (a bundle opened from an ISO or a zip) against a manifest: the text
+/// of `manifest.json` when given, else the one at the media root. Mismatches are not
+/// exceptions: the result's `ok` is false and `missing`, `changed`, `extra` list the paths.
+#[wasm_bindgen]
+pub fn verify(media: &Bundle, manifest_text: Option<String>) -> Result<JsValue, JsError> {
+    let manifest = match manifest_text {
+        Some(t) => t.into_bytes(),
+        None => crate::verify::media_manifest(&media.tree).map_err(js_err)?,
+    };
+    let r = crate::verify::verify(&media.tree, &manifest).map_err(js_err)?;
+    Ok(report::to_js(&report::verify_value(&r)))
 }
 
 /// The result of [`build`]: the report and, when accepted, the three outputs.

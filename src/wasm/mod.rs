@@ -16,8 +16,8 @@ mod source;
 mod stream;
 
 pub use api::{
-    build, build_with, sample_bundle, shipped_specs, validate, validate_with, version, Bundle,
-    Media,
+    build, build_with, sample_bundle, shipped_specs, validate, validate_with, verify, version,
+    Bundle, Media,
 };
 pub use options::JsOptions;
 pub use source::BlobSource;

@@ -4,6 +4,7 @@
 //! This module only reads options; it does not open bundles or validate anything.
 
 use crate::embedded;
+use crate::layout::LayoutOptions;
 use crate::package::{self, BuildOptions};
 use crate::signing::{self, SigningPolicy};
 use serde::Deserialize;
@@ -30,6 +31,8 @@ pub struct JsOptions {
     pub volume_id: Option<String>,
     pub source_date_epoch: Option<i64>,
     pub zip_level: Option<u32>,
+    /// The OS folder to take from a driver input with several (virtio-win `w7`, `w10`, ...).
+    pub os: Option<String>,
 }
 
 /// Owned inputs resolved from [`JsOptions`]: everything validation needs besides the trees.
@@ -38,6 +41,7 @@ pub struct Resolved {
     pub spec_json: Vec<u8>,
     pub contract: Option<(String, Vec<u8>)>,
     pub build: BuildOptions,
+    pub layout: LayoutOptions,
 }
 
 impl JsOptions {
@@ -104,6 +108,9 @@ impl JsOptions {
             spec_json,
             contract,
             build,
+            layout: LayoutOptions {
+                os: self.os.clone(),
+            },
         })
     }
 }

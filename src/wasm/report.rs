@@ -4,13 +4,15 @@
 //! handed to JS with `JSON.parse`. This module only converts; it decides nothing.
 
 use crate::diag::Report;
+use crate::layout::LayoutSummary;
 use crate::validate::{PackageState, PackageStatus};
+use crate::verify::VerifyReport;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
-/// `{ accepted, errors, warnings, findings: [...], packages: [...] }`. Absent fields of a
-/// finding are `null`, so page code can rely on every key being there.
-pub fn to_value(report: &Report, packages: &[PackageStatus]) -> Value {
+/// `{ accepted, errors, warnings, findings: [...], packages: [...], layout: {...} }`. Absent
+/// fields of a finding are `null`, so page code can rely on every key being there.
+pub fn to_value(report: &Report, packages: &[PackageStatus], layout: &LayoutSummary) -> Value {
     let findings: Vec<Value> = report
         .findings
         .iter()
@@ -50,6 +52,60 @@ pub fn to_value(report: &Report, packages: &[PackageStatus]) -> Value {
         "warnings": report.warnings(),
         "findings": findings,
         "packages": packages,
+        "layout": layout_value(layout),
+    })
+}
+
+/// `{ kind, root, os, oses, drivers: [{arch, driver, source, files}] }`: how the driver input
+/// was read, before anything was packaged.
+pub fn layout_value(s: &LayoutSummary) -> Value {
+    let drivers: Vec<Value> = s
+        .drivers
+        .iter()
+        .map(|d| {
+            json!({
+                "arch": d.arch.as_str(),
+                "driver": d.driver,
+                "source": d.source,
+                "files": d.files,
+            })
+        })
+        .collect();
+    json!({
+        "kind": s.kind.as_str(),
+        "root": s.root,
+        "os": s.os,
+        "oses": s.oses,
+        "drivers": drivers,
+    })
+}
+
+/// `{ ok, package, version, listed, matched, missing: [path], changed: [{path, expectedSize,
+/// expectedSha256, actualSize, actualSha256, error}], extra: [path] }`.
+pub fn verify_value(r: &VerifyReport) -> Value {
+    let changed: Vec<Value> = r
+        .changed
+        .iter()
+        .map(|c| {
+            json!({
+                "path": c.path,
+                "expectedSize": c.expected_size,
+                "expectedSha256": c.expected_sha256,
+                "actualSize": c.actual_size,
+                "actualSha256": c.actual_sha256,
+                "error": c.error,
+            })
+        })
+        .collect();
+    json!({
+        "ok": r.is_ok(),
+        "package": r.package,
+        "version": r.version,
+        "listed": r.listed,
+        "matched": r.ok,
+        "missing": r.missing,
+        "changed": changed,
+        "extra": r.extra,
     })
 }
 

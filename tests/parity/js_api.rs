@@ -178,3 +178,56 @@ fn shipped_specs_are_listed() {
         .iter()
         .any(|s| s.contains("contract") || s.ends_with(".schema.json")));
 }
+
+fn field(v: &JsValue, key: &str) -> serde_json::Value {
+    let text = String::from(js_sys::JSON::stringify(v).unwrap());
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()[key].clone()
+}
+
+#[test]
+fn iso_bundles_open_and_verify_against_their_manifest() {
+    let m = build(&wasm::sample_bundle(), "{}");
+    let out = media_outputs(&m, 1 << 20);
+    let iso = Bundle::from_bytes(&out.iso, Some("guest-tools.iso".into()))
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    let r = wasm::verify(&iso, None).unwrap_or_else(|e| panic!("{}", message(e)));
+    assert_eq!(field(&r, "ok"), true);
+    let manifest = String::from_utf8(out.manifest.clone()).unwrap();
+    let zip = Bundle::from_bytes(&out.zip, None).unwrap_or_else(|e| panic!("{}", message(e)));
+    let r = wasm::verify(&zip, Some(manifest)).unwrap_or_else(|e| panic!("{}", message(e)));
+    assert_eq!(field(&r, "ok"), true);
+    // One byte of setup.cmd flipped inside the image: found by path.
+    let mut bad = out.iso.clone();
+    let text = b"@echo off";
+    let at = bad
+        .windows(text.len())
+        .position(|w| w == text)
+        .expect("setup.cmd text in the ISO");
+    bad[at] ^= 0x20;
+    let iso = Bundle::from_bytes(&bad, None).unwrap_or_else(|e| panic!("{}", message(e)));
+    let r = wasm::verify(&iso, None).unwrap_or_else(|e| panic!("{}", message(e)));
+    assert_eq!(field(&r, "ok"), false);
+    assert_eq!(field(&r, "changed").as_array().map(|a| a.len()), Some(1));
+}
+
+#[test]
+fn os_option_chooses_among_virtio_win_oses() {
+    let sample = guestpack::sample::sample_drivers();
+    let mut tree = guestpack::vtree::VTree::new();
+    for (p, c) in sample.files() {
+        let mut it = p.splitn(3, '/');
+        let (arch, drv, rest) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+        for os in ["w7", "w10"] {
+            tree.insert(format!("{drv}/{os}/{arch}/{rest}"), c.clone());
+        }
+    }
+    let b = Bundle::from_tree(tree, "virtio-win");
+    let r = wasm::validate(&b, JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
+    assert_eq!(field(&r, "accepted"), false);
+    let codes = field(&r, "findings").to_string();
+    assert!(codes.contains("LAY004") && codes.contains("w10"), "{codes}");
+    let m = build(&b, r#"{"os":"w7"}"#);
+    assert_eq!(field(&m.report(), "layout")["kind"], "virtio-win");
+    assert_eq!(field(&m.report(), "layout")["os"], "w7");
+    check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
+}

@@ -70,6 +70,14 @@ class GuestpackClient {
     return this.call({ type: 'build', drivers, guestTools, options }, signal);
   }
 
+  /**
+   * Checks existing media (an ISO or zip File/Blob) against its manifest.json, or against
+   * `manifestText`: {ok, listed, matched, missing: [path], changed: [{path, ...}], extra: [path]}.
+   */
+  verify(media, { manifestText, signal } = {}) {
+    return this.call({ type: 'verify', media, manifestText }, signal);
+  }
+
   /** The next chunk of an output (Uint8Array), or undefined when it is complete. */
   nextChunk(key, max = 1 << 20, signal) {
     return this.call({ type: 'nextChunk', key, max }, signal);

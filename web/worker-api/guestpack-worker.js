@@ -14,9 +14,10 @@
 //   rewind   {key}                                -> restarts one output from its first byte
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
+//   verify   {media, manifestText?}                -> {ok, missing, changed, extra, ...}
 //   stats    {}                                   -> {wasmMemoryBytes} (size of the wasm memory)
-// `drivers` / `guestTools` are a File/Blob (a zip), an ArrayBuffer/Uint8Array (a zip), or
-// the string 'sample' (drivers only). This file holds no packaging logic.
+// `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
+// (a zip or an ISO), or the string 'sample' (drivers only). This file holds no packaging logic.
 /* eslint-env worker */
 'use strict';
 
@@ -98,6 +99,14 @@ const handlers = {
   cancel() {
     dropCurrent();
     return null;
+  },
+  verify(msg) {
+    const media = openBundle(msg.media, 'media');
+    try {
+      return api.verify(media, msg.manifestText == null ? undefined : msg.manifestText);
+    } finally {
+      media.free();
+    }
   },
   stats() {
     return { wasmMemoryBytes: memory ? memory.buffer.byteLength : null };
