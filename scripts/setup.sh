@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # Independent media readers for the tests, and the browsers for the wasm and page tests.
 need_apt=()
 for pair in xorriso:xorriso isoinfo:genisoimage isovfy:genisoimage 7z:p7zip-full bsdtar:libarchive-tools \
-            unzip:unzip zip:zip blkid:util-linux python3:python3 \
+            unzip:unzip zip:zip blkid:util-linux python3:python3 /usr/bin/time:time \
             chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$pkg")

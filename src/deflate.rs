@@ -184,6 +184,66 @@ pub fn compressed_size(src: impl Read, level: u32) -> io::Result<u64> {
     measure(src, level).map(|m| m.compressed)
 }
 
+/// Push-style raw deflate: the caller hands over the input in [`DEFLATE_CHUNK`]-sized pieces
+/// (the last may be shorter) and receives the output through a callback.
+///
+/// It makes exactly the compressor calls [`ChunkedDeflater`] makes for the same bytes (each
+/// piece with `None` until consumed, every call with an empty 64 KiB output buffer, then
+/// `Finish` with no input until the end), so both produce identical streams. Used where the
+/// bytes are already in hand, e.g. while hashing, so a file is read once for both.
+pub struct DeflateStream {
+    z: Compress,
+    out: Vec<u8>,
+}
+
+impl DeflateStream {
+    pub fn new(level: u32) -> Self {
+        DeflateStream {
+            z: Compress::new(Compression::new(level.min(9)), false),
+            out: vec![0; OUT_CHUNK],
+        }
+    }
+
+    /// Compresses one input piece. Every piece but the last must be exactly `DEFLATE_CHUNK`
+    /// bytes long, or the output would differ from [`ChunkedDeflater`]'s.
+    pub fn feed(&mut self, mut piece: &[u8], sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+        while !piece.is_empty() {
+            let (consumed, produced, _) = self.call(piece, FlushCompress::None)?;
+            if consumed == 0 && produced == 0 {
+                return Err(io::Error::other("deflate made no progress"));
+            }
+            sink(&self.out[..produced]);
+            piece = &piece[consumed..];
+        }
+        Ok(())
+    }
+
+    /// Ends the stream, handing out whatever the compressor still holds.
+    pub fn finish(mut self, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+        loop {
+            let (_, produced, status) = self.call(&[], FlushCompress::Finish)?;
+            sink(&self.out[..produced]);
+            if status == Status::StreamEnd {
+                return Ok(());
+            }
+            if produced == 0 {
+                return Err(io::Error::other("deflate made no progress"));
+            }
+        }
+    }
+
+    fn call(&mut self, input: &[u8], flush: FlushCompress) -> io::Result<(usize, usize, Status)> {
+        let (before_in, before_out) = (self.z.total_in(), self.z.total_out());
+        let status = self
+            .z
+            .compress(input, &mut self.out, flush)
+            .map_err(|e| io::Error::other(format!("deflate failed: {e}")))?;
+        let consumed = (self.z.total_in() - before_in) as usize;
+        let produced = (self.z.total_out() - before_out) as usize;
+        Ok((consumed, produced, status))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +344,33 @@ mod tests {
             .unwrap();
         assert!(back.is_empty());
         assert_eq!(compressed_size(&b""[..], 6).unwrap(), out.len() as u64);
+    }
+
+    #[test]
+    fn push_stream_matches_the_pull_deflater() {
+        for len in [
+            0usize,
+            1,
+            100,
+            DEFLATE_CHUNK - 1,
+            DEFLATE_CHUNK,
+            DEFLATE_CHUNK + 1,
+            3 * DEFLATE_CHUNK + 77,
+        ] {
+            for level in [1u32, 6, 9] {
+                let data = sample(len);
+                let mut pulled = Vec::new();
+                ChunkedDeflater::new(&data[..], level)
+                    .read_to_end(&mut pulled)
+                    .unwrap();
+                let mut pushed = Vec::new();
+                let mut z = DeflateStream::new(level);
+                for piece in data.chunks(DEFLATE_CHUNK) {
+                    z.feed(piece, &mut |b| pushed.extend_from_slice(b)).unwrap();
+                }
+                z.finish(&mut |b| pushed.extend_from_slice(b)).unwrap();
+                assert_eq!(pushed, pulled, "len {len} level {level}");
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ pub mod limits;
 pub mod manifest;
 pub mod media;
 pub mod package;
+pub(crate) mod par;
 pub mod policy;
 pub mod sample;
 pub mod signing;

@@ -51,6 +51,15 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Reads a content once, returning (size, sha256, crc32). Fails if the content yields a
 /// different number of bytes than it declared (a file changed while we read it).
 pub fn digest(content: &dyn Content) -> io::Result<(u64, [u8; 32], u32)> {
+    digest_with(content, &mut |_| {})
+}
+
+/// Like [`digest`], also handing every piece read to `also` (in source-sized pieces), so
+/// another pass over the same bytes (measuring compression) needs no second read.
+pub fn digest_with(
+    content: &dyn Content,
+    also: &mut dyn FnMut(&[u8]),
+) -> io::Result<(u64, [u8; 32], u32)> {
     let mut r = content.open()?;
     let mut sha = Sha256::new();
     let mut crc = crc32fast::Hasher::new();
@@ -63,6 +72,7 @@ pub fn digest(content: &dyn Content) -> io::Result<(u64, [u8; 32], u32)> {
         }
         sha.update(&buf[..n]);
         crc.update(&buf[..n]);
+        also(&buf[..n]);
         n_total += n as u64;
     }
     if n_total != content.len() {

@@ -12,10 +12,10 @@ use crate::media::{self, MediaFile};
 use crate::signing::SigningPolicy;
 use crate::source::{Content, MemContent};
 use crate::validate::{self, Staged, ValidateInput};
-use crate::zipout::{ZipOptions, ZipPlan};
+use crate::zipout::{self, Measurement, Measurer, ZipOptions, ZipPlan};
 use crate::Report;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Everything that shapes the output besides the input trees.
 #[derive(Clone, Debug)]
@@ -175,7 +175,7 @@ pub fn package_limited(
 /// Digests the staged files, writes the manifest and plans the ISO and zip.
 pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
     opts.check()?;
-    let mut files = digest_all(&staged.files, opts.threads)?;
+    let (mut files, measured) = digest_all(&staged.files, opts.zip_level, opts.threads)?;
     let manifest = Manifest {
         schema_version: manifest::SCHEMA_VERSION,
         package: PackageInfo {
@@ -215,13 +215,14 @@ pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
             application_id: format!("GUESTPACK {}", env!("CARGO_PKG_VERSION")),
         },
     )?;
-    let zip = ZipPlan::plan(
+    let zip = ZipPlan::plan_measured(
         &files,
         &ZipOptions {
             level: opts.zip_level,
             source_date_epoch: opts.source_date_epoch,
             threads: opts.threads,
         },
+        measured,
     )?;
     Ok(MediaSet {
         files,
@@ -232,32 +233,49 @@ pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
     })
 }
 
-/// Hashes every staged file once. With `threads > 1` files are shared out dynamically;
-/// results are put back in input order, so the thread count never changes the output.
-fn digest_all(staged: &[(String, Arc<dyn Content>)], threads: usize) -> Result<Vec<MediaFile>> {
-    let one = |(path, content): &(String, Arc<dyn Content>)| {
-        media::media_file(path.clone(), content.clone()).map_err(|e| Error::io(path.clone(), e))
-    };
-    if threads <= 1 || staged.len() < 2 {
-        return staged.iter().map(one).collect();
+/// Hashes every staged file once and, in the same read, measures it for the zip. With
+/// `threads > 1` files are shared out dynamically; results come back in input order, so the
+/// thread count never changes the output. Which small files keep their compressed bytes
+/// depends only on sizes in path order ([`zipout::cache_choices`]).
+fn digest_all(
+    staged: &[(String, Arc<dyn Content>)],
+    level: u32,
+    threads: usize,
+) -> Result<(Vec<MediaFile>, BTreeMap<String, Measurement>)> {
+    let mut order: Vec<usize> = (0..staged.len()).collect();
+    order.sort_by(|&a, &b| staged[a].0.cmp(&staged[b].0));
+    let mut keep = vec![false; staged.len()];
+    let choices = zipout::cache_choices(order.iter().map(|&i| staged[i].1.len()));
+    for (&i, k) in order.iter().zip(choices) {
+        keep[i] = k;
     }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<MediaFile>>>> =
-        Mutex::new((0..staged.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(staged.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = staged.get(i) else { break };
-                let r = one(item);
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
-            });
-        }
+    let results = crate::par::map_ordered(staged, threads, |i, (path, content)| {
+        let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep[i]));
+        let digest = media::digest_with(content.as_ref(), &mut |piece| {
+            if let Some(m) = m.as_mut() {
+                m.update(piece);
+            }
+        });
+        let io = |e| Error::io(path.clone(), e);
+        let (size, sha256, crc32) = digest.map_err(io)?;
+        let measured = m.map(Measurer::finish).transpose().map_err(io)?;
+        let file = MediaFile {
+            path: path.clone(),
+            content: content.clone(),
+            size,
+            sha256,
+            crc32,
+        };
+        Ok((file, measured))
     });
-    results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every index is processed exactly once"))
-        .collect()
+    let mut files = Vec::with_capacity(staged.len());
+    let mut measured = BTreeMap::new();
+    for r in results {
+        let (file, m): (MediaFile, Option<Measurement>) = r?;
+        if let Some(m) = m {
+            measured.insert(file.path.clone(), m);
+        }
+        files.push(file);
+    }
+    Ok((files, measured))
 }

@@ -4,7 +4,7 @@
 use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::media::{media_file, MediaFile};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt};
-use guestpack::zipout::{Method, ZipOptions, ZipPlan};
+use guestpack::zipout::{cache_choices, Measurer, Method, ZipOptions, ZipPlan};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
 use std::path::Path;
@@ -173,6 +173,37 @@ fn bytes_do_not_depend_on_read_size_or_threads() {
 }
 
 #[test]
+fn measurements_taken_while_hashing_give_the_same_archive() {
+    let files = sample();
+    let reference = sha(&drain(&ZipPlan::plan(&files, &opts(6, 1)).unwrap(), 65_536));
+    let keep = cache_choices(files.iter().map(|f| f.size));
+    let mut cached = 0;
+    for threads in [1, 2, 8] {
+        let mut measured = std::collections::BTreeMap::new();
+        for (f, keep) in files.iter().zip(&keep) {
+            let mut m = Measurer::new(6, f.size, *keep);
+            for piece in content_of(f).chunks(1000) {
+                m.update(piece);
+            }
+            let m = m.finish().unwrap();
+            cached += usize::from(m.is_cached());
+            measured.insert(f.path.clone(), m);
+        }
+        let plan = ZipPlan::plan_measured(&files, &opts(6, threads), measured).unwrap();
+        for chunk in [1, 4096, 1 << 20] {
+            assert_eq!(sha(&drain(&plan, chunk)), reference, "threads {threads}");
+        }
+    }
+    assert!(
+        cached > 0,
+        "small deflated files keep their compressed bytes"
+    );
+    // Files without a measurement are measured by the plan itself.
+    let partial = ZipPlan::plan_measured(&files, &opts(6, 2), Default::default()).unwrap();
+    assert_eq!(sha(&drain(&partial, 999)), reference);
+}
+
+#[test]
 fn timestamp_comes_from_source_date_epoch() {
     let files = sample();
     let zip = drain(&ZipPlan::plan(&files, &opts(6, 1)).unwrap(), 4096);
@@ -266,7 +297,9 @@ fn a_file_that_changes_after_planning_is_an_error_not_a_corrupt_zip() {
         (0, 1, flipped, false),
         (0, 1, longer, false),
     ];
-    for (level, stable, later, at_planning) in cases {
+    for ((level, stable, later, at_planning), threads) in
+        cases.into_iter().flat_map(|c| [(c.clone(), 1), (c, 2)])
+    {
         let fickle = Fickle {
             first: original.clone(),
             later,
@@ -281,7 +314,7 @@ fn a_file_that_changes_after_planning_is_an_error_not_a_corrupt_zip() {
             sha256,
             crc32,
         };
-        let planned = ZipPlan::plan(std::slice::from_ref(&f), &opts(level, 1));
+        let planned = ZipPlan::plan(std::slice::from_ref(&f), &opts(level, threads));
         assert_eq!(planned.is_err(), at_planning);
         let err = match planned {
             Err(e) => e.to_string(),

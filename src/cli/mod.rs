@@ -116,10 +116,10 @@ pub fn run() -> Result<ExitCode> {
         Output {
             name: manifest::FILE_NAME.into(),
             len: set.manifest_bytes.len() as u64,
-            reader: Box::new(&set.manifest_bytes[..]) as Box<dyn Read>,
+            reader: Box::new(&set.manifest_bytes[..]) as Box<dyn Read + Send>,
         },
     ];
-    let written = output::write_all(&args.out_dir, outputs, !args.quiet)?;
+    let written = output::write_all(&args.out_dir, outputs, !args.quiet, opts.threads > 1)?;
     if !args.quiet {
         for p in &written {
             let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);

@@ -9,12 +9,13 @@ use anyhow::{Context, Result};
 use std::fs::{self, File};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// One output: its final file name, its exact length, and the reader that produces it.
 pub struct Output<'a> {
     pub name: String,
     pub len: u64,
-    pub reader: Box<dyn Read + 'a>,
+    pub reader: Box<dyn Read + Send + 'a>,
 }
 
 /// Removes what it tracks unless disarmed: the cleanup runs on every early return and panic.
@@ -35,7 +36,14 @@ impl Drop for Cleanup {
 }
 
 /// Writes every output into `out_dir`, atomically as a set. Returns the final paths.
-pub fn write_all(out_dir: &Path, outputs: Vec<Output<'_>>, progress: bool) -> Result<Vec<PathBuf>> {
+/// With `parallel`, the outputs are drained at the same time (the ISO's copying overlaps the
+/// zip's compressing); the bytes written are the same either way.
+pub fn write_all(
+    out_dir: &Path,
+    outputs: Vec<Output<'_>>,
+    progress: bool,
+    parallel: bool,
+) -> Result<Vec<PathBuf>> {
     let created_dir = if out_dir.is_dir() {
         None
     } else {
@@ -48,14 +56,19 @@ pub fn write_all(out_dir: &Path, outputs: Vec<Output<'_>>, progress: bool) -> Re
         created_dir,
     };
     let total: u64 = outputs.iter().map(|o| o.len).sum();
-    let mut meter = Meter::new(total, progress);
-    let mut staged = Vec::new();
-    for mut out in outputs {
-        let tmp = out_dir.join(format!(".{}.tmp-{}", out.name, std::process::id()));
-        cleanup.files.push(tmp.clone());
+    let meter = Mutex::new(Meter::new(total, progress));
+    let jobs: Vec<(Output<'_>, PathBuf)> = outputs
+        .into_iter()
+        .map(|out| {
+            let tmp = out_dir.join(format!(".{}.tmp-{}", out.name, std::process::id()));
+            cleanup.files.push(tmp.clone());
+            (out, tmp)
+        })
+        .collect();
+    let write_one = |(mut out, tmp): (Output<'_>, PathBuf)| -> Result<(PathBuf, PathBuf)> {
         let mut f =
             File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-        let written = copy_with_progress(&mut out.reader, &mut f, &out.name, &mut meter)
+        let written = copy_with_progress(&mut out.reader, &mut f, &out.name, &meter)
             .with_context(|| format!("writing {}", out.name))?;
         anyhow::ensure!(
             written == out.len,
@@ -65,8 +78,24 @@ pub fn write_all(out_dir: &Path, outputs: Vec<Output<'_>>, progress: bool) -> Re
         );
         f.sync_all()
             .with_context(|| format!("{}: cannot sync", tmp.display()))?;
-        staged.push((tmp, out_dir.join(&out.name)));
-    }
+        Ok((tmp, out_dir.join(&out.name)))
+    };
+    let results: Vec<Result<(PathBuf, PathBuf)>> = if parallel {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = jobs
+                .into_iter()
+                .map(|job| s.spawn(|| write_one(job)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    } else {
+        jobs.into_iter().map(write_one).collect()
+    };
+    let staged = results.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut meter = meter.into_inner().unwrap_or_else(|p| p.into_inner());
     meter.finish();
     let mut done = Vec::new();
     for (tmp, dest) in &staged {
@@ -107,7 +136,7 @@ fn copy_with_progress(
     r: &mut dyn Read,
     w: &mut File,
     name: &str,
-    meter: &mut Meter,
+    meter: &Mutex<Meter>,
 ) -> Result<u64> {
     let mut buf = vec![0u8; 1 << 20];
     let mut n_total = 0u64;
@@ -120,7 +149,10 @@ fn copy_with_progress(
         };
         w.write_all(&buf[..n])?;
         n_total += n as u64;
-        meter.advance(n as u64, name);
+        meter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .advance(n as u64, name);
     }
     Ok(n_total)
 }

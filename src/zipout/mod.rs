@@ -14,17 +14,20 @@
 //!
 //! This module does not hash files, write to any sink, or read zips (see `crate::input::zip`).
 
+mod ahead;
 mod headers;
 mod measure;
 mod reader;
 
 pub use headers::dos_datetime;
+pub use measure::{cache_choices, Measurement, Measurer, CACHE_BUDGET, CACHE_FILE_MAX};
 pub use reader::ZipReader;
 
 use crate::error::{Error, Result};
 use crate::media::MediaFile;
 use crate::source::Content;
 use headers::{Tail, Zip64, CENTRAL_FIXED, LOCAL_FIXED, ZIP64_LIMIT};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Options of the zip writer.
@@ -34,7 +37,8 @@ pub struct ZipOptions {
     pub level: u32,
     /// Timestamp of every entry (Unix seconds, UTC).
     pub source_date_epoch: i64,
-    /// Threads used to measure compressed sizes while planning; 1 spawns nothing.
+    /// Threads that measure while planning and compress ahead while streaming; 1 spawns
+    /// nothing (the wasm build). Never changes the output.
     pub threads: usize,
 }
 
@@ -67,6 +71,8 @@ pub struct PlannedEntry {
     pub offset: u64,
     pub(crate) zip64: Zip64,
     pub(crate) content: Arc<dyn Content>,
+    /// Compressed bytes kept from the planning pass (small deflated files only).
+    pub(crate) cached: Option<Arc<[u8]>>,
 }
 
 impl std::fmt::Debug for PlannedEntry {
@@ -95,6 +101,7 @@ impl PlannedEntry {
 pub struct ZipPlan {
     entries: Vec<PlannedEntry>,
     level: u32,
+    threads: usize,
     dos: (u16, u16),
     tail: Tail,
     /// Threshold for zip64 fields; `ZIP64_LIMIT` except in tests of the zip64 path.
@@ -116,6 +123,26 @@ impl ZipPlan {
         opts: &ZipOptions,
         threshold: u64,
     ) -> Result<ZipPlan> {
+        Self::layout(files, opts, threshold, BTreeMap::new())
+    }
+
+    /// Like [`ZipPlan::plan`], with the measurements of a pass that already read the files
+    /// (keyed by path, e.g. taken while hashing). Files without one are measured here. The
+    /// resulting archive is byte for byte the one `plan` gives.
+    pub fn plan_measured(
+        files: &[MediaFile],
+        opts: &ZipOptions,
+        measured: BTreeMap<String, Measurement>,
+    ) -> Result<ZipPlan> {
+        Self::layout(files, opts, ZIP64_LIMIT, measured)
+    }
+
+    fn layout(
+        files: &[MediaFile],
+        opts: &ZipOptions,
+        threshold: u64,
+        mut measured: BTreeMap<String, Measurement>,
+    ) -> Result<ZipPlan> {
         let limit = threshold.min(ZIP64_LIMIT);
         for f in files {
             if f.path.is_empty() || f.path.len() > usize::from(u16::MAX) {
@@ -131,13 +158,23 @@ impl ZipPlan {
                 "the file is listed twice for the zip",
             ));
         }
-        let sizes = measure::compressed_sizes(files, opts.level, opts.threads)?;
+        let missing: Vec<MediaFile> = files
+            .iter()
+            .filter(|f| opts.level > 0 && !measured.contains_key(&f.path))
+            .cloned()
+            .collect();
+        let fresh = measure::measure_all(&missing, opts.level, opts.threads)?;
+        measured.extend(missing.into_iter().map(|f| f.path).zip(fresh));
         let mut entries = Vec::with_capacity(files.len());
         let mut offset = 0u64;
-        for (f, compressed) in files.iter().zip(sizes) {
-            let (method, compressed_size) = match compressed {
-                Some(c) => (Method::Deflated, c),
-                None => (Method::Stored, f.size),
+        for f in files {
+            let m = match opts.level {
+                0 => Measurement::default(),
+                _ => measured.remove(&f.path).unwrap_or_default(),
+            };
+            let (method, compressed_size, cached) = match m.compressed {
+                Some(c) => (Method::Deflated, c, m.cached),
+                None => (Method::Stored, f.size, None),
             };
             let zip64 = Zip64 {
                 sizes: f.size >= limit || compressed_size >= limit,
@@ -152,6 +189,7 @@ impl ZipPlan {
                 offset,
                 zip64,
                 content: f.content.clone(),
+                cached,
             };
             offset = checked(offset, e.local_len() + compressed_size)?;
             entries.push(e);
@@ -163,6 +201,7 @@ impl ZipPlan {
         Ok(ZipPlan {
             entries,
             level: opts.level,
+            threads: opts.threads.max(1),
             dos: dos_datetime(opts.source_date_epoch),
             tail,
             limit,

@@ -4,12 +4,17 @@
 //! and the end records, generating each header when it is reached. File data is streamed
 //! (compressed again for deflated entries) and checked against the plan; a file whose bytes
 //! changed since planning turns into an `io::Error` instead of a silently corrupt archive.
-//! It never seeks and holds at most one header and one compressor at a time.
+//! It never seeks. Single-threaded it holds at most one header and one compressor; with
+//! `threads > 1` the entries ahead are compressed by workers (`super::ahead`) within a fixed
+//! memory budget. Entries whose compressed bytes were kept by the planning pass are copied.
 
+use super::ahead::{Ahead, Msg};
 use super::headers::{central_header, local_header};
 use super::{Method, PlannedEntry, ZipPlan};
 use crate::deflate::ChunkedDeflater;
 use std::io::{self, Read};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 
 type Source<'a> = Box<dyn Read + Send + 'a>;
 
@@ -28,10 +33,16 @@ pub struct ZipReader<'a> {
     head_pos: usize,
     data: Option<Data<'a>>,
     pos: u64,
+    ahead: Option<Ahead>,
 }
 
 impl<'a> ZipReader<'a> {
     pub(crate) fn new(plan: &'a ZipPlan) -> Self {
+        let ahead = (plan.threads > 1).then(|| {
+            Ahead::start(&plan.entries, plan.level, plan.threads, |e| {
+                e.method == Method::Deflated && e.cached.is_none()
+            })
+        });
         ZipReader {
             plan,
             stage: Stage::Local(0),
@@ -39,6 +50,7 @@ impl<'a> ZipReader<'a> {
             head_pos: 0,
             data: None,
             pos: 0,
+            ahead,
         }
     }
 
@@ -56,7 +68,12 @@ impl<'a> ZipReader<'a> {
             Stage::Local(i) => match plan.entries.get(i) {
                 Some(e) => {
                     self.head = local_header(e, plan.dos);
-                    self.data = Some(Data::open(e, plan.level)?);
+                    let worker = self
+                        .ahead
+                        .as_mut()
+                        .and_then(|a| a.enter(i))
+                        .map(|rx| (i, rx));
+                    self.data = Some(Data::open(e, plan.level, worker)?);
                     self.stage = Stage::Local(i + 1);
                 }
                 None => self.stage = Stage::Central(0),
@@ -92,7 +109,7 @@ impl Read for ZipReader<'_> {
                 return Ok(n);
             }
             if let Some(d) = &mut self.data {
-                let n = d.read(buf)?;
+                let n = d.read(buf, self.ahead.as_ref())?;
                 if n > 0 {
                     self.pos += n as u64;
                     return Ok(n);
@@ -109,6 +126,45 @@ impl Read for ZipReader<'_> {
 enum Inner<'a> {
     Stored(Source<'a>, crc32fast::Hasher),
     Deflated(Box<ChunkedDeflater<Source<'a>>>),
+    /// Compressed bytes kept by the planning pass, and how far they were handed out.
+    Cached(Arc<[u8]>, usize),
+    Worker(FromWorker),
+}
+
+/// An entry compressed by a worker: the batch being handed out and what the worker said.
+struct FromWorker {
+    index: usize,
+    rx: Receiver<Msg>,
+    batch: Vec<u8>,
+    pos: usize,
+    /// (crc32, bytes read) once the worker reached the end of the source.
+    end: Option<(u32, u64)>,
+}
+
+impl FromWorker {
+    fn read(&mut self, buf: &mut [u8], ahead: Option<&Ahead>) -> io::Result<usize> {
+        while self.pos == self.batch.len() {
+            if self.end.is_some() {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Msg::Data(b)) => {
+                    if let Some(a) = ahead {
+                        a.taken(self.index, b.len() as u64);
+                    }
+                    self.batch = b;
+                    self.pos = 0;
+                }
+                Ok(Msg::End { crc32, total_in }) => self.end = Some((crc32, total_in)),
+                Ok(Msg::Fail(e)) => return Err(e),
+                Err(_) => return Err(io::Error::other("the compressing thread stopped")),
+            }
+        }
+        let n = buf.len().min(self.batch.len() - self.pos);
+        buf[..n].copy_from_slice(&self.batch[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// The data of one entry, limited to its planned compressed size and verified at the end.
@@ -119,11 +175,37 @@ struct Data<'a> {
 }
 
 impl<'a> Data<'a> {
-    fn open(entry: &'a PlannedEntry, level: u32) -> io::Result<Self> {
-        let src = entry.content.open().map_err(|e| with_path(entry, e))?;
-        let inner = match entry.method {
-            Method::Stored => Inner::Stored(src, crc32fast::Hasher::new()),
-            Method::Deflated => Inner::Deflated(Box::new(ChunkedDeflater::new(src, level))),
+    fn open(
+        entry: &'a PlannedEntry,
+        level: u32,
+        worker: Option<(usize, Receiver<Msg>)>,
+    ) -> io::Result<Self> {
+        let inner = match (&entry.cached, worker) {
+            (Some(bytes), _) if entry.method == Method::Deflated => {
+                if bytes.len() as u64 != entry.compressed_size {
+                    return Err(io::Error::other(format!(
+                        "{}: kept compressed bytes do not match the plan",
+                        entry.path
+                    )));
+                }
+                Inner::Cached(bytes.clone(), 0)
+            }
+            (_, Some((index, rx))) if entry.method == Method::Deflated => {
+                Inner::Worker(FromWorker {
+                    index,
+                    rx,
+                    batch: Vec::new(),
+                    pos: 0,
+                    end: None,
+                })
+            }
+            _ => {
+                let src = entry.content.open().map_err(|e| with_path(entry, e))?;
+                match entry.method {
+                    Method::Stored => Inner::Stored(src, crc32fast::Hasher::new()),
+                    Method::Deflated => Inner::Deflated(Box::new(ChunkedDeflater::new(src, level))),
+                }
+            }
         };
         Ok(Data {
             entry,
@@ -132,9 +214,9 @@ impl<'a> Data<'a> {
         })
     }
 
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    fn read(&mut self, buf: &mut [u8], ahead: Option<&Ahead>) -> io::Result<usize> {
         if self.remaining == 0 {
-            self.finish()?;
+            self.finish(ahead)?;
             return Ok(0);
         }
         let want = buf
@@ -146,6 +228,13 @@ impl<'a> Data<'a> {
                     .read(&mut buf[..want])
                     .inspect(|&n| crc.update(&buf[..n])),
                 Inner::Deflated(d) => d.read(&mut buf[..want]),
+                Inner::Cached(bytes, pos) => {
+                    let n = want.min(bytes.len() - *pos);
+                    buf[..n].copy_from_slice(&bytes[*pos..*pos + n]);
+                    *pos += n;
+                    Ok(n)
+                }
+                Inner::Worker(w) => w.read(&mut buf[..want], ahead),
             };
             match r {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -160,9 +249,23 @@ impl<'a> Data<'a> {
     }
 
     /// Checks that the source ended exactly where planned and still has the planned CRC.
-    fn finish(&mut self) -> io::Result<()> {
+    fn finish(&mut self, ahead: Option<&Ahead>) -> io::Result<()> {
         let mut probe = [0u8; 1];
         let (extra, crc, total) = match &mut self.inner {
+            // Verified when they were kept: the same read produced the digest.
+            Inner::Cached(bytes, pos) => {
+                return match *pos == bytes.len() {
+                    true => Ok(()),
+                    false => Err(changed(self.entry, "its size differs")),
+                }
+            }
+            Inner::Worker(w) => {
+                let extra = w
+                    .read(&mut probe, ahead)
+                    .map_err(|e| with_path(self.entry, e))?;
+                let (crc, total) = w.end.unwrap_or((0, 0));
+                (extra, crc, total)
+            }
             Inner::Stored(src, crc) => (
                 read_retry(src, &mut probe)?,
                 crc.clone().finalize(),

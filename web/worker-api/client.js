@@ -125,6 +125,11 @@ class GuestpackClient {
     }
   }
 
+  /** {wasmMemoryBytes}: current size of the worker's wasm memory (its high-water mark). */
+  stats() {
+    return this.call({ type: 'stats' });
+  }
+
   /** Restarts one output of the current build from its first byte (to save it again). */
   rewind(key) {
     return this.call({ type: 'rewind', key });

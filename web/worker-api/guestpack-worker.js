@@ -15,12 +15,14 @@
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
 //   verify   {media, manifestText?}                -> {ok, missing, changed, extra, ...}
+//   stats    {}                                   -> {wasmMemoryBytes} (size of the wasm memory)
 // `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
 // (a zip or an ISO), or the string 'sample' (drivers only). This file holds no packaging logic.
 /* eslint-env worker */
 'use strict';
 
 let api = null; // wasm_bindgen exports once initialized
+let memory = null; // the module's WebAssembly.Memory (it only grows)
 let current = null; // {media, streams: {iso, zip, manifest}}
 
 function openBundle(input, what) {
@@ -56,7 +58,8 @@ const handlers = {
     if (msg.glueUrl) importScripts(msg.glueUrl);
     // The no-modules glue declares a global `wasm_bindgen` (a script-level `let`, so it is
     // not a property of `self`) carrying the exports.
-    wasm_bindgen.initSync({ module: msg.module }); // eslint-disable-line no-undef
+    const exports = wasm_bindgen.initSync({ module: msg.module }); // eslint-disable-line no-undef
+    memory = exports && exports.memory;
     api = wasm_bindgen; // eslint-disable-line no-undef
     return { version: api.version() };
   },
@@ -104,6 +107,9 @@ const handlers = {
     } finally {
       media.free();
     }
+  },
+  stats() {
+    return { wasmMemoryBytes: memory ? memory.buffer.byteLength : null };
   },
 };
 
