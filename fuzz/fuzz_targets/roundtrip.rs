@@ -168,6 +168,7 @@ fuzz_target!(|input: Input| {
         },
         contract: None,
         packages: Vec::new(),
+        layout: Default::default(),
     };
     if let Ok(set) = package::build(&staged, &opts) {
         check(&set);
