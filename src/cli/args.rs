@@ -38,7 +38,7 @@ Examples:
 #[command(
     name = "guestpack",
     about = "Validate Windows guest drivers and build a guest-tools ISO, zip and SHA-256 manifest",
-    override_usage = "guestpack --drivers-dir <PATH> --spec <FILE> [OPTIONS]\n       guestpack --sample [OPTIONS]",
+    override_usage = "guestpack --drivers-dir <PATH> --spec <FILE> [OPTIONS]\n       guestpack --sample [OPTIONS]\n       guestpack verify <MEDIA> [--manifest <FILE>]",
     long_about = None,
     disable_version_flag = true,
     after_help = AFTER_HELP,
