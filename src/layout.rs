@@ -90,25 +90,40 @@ pub fn is_dir(tree: &VTree, path: &str) -> bool {
     tree.get(path).is_none()
 }
 
-/// Finds the architecture folders, descending through single wrapper folders.
-pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
-    let mut findings = Vec::new();
+/// True when the folder `root` holds an architecture folder (`amd64`, `x64`, `i386`, ...).
+pub(crate) fn has_arch_folder(tree: &VTree, root: &str) -> bool {
+    tree.children(root)
+        .iter()
+        .any(|n| !is_noise(n) && Arch::from_folder(n).is_some() && is_dir(tree, &join(root, n)))
+}
+
+/// Descends from the root through single wrapper folders (a folder whose only non-noise entry
+/// is one folder), at most [`MAX_WRAPPER_DEPTH`] levels, stopping early where `stop` says the
+/// current folder already is the layout's root. Returns that folder ("" = the tree's root).
+pub(crate) fn descend_wrappers(tree: &VTree, stop: impl Fn(&str) -> bool) -> String {
     let mut root = String::new();
     for _ in 0..=MAX_WRAPPER_DEPTH {
+        if stop(&root) {
+            break;
+        }
         let kids: Vec<String> = tree
             .children(&root)
             .into_iter()
             .filter(|n| !is_noise(n))
             .collect();
-        let has_arch = kids
-            .iter()
-            .any(|n| Arch::from_folder(n).is_some() && is_dir(tree, &join(&root, n)));
-        if !has_arch && kids.len() == 1 && is_dir(tree, &join(&root, &kids[0])) {
+        if kids.len() == 1 && is_dir(tree, &join(&root, &kids[0])) {
             root = join(&root, &kids[0]);
             continue;
         }
         break;
     }
+    root
+}
+
+/// Finds the architecture folders, descending through single wrapper folders.
+pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let root = descend_wrappers(tree, |root| has_arch_folder(tree, root));
     let mut layout = Layout {
         root: root.clone(),
         arches: Vec::new(),

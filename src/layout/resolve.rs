@@ -13,7 +13,9 @@
 //! This module does not check driver contents.
 
 use super::summary::{describe, quoted, DriverSource, LayoutKind, LayoutSummary};
-use super::{detect, flat, is_dir, is_noise, join, virtio, Arch, Layout, MAX_WRAPPER_DEPTH};
+use super::{
+    descend_wrappers, detect, flat, has_arch_folder, is_dir, is_noise, join, virtio, Arch, Layout,
+};
 use crate::diag::Finding;
 use crate::vtree::VTree;
 use std::borrow::Cow;
@@ -87,26 +89,11 @@ fn choose_os(
 /// Finds the layout of `tree` and returns its per-arch view.
 pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
     let mut findings = Vec::new();
-    let mut root = String::new();
-    for _ in 0..=MAX_WRAPPER_DEPTH {
-        let kids: Vec<String> = tree
-            .children(&root)
-            .into_iter()
-            .filter(|n| !is_noise(n))
-            .collect();
-        let has_arch = kids
-            .iter()
-            .any(|n| Arch::from_folder(n).is_some() && is_dir(tree, &join(&root, n)));
-        if has_arch || !virtio::leaves(tree, &root).is_empty() || os_folders(tree, &root).len() > 1
-        {
-            break;
-        }
-        if kids.len() == 1 && is_dir(tree, &join(&root, &kids[0])) {
-            root = join(&root, &kids[0]);
-            continue;
-        }
-        break;
-    }
+    let root = descend_wrappers(tree, |root| {
+        has_arch_folder(tree, root)
+            || !virtio::leaves(tree, root).is_empty()
+            || os_folders(tree, root).len() > 1
+    });
     let blocked = |findings, root: String, oses| Resolved {
         tree: Cow::Borrowed(tree),
         layout: Layout::default(),
