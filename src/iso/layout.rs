@@ -226,4 +226,41 @@ impl IsoImage {
     pub fn reader(&self) -> super::IsoReader<'_> {
         super::IsoReader::new(self)
     }
+
+    /// Where a reader can start ([`IsoImage::reader_from`]): the first byte and the start of
+    /// every file extent. Each comes with the bytes up to the next point (the work of
+    /// producing them is a copy).
+    pub fn restart_points(&self) -> Vec<(u64, u64)> {
+        let mut starts: Vec<u64> = vec![0];
+        starts.extend(
+            self.segments
+                .iter()
+                .filter(|s| matches!(s.part, Part::Data(_)) && s.lba > 0)
+                .map(|s| u64::from(s.lba) * SECTOR),
+        );
+        let len = self.len();
+        starts
+            .iter()
+            .enumerate()
+            .map(|(i, &start)| (start, starts.get(i + 1).copied().unwrap_or(len) - start))
+            .collect()
+    }
+
+    /// A reader producing the image from `start`, which must not lie inside a file extent
+    /// (any of the [`IsoImage::restart_points`] will do).
+    pub fn reader_from(&self, start: u64) -> Result<super::IsoReader<'_>> {
+        let seg = self
+            .segments
+            .partition_point(|s| u64::from(s.lba + s.sectors) * SECTOR <= start);
+        let inside_data = self.segments.get(seg).is_some_and(|s| {
+            matches!(s.part, Part::Data(_)) && u64::from(s.lba) * SECTOR != start
+        });
+        if start > self.len() || inside_data {
+            return Err(Error::archive(
+                "iso",
+                format!("byte {start} is inside a file extent or past the end of the image"),
+            ));
+        }
+        Ok(super::IsoReader::starting_at(self, start, seg))
+    }
 }

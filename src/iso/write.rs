@@ -31,10 +31,16 @@ pub struct IsoReader<'a> {
 
 impl<'a> IsoReader<'a> {
     pub(crate) fn new(img: &'a IsoImage) -> Self {
+        Self::starting_at(img, 0, 0)
+    }
+
+    /// A reader whose first byte is `pos`, which lies in segment `seg` (and not inside a file
+    /// extent: file contents are opened from their start).
+    pub(crate) fn starting_at(img: &'a IsoImage, pos: u64, seg: usize) -> Self {
         IsoReader {
             img,
-            pos: 0,
-            seg: 0,
+            pos,
+            seg: seg.min(img.segments.len().saturating_sub(1)),
             sector: vec![0; SECTOR_USIZE],
             sector_lba: None,
             data: None,

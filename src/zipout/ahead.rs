@@ -81,7 +81,7 @@ impl Ahead {
         entries: &[PlannedEntry],
         level: u32,
         threads: usize,
-        wanted: impl Fn(&PlannedEntry) -> bool,
+        wanted: impl Fn(usize, &PlannedEntry) -> bool,
     ) -> Ahead {
         let shared = Arc::new(Shared {
             gate: Mutex::new(Gate::default()),
@@ -89,7 +89,7 @@ impl Ahead {
         });
         let (job_tx, job_rx) = channel::<Job>();
         let mut channels = BTreeMap::new();
-        for (index, e) in entries.iter().enumerate().filter(|(_, e)| wanted(e)) {
+        for (index, e) in entries.iter().enumerate().filter(|&(i, e)| wanted(i, e)) {
             let (out, rx) = channel();
             channels.insert(index, rx);
             // The receiving end lives until the workers are done with it.

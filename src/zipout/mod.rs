@@ -106,6 +106,8 @@ pub struct ZipPlan {
     tail: Tail,
     /// Threshold for zip64 fields; `ZIP64_LIMIT` except in tests of the zip64 path.
     limit: u64,
+    /// Offset of the central directory (the end of the last entry's data).
+    central: u64,
     len: u64,
 }
 
@@ -205,6 +207,7 @@ impl ZipPlan {
             dos: dos_datetime(opts.source_date_epoch),
             tail,
             limit,
+            central: cd_offset,
             len,
         })
     }
@@ -228,7 +231,52 @@ impl ZipPlan {
     pub fn reader(&self) -> ZipReader<'_> {
         ZipReader::new(self)
     }
+
+    /// Offset of the central directory.
+    pub fn central_offset(&self) -> u64 {
+        self.central
+    }
+
+    /// Where a reader can start ([`ZipPlan::reader_from`]): every entry's local header, then
+    /// the central directory. Each comes with an estimate of the work of producing the bytes
+    /// up to the next point (see [`DEFLATE_WORK`]).
+    pub fn restart_points(&self) -> Vec<(u64, u64)> {
+        let mut points: Vec<(u64, u64)> = self
+            .entries
+            .iter()
+            .map(|e| {
+                let data = match (e.method, &e.cached) {
+                    (Method::Deflated, None) => e.size.saturating_mul(DEFLATE_WORK),
+                    (Method::Deflated, Some(_)) => e.compressed_size,
+                    (Method::Stored, _) => e.size,
+                };
+                (e.offset, data.saturating_add(e.local_len()))
+            })
+            .collect();
+        points.push((self.central, self.len - self.central));
+        points
+    }
+
+    /// A reader producing the archive from `start`, which must be one of the
+    /// [`ZipPlan::restart_points`]; it checks every entry it produces, like [`ZipPlan::reader`].
+    pub fn reader_from(&self, start: u64) -> Result<ZipReader<'_>> {
+        if start == self.central {
+            return Ok(ZipReader::at_entry(self, self.entries.len()));
+        }
+        match self.entries.binary_search_by_key(&start, |e| e.offset) {
+            Ok(i) => Ok(ZipReader::at_entry(self, i)),
+            Err(_) => Err(Error::archive(
+                "zip",
+                format!("byte {start} is not the start of an entry or of the central directory"),
+            )),
+        }
+    }
 }
+
+/// Work of deflating one byte, counted in units of copying one byte, for sharing the
+/// production of an archive out evenly ([`ZipPlan::restart_points`]). A rough ratio of
+/// zlib-rs at the default level to a checked copy; it only affects speed, never bytes.
+pub const DEFLATE_WORK: u64 = 16;
 
 fn checked(a: u64, b: u64) -> Result<u64> {
     a.checked_add(b)

@@ -38,18 +38,28 @@ pub struct ZipReader<'a> {
 
 impl<'a> ZipReader<'a> {
     pub(crate) fn new(plan: &'a ZipPlan) -> Self {
+        Self::at_entry(plan, 0)
+    }
+
+    /// A reader that starts at the local header of entry `first` (the central directory when
+    /// `first` is the entry count), producing the archive's bytes from there on.
+    pub(crate) fn at_entry(plan: &'a ZipPlan, first: usize) -> Self {
         let ahead = (plan.threads > 1).then(|| {
-            Ahead::start(&plan.entries, plan.level, plan.threads, |e| {
-                e.method == Method::Deflated && e.cached.is_none()
+            Ahead::start(&plan.entries, plan.level, plan.threads, |i, e| {
+                i >= first && e.method == Method::Deflated && e.cached.is_none()
             })
         });
+        let (stage, pos) = match plan.entries.get(first) {
+            Some(e) => (Stage::Local(first), e.offset),
+            None => (Stage::Central(0), plan.central_offset()),
+        };
         ZipReader {
             plan,
-            stage: Stage::Local(0),
+            stage,
             head: Vec::new(),
             head_pos: 0,
             data: None,
-            pos: 0,
+            pos,
             ahead,
         }
     }
@@ -167,11 +177,14 @@ impl FromWorker {
     }
 }
 
-/// The data of one entry, limited to its planned compressed size and verified at the end.
+/// The data of one entry, limited to its planned compressed size and verified as soon as its
+/// last byte is produced (so a reader that stops at an entry boundary has checked every entry
+/// it handed out).
 struct Data<'a> {
     entry: &'a PlannedEntry,
     inner: Inner<'a>,
     remaining: u64,
+    verified: bool,
 }
 
 impl<'a> Data<'a> {
@@ -207,11 +220,17 @@ impl<'a> Data<'a> {
                 }
             }
         };
-        Ok(Data {
+        let mut data = Data {
             entry,
             inner,
             remaining: entry.compressed_size,
-        })
+            verified: false,
+        };
+        if data.remaining == 0 {
+            // An empty entry: checked now, since no read may ever reach its (absent) data.
+            data.finish(None)?;
+        }
+        Ok(data)
     }
 
     fn read(&mut self, buf: &mut [u8], ahead: Option<&Ahead>) -> io::Result<usize> {
@@ -245,11 +264,23 @@ impl<'a> Data<'a> {
             return Err(changed(self.entry, "it became shorter"));
         }
         self.remaining -= n as u64;
+        if self.remaining == 0 {
+            self.finish(ahead)?;
+        }
         Ok(n)
     }
 
-    /// Checks that the source ended exactly where planned and still has the planned CRC.
+    /// Checks, once, that the source ended exactly where planned and still has the planned CRC.
     fn finish(&mut self, ahead: Option<&Ahead>) -> io::Result<()> {
+        if self.verified {
+            return Ok(());
+        }
+        let r = self.check_end(ahead);
+        self.verified = r.is_ok();
+        r
+    }
+
+    fn check_end(&mut self, ahead: Option<&Ahead>) -> io::Result<()> {
         let mut probe = [0u8; 1];
         let (extra, crc, total) = match &mut self.inner {
             // Verified when they were kept: the same read produced the digest.
