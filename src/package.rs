@@ -175,7 +175,18 @@ pub fn package_limited(
 /// Digests the staged files, writes the manifest and plans the ISO and zip.
 pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
     opts.check()?;
-    let (mut files, measured) = digest_all(&staged.files, opts.zip_level, opts.threads)?;
+    let (files, measured) = digest_all(&staged.files, opts.zip_level, opts.threads)?;
+    assemble(staged, opts, files, measured)
+}
+
+/// Writes the manifest and plans the ISO and zip from files already digested (in staged
+/// order) and their zip measurements. Reads no payload when every file has a measurement.
+pub(crate) fn assemble(
+    staged: &Staged,
+    opts: &BuildOptions,
+    mut files: Vec<MediaFile>,
+    measured: BTreeMap<String, Measurement>,
+) -> Result<MediaSet> {
     let manifest = Manifest {
         schema_version: manifest::SCHEMA_VERSION,
         package: PackageInfo {
@@ -250,23 +261,7 @@ fn digest_all(
         keep[i] = k;
     }
     let results = crate::par::map_ordered(staged, threads, |i, (path, content)| {
-        let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep[i]));
-        let digest = media::digest_with(content.as_ref(), &mut |piece| {
-            if let Some(m) = m.as_mut() {
-                m.update(piece);
-            }
-        });
-        let io = |e| Error::io(path.clone(), e);
-        let (size, sha256, crc32) = digest.map_err(io)?;
-        let measured = m.map(Measurer::finish).transpose().map_err(io)?;
-        let file = MediaFile {
-            path: path.clone(),
-            content: content.clone(),
-            size,
-            sha256,
-            crc32,
-        };
-        Ok((file, measured))
+        digest_one(path, content, level, keep[i])
     });
     let mut files = Vec::with_capacity(staged.len());
     let mut measured = BTreeMap::new();
@@ -278,4 +273,31 @@ fn digest_all(
         files.push(file);
     }
     Ok((files, measured))
+}
+
+/// Reads one staged file once: size, SHA-256 and CRC-32, and (level > 0) its zip
+/// measurement, keeping the compressed bytes when `keep`.
+pub(crate) fn digest_one(
+    path: &str,
+    content: &Arc<dyn Content>,
+    level: u32,
+    keep: bool,
+) -> Result<(MediaFile, Option<Measurement>)> {
+    let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep));
+    let digest = media::digest_with(content.as_ref(), &mut |piece| {
+        if let Some(m) = m.as_mut() {
+            m.update(piece);
+        }
+    });
+    let io = |e| Error::io(path, e);
+    let (size, sha256, crc32) = digest.map_err(io)?;
+    let measured = m.map(Measurer::finish).transpose().map_err(io)?;
+    let file = MediaFile {
+        path: path.to_string(),
+        content: content.clone(),
+        size,
+        sha256,
+        crc32,
+    };
+    Ok((file, measured))
 }

@@ -181,6 +181,26 @@ fn virtio_win_real_drivers() {
     check_golden("virtio-win-8.1", &out);
 }
 
+/// A build shared among workers (each validating, digesting a part, planning from all the
+/// digests, producing pieces) gives the golden bytes, whatever the split and piece sizes.
+#[test]
+fn shared_builds_give_the_golden_bytes() {
+    let drivers = virtio::drivers();
+    let case = Case::new(&drivers, VIRTIO_SPEC);
+    for (workers, min_work) in [(1, u64::MAX), (2, 0), (3, 4 << 20)] {
+        check_golden("virtio-win-8.1", &harness::shared_build(&case, workers, min_work));
+    }
+    let sample = sample_drivers();
+    let mut case = Case::new(&sample, "win7-virtio-full.json").policy(SigningPolicy::None);
+    case.opts.name = "virtio-tools".into();
+    case.opts.version = "8.1.0-rc.2".into();
+    case.opts.build_id = "ci-1234".into();
+    case.opts.volume_id = Some("VIRTIO TOOLS".into());
+    case.opts.source_date_epoch = 1_700_000_000;
+    case.opts.zip_level = 9;
+    check_golden("sample/options", &harness::shared_build(&case, 2, 1 << 16));
+}
+
 /// The same real drivers laid out as a virtio-win tree (`NetKVM/w8.1/amd64/...`) and as flat
 /// arch folders (`Win7/amd64/*`) give the per-arch tree's bytes on every target.
 #[test]

@@ -7,7 +7,8 @@
 
 use guestpack::package::{self, BuildOptions, MediaSet};
 use guestpack::signing::SigningPolicy;
-use guestpack::validate::ValidateInput;
+use guestpack::split::{self, FileDigest, Output};
+use guestpack::validate::{self, Staged, ValidateInput};
 use guestpack::vtree::VTree;
 use guestpack::{embedded, Report};
 use serde_json::{json, Value};
@@ -50,6 +51,23 @@ impl<'a> Case<'a> {
 
     /// Validates and plans; `None` when the input is rejected.
     pub fn package(&self) -> (Report, Option<MediaSet>) {
+        self.with_input(|input| {
+            package::package(input, &self.opts)
+                .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
+        })
+    }
+
+    /// Validates only; panics with the findings when the input is rejected.
+    pub fn stage(&self) -> Staged {
+        let (report, staged) = self.with_input(|input| {
+            validate::validate(input)
+                .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
+        });
+        assert!(!report.has_errors(), "rejected:\n{}", findings_text(&report));
+        staged
+    }
+
+    fn with_input<R>(&self, f: impl FnOnce(&ValidateInput) -> R) -> R {
         let embedded_tools = embedded::guest_tools();
         let spec_json = match self.spec_json {
             Some(b) => b,
@@ -64,8 +82,7 @@ impl<'a> Case<'a> {
             contract: self.contract,
             signing_policy: self.opts.signing_policy,
         };
-        package::package(&input, &self.opts)
-            .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
+        f(&input)
     }
 
     /// Packages and drains; panics with the findings when the input is rejected.
@@ -73,6 +90,54 @@ impl<'a> Case<'a> {
         let (report, set) = self.package();
         let set = set.unwrap_or_else(|| panic!("rejected:\n{}", findings_text(&report)));
         Outputs::drain(&set, chunk)
+    }
+}
+
+/// The media of `case` built the way several workers share a build: each of `workers`
+/// validates on its own and digests every `workers`-th file (in reverse order), the digests
+/// are put back in staged order, and a further one plans from them; each output is then
+/// read piece by piece (pieces of at least `min_work`) and the pieces concatenated.
+pub fn shared_build(case: &Case, workers: usize, min_work: u64) -> Outputs {
+    let parts: Vec<Vec<(usize, FileDigest)>> = (0..workers)
+        .map(|w| {
+            let staged = case.stage();
+            let mine: Vec<usize> = (0..staged.files.len())
+                .filter(|i| i % workers == w)
+                .rev()
+                .collect();
+            let digests = split::digest_files(&staged, &mine, case.opts.zip_level)
+                .unwrap_or_else(|e| panic!("digest: {e}"));
+            // Through the wire format, as between workers.
+            let wire = split::encode_all(&digests);
+            let back = FileDigest::decode_all(&wire).expect("records decode");
+            assert_eq!(back, digests);
+            mine.into_iter().zip(back).collect()
+        })
+        .collect();
+    let staged = case.stage();
+    let mut all: Vec<Option<FileDigest>> = vec![None; staged.files.len()];
+    for (i, d) in parts.into_iter().flatten() {
+        assert!(all[i].replace(d).is_none(), "file {i} digested twice");
+    }
+    let all: Vec<FileDigest> = all.into_iter().map(|d| d.expect("every file digested")).collect();
+    let set = split::build_from_digests(&staged, &case.opts, &all)
+        .unwrap_or_else(|e| panic!("plan from digests: {e}"));
+    let by_pieces = |output: Output, len: u64| -> Vec<u8> {
+        let pieces = split::pieces(&set, output, min_work);
+        assert_eq!(pieces.first().map(|p| p.start), Some(0));
+        assert_eq!(pieces.last().map(|p| p.end), Some(len));
+        let mut out = Vec::new();
+        for p in pieces {
+            let mut r = split::reader_from(&set, output, p.start)
+                .unwrap_or_else(|e| panic!("{output:?} piece at {}: {e}", p.start));
+            out.extend(drain(&mut (&mut r).take(p.end - p.start), 65536, p.end - p.start));
+        }
+        out
+    };
+    Outputs {
+        iso: by_pieces(Output::Iso, set.iso.len()),
+        zip: by_pieces(Output::Zip, set.zip.len()),
+        manifest: by_pieces(Output::Manifest, set.manifest_bytes.len() as u64),
     }
 }
 

@@ -1,0 +1,252 @@
+//! One build shared out among workers that share no memory (browser workers, each with its own
+//! wasm instance and its own handle on the dropped file).
+//!
+//! Every worker validates the same inputs and so holds the same [`Staged`] list. The files are
+//! then digested in parts ([`digest_files`]: any split, any worker), the parts' [`FileDigest`]s
+//! are put together in staged order, and every worker plans the same media from them
+//! ([`build_from_digests`]) without reading a payload byte. Each output is finally produced in
+//! [`Piece`]s that start at restart points, possibly by different workers at the same time;
+//! the pieces, put back in order, are exactly the bytes of the single reader. Nothing here
+//! depends on how the work was split: the digests are a pure function of each file, and a
+//! piece's bytes are a pure function of the plan.
+//!
+//! This module does not schedule anything or talk to workers; the caller does
+//! (`web/worker-api/client.js`).
+
+use crate::error::{Error, Result};
+use crate::media::MediaFile;
+use crate::package::{self, BuildOptions, MediaSet};
+use crate::validate::Staged;
+use crate::zipout::Measurement;
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// What one read of a staged file learns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileDigest {
+    pub size: u64,
+    pub sha256: [u8; 32],
+    pub crc32: u32,
+    /// Deflated size in the zip, `None` when the file is stored (always `None` at level 0).
+    pub compressed: Option<u64>,
+}
+
+/// Bytes of one encoded [`FileDigest`]: size (u64 LE), SHA-256, CRC-32 (u32 LE), a flag byte
+/// (1 = deflated) and the compressed size (u64 LE, 0 when stored).
+pub const DIGEST_RECORD: usize = 8 + 32 + 4 + 1 + 8;
+
+impl FileDigest {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.size.to_le_bytes());
+        out.extend_from_slice(&self.sha256);
+        out.extend_from_slice(&self.crc32.to_le_bytes());
+        out.push(u8::from(self.compressed.is_some()));
+        out.extend_from_slice(&self.compressed.unwrap_or(0).to_le_bytes());
+    }
+
+    /// Decodes records made by [`FileDigest::encode`], refusing anything malformed.
+    pub fn decode_all(bytes: &[u8]) -> Result<Vec<FileDigest>> {
+        let bad = |m: String| Error::archive("file digests", m);
+        if bytes.len() % DIGEST_RECORD != 0 {
+            return Err(bad(format!(
+                "{} bytes is not a whole number of {DIGEST_RECORD}-byte records",
+                bytes.len()
+            )));
+        }
+        bytes
+            .chunks_exact(DIGEST_RECORD)
+            .enumerate()
+            .map(|(i, r)| {
+                let u64_at = |o: usize| u64::from_le_bytes(r[o..o + 8].try_into().unwrap());
+                let mut sha256 = [0u8; 32];
+                sha256.copy_from_slice(&r[8..40]);
+                let compressed = match r[44] {
+                    0 if u64_at(45) == 0 => None,
+                    1 => Some(u64_at(45)),
+                    _ => return Err(bad(format!("record {i} has a bad method flag"))),
+                };
+                Ok(FileDigest {
+                    size: u64_at(0),
+                    sha256,
+                    crc32: u32::from_le_bytes(r[40..44].try_into().unwrap()),
+                    compressed,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Encodes digests back to back (see [`DIGEST_RECORD`]).
+pub fn encode_all(digests: &[FileDigest]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(digests.len() * DIGEST_RECORD);
+    for d in digests {
+        d.encode(&mut out);
+    }
+    out
+}
+
+/// Digests the staged files at `indices` (positions in `staged.files`, any order), reading
+/// each once; results come in the order of `indices`. `level` is the zip level of the build.
+pub fn digest_files(staged: &Staged, indices: &[usize], level: u32) -> Result<Vec<FileDigest>> {
+    indices
+        .iter()
+        .map(|&i| {
+            let (path, content) = staged.files.get(i).ok_or_else(|| {
+                Error::archive(
+                    "file digests",
+                    format!("no staged file {i} (there are {})", staged.files.len()),
+                )
+            })?;
+            let (file, measured) = package::digest_one(path, content, level, false)?;
+            Ok(FileDigest {
+                size: file.size,
+                sha256: file.sha256,
+                crc32: file.crc32,
+                compressed: measured.and_then(|m| m.compressed),
+            })
+        })
+        .collect()
+}
+
+/// Plans the media from the digests of every staged file, in staged order. Gives the media
+/// set [`package::build`] gives for the same files, reading none of them.
+pub fn build_from_digests(
+    staged: &Staged,
+    opts: &BuildOptions,
+    digests: &[FileDigest],
+) -> Result<MediaSet> {
+    opts.check()?;
+    if digests.len() != staged.files.len() {
+        return Err(Error::archive(
+            "file digests",
+            format!(
+                "{} digests for {} staged files",
+                digests.len(),
+                staged.files.len()
+            ),
+        ));
+    }
+    let mut files = Vec::with_capacity(digests.len());
+    let mut measured = BTreeMap::new();
+    for ((path, content), d) in staged.files.iter().zip(digests) {
+        if d.size != content.len() {
+            return Err(Error::archive(
+                path,
+                format!(
+                    "digested as {} bytes but the input has {} (did the file change while packaging?)",
+                    d.size,
+                    content.len()
+                ),
+            ));
+        }
+        if opts.zip_level > 0 {
+            let m = Measurement {
+                compressed: d.compressed,
+                cached: None,
+            };
+            measured.insert(path.clone(), m);
+        }
+        files.push(MediaFile {
+            path: path.clone(),
+            content: content.clone(),
+            size: d.size,
+            sha256: d.sha256,
+            crc32: d.crc32,
+        });
+    }
+    package::assemble(staged, opts, files, measured)
+}
+
+/// One of the three outputs of a media set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Iso,
+    Zip,
+    Manifest,
+}
+
+impl std::str::FromStr for Output {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Output> {
+        match s {
+            "iso" => Ok(Output::Iso),
+            "zip" => Ok(Output::Zip),
+            "manifest" => Ok(Output::Manifest),
+            _ => Err(Error::Option {
+                option: "output",
+                message: format!("\"{s}\": expected iso, zip or manifest"),
+            }),
+        }
+    }
+}
+
+/// A byte range `start..end` of one output that a reader can produce on its own, and an
+/// estimate of the work that takes (in units of copying a byte).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    pub start: u64,
+    pub end: u64,
+    pub work: u64,
+}
+
+/// Cuts an output into consecutive pieces at restart points, each (but possibly the last) of
+/// at least `min_work`; together they cover the output exactly, in order.
+pub fn pieces(set: &MediaSet, output: Output, min_work: u64) -> Vec<Piece> {
+    let (points, len) = match output {
+        Output::Iso => (set.iso.restart_points(), set.iso.len()),
+        Output::Zip => (set.zip.restart_points(), set.zip.len()),
+        Output::Manifest => {
+            let n = set.manifest_bytes.len() as u64;
+            (vec![(0, n)], n)
+        }
+    };
+    let mut out: Vec<Piece> = Vec::new();
+    let mut open: Option<Piece> = None;
+    for (start, work) in points {
+        let p = open.get_or_insert(Piece {
+            start,
+            end: start,
+            work: 0,
+        });
+        p.work = p.work.saturating_add(work);
+        if p.work >= min_work {
+            out.extend(open.take());
+        }
+    }
+    out.extend(open);
+    for i in 0..out.len() {
+        out[i].end = out.get(i + 1).map_or(len, |n| n.start);
+    }
+    out
+}
+
+/// [`pieces`] sized for `workers` producing them at once. Pieces are handed out in order and
+/// a worker may only run so far ahead of the one being handed out, so small pieces keep every
+/// worker busy: at least 64 per worker, merged only below [`MIN_PIECE_WORK`] (small files).
+pub fn pieces_for(set: &MediaSet, output: Output, workers: u32) -> Vec<Piece> {
+    let total: u64 = pieces(set, output, 0).iter().map(|p| p.work).sum();
+    let per = total / (u64::from(workers) * 64).max(1);
+    pieces(set, output, per.min(MIN_PIECE_WORK))
+}
+
+/// Pieces of less work than this (1 MiB of copying) are merged with the next.
+pub const MIN_PIECE_WORK: u64 = 1 << 20;
+
+/// A reader of `output` from `start` (the start of a [`Piece`]) to its end; the caller stops
+/// at the piece's end.
+pub fn reader_from<'a>(
+    set: &'a MediaSet,
+    output: Output,
+    start: u64,
+) -> Result<Box<dyn Read + Send + 'a>> {
+    Ok(match output {
+        Output::Iso => Box::new(set.iso.reader_from(start)?),
+        Output::Zip => Box::new(set.zip.reader_from(start)?),
+        Output::Manifest => {
+            let bytes = set.manifest_bytes.get(start as usize..).ok_or_else(|| {
+                Error::archive("manifest.json", format!("byte {start} is past the end"))
+            })?;
+            Box::new(bytes)
+        }
+    })
+}
