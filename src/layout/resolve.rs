@@ -94,10 +94,13 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
             || !virtio::leaves(tree, root).is_empty()
             || os_folders(tree, root).len() > 1
     });
-    let blocked = |findings, root: String, oses| Resolved {
+    // Stopped before any driver is located (no OS chosen): the summary still says what the
+    // input looks like, so the choice can be offered.
+    let blocked = |findings, kind, root: String, oses| Resolved {
         tree: Cow::Borrowed(tree),
         layout: Layout::default(),
         summary: LayoutSummary {
+            kind,
             root,
             oses,
             ..LayoutSummary::default()
@@ -110,7 +113,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
     if !leaves.is_empty() {
         let oses = virtio::oses(&leaves);
         let Some(os) = choose_os(&oses, opts.os.as_deref(), &mut findings) else {
-            return blocked(findings, root, oses);
+            return blocked(findings, LayoutKind::VirtioWin, root, oses);
         };
         let skipped: Vec<String> = tree
             .children(&root)
@@ -172,7 +175,15 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
     {
         oses = candidates;
         let Some(chosen) = choose_os(&oses, opts.os.as_deref(), &mut findings) else {
-            return blocked(findings, root, oses);
+            // `<os>/<arch>/…`: flat when any of those arch folders holds loose driver files.
+            let flat = oses.iter().any(|o| {
+                let dir = join(&root, o);
+                tree.children(&dir).iter().any(|a| {
+                    Arch::from_folder(a).is_some() && flat::is_flat(tree, &join(&dir, a))
+                })
+            });
+            let kind = if flat { LayoutKind::Flat } else { LayoutKind::PerArch };
+            return blocked(findings, kind, root, oses);
         };
         // Keep input paths as they are (findings name them) and drop the other OS folders.
         let prefix = format!("{}/", join(&root, &chosen));
@@ -306,6 +317,8 @@ mod tests {
         assert_eq!(codes(&r), vec!["LAY004"]);
         assert!(r.findings[0].message.contains("(\"w10\", \"w7\")"));
         assert_eq!(r.summary.oses, vec!["w10", "w7"]);
+        // Before the choice, the summary already tells what kind of input it is.
+        assert_eq!(r.summary.kind, LayoutKind::VirtioWin);
         let r = resolve(&two, &os("W10"));
         assert_eq!(files(&r), vec!["x86/viostor/viostor.inf"]);
         assert_eq!(r.summary.drivers[0].source, "viostor/w10/x86");
@@ -315,9 +328,14 @@ mod tests {
     #[test]
     fn os_folders_around_flat_arch_folders_are_chosen_by_name() {
         let t = tree(&["Win7/amd64/a.inf", "Win7/amd64/a.sys", "Win10/amd64/a.inf"]);
+        let unchosen = resolve(&t, &LayoutOptions::default());
+        assert_eq!(codes(&unchosen), vec!["LAY004"]);
+        assert_eq!(unchosen.summary.kind, LayoutKind::Flat);
+        let per_arch = tree(&["Win7/amd64/a/a.inf", "Win10/amd64/a/a.inf"]);
+        let unchosen = resolve(&per_arch, &LayoutOptions::default());
         assert_eq!(
-            codes(&resolve(&t, &LayoutOptions::default())),
-            vec!["LAY004"]
+            (unchosen.summary.kind, codes(&unchosen)),
+            (LayoutKind::PerArch, vec!["LAY004"])
         );
         let r = resolve(&t, &os("win7"));
         assert_eq!(r.summary.kind, LayoutKind::Flat);
