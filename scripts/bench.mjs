@@ -6,7 +6,7 @@
 //   npm run bench                       # 211 MiB payload
 //   npm run bench -- --size 1G          # shows that RSS stays flat
 //   npm run bench -- --size 8M --smoke  # CI: small and quick, prints "bench-smoke: N passed, N failed"
-// Options: --size N[K|M|G]  --seed N  --threads N  --zip-level N  --skip-wasm  --skip-pipeline
+// Options: --size N[K|M|G]  --seed N  --threads N  --workers N  --zip-level N  --skip-wasm  --skip-pipeline
 //          --markdown FILE (append the table)  --keep (keep generated data and outputs)
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +25,7 @@ const seed = opt('--seed', '1');
 const threads = opt('--threads', String(os.availableParallelism ? os.availableParallelism() : os.cpus().length));
 const zipLevel = opt('--zip-level', '6');
 const smoke = flag('--smoke');
+const workers = opt('--workers', threads); // browser workers sharing the wasm build
 const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR || 'target');
 const work = path.join(targetDir, 'bench', `${size}-s${seed}`);
 const checks = [];
@@ -109,7 +110,7 @@ if (!flag('--skip-wasm')) {
     sh('bash', ['scripts/build-wasm.sh'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   }
   wasm = await runBrowser();
-  rows.push({ name: 'guestpack wasm, headless Chromium (1 worker)', ...wasm });
+  rows.push({ name: `guestpack wasm, headless Chromium (${wasm.workers} worker${wasm.workers === 1 ? '' : 's'})`, ...wasm });
   const same = wasm.manifest === fs.readFileSync(`${nout}/manifest.json`, 'utf8');
   check(same, 'wasm manifest.json is byte-identical to native');
   check(['iso', 'zip', 'manifest'].every((k) => wasm.sizes[k] === native.sizes[k]), 'wasm output sizes equal native');
@@ -128,10 +129,15 @@ const table = [
 ].join('\n');
 console.log(`\n${table}\n`);
 if (wasm) {
-  console.log(`wasm: build+plan ${(wasm.planMs / 1000).toFixed(2)} s, drain ${(wasm.drainMs / 1000).toFixed(2)} s; ` +
+  const per = Object.entries(wasm.drainMsByOutput || {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ');
+  console.log(`wasm: build+plan ${(wasm.planMs / 1000).toFixed(2)} s, drain ${(wasm.drainMs / 1000).toFixed(2)} s (${per}); ` +
     `wasm memory ${mib(wasm.wasmMemoryBytes)} MiB, page JS heap ${wasm.jsHeapBytes == null ? 'n/a' : mib(wasm.jsHeapBytes)} MiB, ` +
     `browser processes: largest peak RSS ${wasm.rssMiB.toFixed(1)} MiB, sum of peaks ${wasm.rssSumMiB.toFixed(1)} MiB; ` +
     `wasm wall ÷ native ${(wasm.wall / native.wall).toFixed(2)}`);
+}
+if (wasm && wasm.busyMs) {
+  console.log(`wasm workers busy (s): ${wasm.busyMs.map((b) => Object.entries(b).filter(([, v]) => v > 50)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(' ')).join(' | ')}`);
 }
 if (pipeline) console.log(`native wall ÷ pipeline ${(native.wall / pipeline.wall).toFixed(2)}, native zip ÷ zip -9 ${(native.sizes.zip / pipeline.sizes.zip).toFixed(4)}`);
 const md = opt('--markdown');
@@ -179,7 +185,7 @@ async function runBrowser() {
       '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-precise-memory-info'];
     session = (await call('POST', '/session', { capabilities: { alwaysMatch: { 'goog:chromeOptions': { args: chromeArgs } } } })).sessionId;
     const started = Date.now();
-    await call('POST', `/session/${session}/url`, { url: `${site}/web/worker-api/bench.html?bundle=/bench-data/bundle.zip&spec=/bench-data/spec.json` });
+    await call('POST', `/session/${session}/url`, { url: `${site}/web/worker-api/bench.html?bundle=/bench-data/bundle.zip&spec=/bench-data/spec.json&workers=${workers}` });
     let text = '';
     while (Date.now() - started < 1800e3) {
       text = await call('POST', `/session/${session}/execute/sync`, { script: "return document.getElementById('result').textContent;", args: [] });

@@ -12,6 +12,8 @@ use super::stream::OutputStream;
 use crate::input::zip::{read_zip, ZipLimits};
 use crate::iso::IsoFs;
 use crate::package::{self, MediaSet};
+use crate::readahead::ReadAhead;
+use crate::split::{self, Output};
 use crate::source::ReadAt;
 use crate::validate::{self, Staged, ValidateInput};
 use crate::vtree::VTree;
@@ -38,7 +40,8 @@ impl Bundle {
     #[wasm_bindgen(js_name = fromBlob)]
     pub fn from_blob(blob: web_sys::Blob, name: Option<String>) -> Result<Bundle, JsError> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
-        Bundle::open(Arc::new(BlobSource::new(blob)), name)
+        // Every Blob read is a round trip to the browser: read ahead in growing blocks.
+        Bundle::open(Arc::new(ReadAhead::new(BlobSource::new(blob))), name)
     }
 
     /// Opens a zip or an ISO image held in memory (the bytes are copied once).
@@ -206,7 +209,7 @@ fn build_impl(
     })
 }
 
-fn run_validation(
+pub(super) fn run_validation(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,
     r: &Resolved,
@@ -290,6 +293,37 @@ impl Media {
         ))
     }
 
+    /// How `output` (`"iso"`, `"zip"` or `"manifest"`) can be produced in pieces by `workers`
+    /// workers at once: `[start, end, work, start, end, work, …]`, consecutive byte ranges
+    /// covering the output in order, each with an estimate of its cost.
+    pub fn pieces(&self, output: &str, workers: u32) -> Result<Vec<f64>, JsError> {
+        let output: Output = output.parse().map_err(js_err)?;
+        let set = self.planned()?;
+        Ok(split::pieces_for(set, output, workers.max(1))
+            .into_iter()
+            .flat_map(|p| [p.start as f64, p.end as f64, p.work as f64])
+            .collect())
+    }
+
+    /// A stream over bytes `start..end` of `output`, one of its [`Media::pieces`] (or several
+    /// consecutive ones).
+    pub fn range(&self, output: &str, start: f64, end: f64) -> Result<OutputStream, JsError> {
+        let output: Output = output.parse().map_err(js_err)?;
+        let whole = |v: f64| v >= 0.0 && v.fract() == 0.0 && v < 9.007_199_254_740_992e15;
+        if !whole(start) || !whole(end) {
+            return Err(JsError::new(&format!(
+                "range: {start}..{end} are not byte offsets"
+            )));
+        }
+        OutputStream::range(
+            self.planned()?,
+            output,
+            self.name_of(output),
+            start as u64,
+            end as u64,
+        )
+    }
+
     /// manifest.json as text, for display.
     #[wasm_bindgen(js_name = manifestText)]
     pub fn manifest_text(&self) -> Result<String, JsError> {
@@ -298,6 +332,28 @@ impl Media {
 }
 
 impl Media {
+    /// An accepted result around a media set planned elsewhere ([`super::job::Job::plan`]).
+    pub(super) fn from_set(
+        report: serde_json::Value,
+        set: Rc<MediaSet>,
+        opts: &crate::package::BuildOptions,
+    ) -> Media {
+        Media {
+            report,
+            set: Some(set),
+            iso_name: opts.iso_file_name(),
+            zip_name: opts.zip_file_name(),
+        }
+    }
+
+    fn name_of(&self, output: Output) -> String {
+        match output {
+            Output::Iso => self.iso_name.clone(),
+            Output::Zip => self.zip_name.clone(),
+            Output::Manifest => manifest::FILE_NAME.into(),
+        }
+    }
+
     fn planned(&self) -> Result<&Rc<MediaSet>, JsError> {
         self.set.as_ref().ok_or_else(|| {
             let errors = self

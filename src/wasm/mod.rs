@@ -10,6 +10,7 @@
 //! `web/worker-api/` is that worker.
 
 mod api;
+mod job;
 mod options;
 mod report;
 mod source;
@@ -19,6 +20,7 @@ pub use api::{
     build, build_with, sample_bundle, shipped_specs, validate, validate_with, verify, version,
     Bundle, Media,
 };
+pub use job::{prepare, prepare_with, Job};
 pub use options::JsOptions;
 pub use source::BlobSource;
 pub use stream::OutputStream;

@@ -6,7 +6,9 @@
 //! does not write anywhere: the page decides where chunks go (a file handle, a Blob).
 
 use crate::iso::IsoReader;
+use super::js_err;
 use crate::package::MediaSet;
+use crate::split::Output;
 use crate::zipout::ZipReader;
 use self_cell::self_cell;
 use std::io::Read;
@@ -36,11 +38,13 @@ enum Body {
     Bytes(Arc<[u8]>),
 }
 
-/// The bytes of one output file, produced on demand from the start.
+/// The bytes of one output file (or of one piece of it), produced on demand.
 #[wasm_bindgen]
 pub struct OutputStream {
     name: String,
-    len: u64,
+    /// Byte range of the output this stream produces.
+    start: u64,
+    end: u64,
     pos: u64,
     body: Body,
 }
@@ -50,7 +54,8 @@ impl OutputStream {
         let len = set.iso.len();
         OutputStream {
             name,
-            len,
+            start: 0,
+            end: len,
             pos: 0,
             body: Body::Iso(IsoCell::new(set.clone(), |s| s.iso.reader())),
         }
@@ -60,7 +65,8 @@ impl OutputStream {
         let len = set.zip.len();
         OutputStream {
             name,
-            len,
+            start: 0,
+            end: len,
             pos: 0,
             body: Body::Zip(ZipCell::new(set.clone(), |s| s.zip.reader())),
         }
@@ -69,10 +75,48 @@ impl OutputStream {
     pub(super) fn bytes(bytes: Arc<[u8]>, name: String) -> OutputStream {
         OutputStream {
             name,
-            len: bytes.len() as u64,
+            start: 0,
+            end: bytes.len() as u64,
             pos: 0,
             body: Body::Bytes(bytes),
         }
+    }
+
+    /// Bytes `start..end` of one output, where `start..end` is one of its pieces
+    /// ([`crate::split::pieces`]): every piece can be produced on its own, by any worker.
+    pub(super) fn range(
+        set: &Rc<MediaSet>,
+        output: Output,
+        name: String,
+        start: u64,
+        end: u64,
+    ) -> Result<OutputStream, JsError> {
+        let body = match output {
+            Output::Iso => Body::Iso(
+                IsoCell::try_new(set.clone(), |s| s.iso.reader_from(start)).map_err(js_err)?,
+            ),
+            Output::Zip => Body::Zip(
+                ZipCell::try_new(set.clone(), |s| s.zip.reader_from(start)).map_err(js_err)?,
+            ),
+            Output::Manifest => Body::Bytes(set.manifest_bytes.clone()),
+        };
+        let len = match output {
+            Output::Iso => set.iso.len(),
+            Output::Zip => set.zip.len(),
+            Output::Manifest => set.manifest_bytes.len() as u64,
+        };
+        if start > end || end > len {
+            return Err(JsError::new(&format!(
+                "{name}: bytes {start}..{end} are not a range of its {len} bytes"
+            )));
+        }
+        Ok(OutputStream {
+            name,
+            start,
+            end,
+            pos: start,
+            body,
+        })
     }
 
     /// Fills `buf` as far as the output allows; returns the count (0 once the output is done).
@@ -80,7 +124,7 @@ impl OutputStream {
     pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, JsError> {
         let want = buf
             .len()
-            .min((self.len - self.pos).min(usize::MAX as u64) as usize);
+            .min((self.end - self.pos).min(usize::MAX as u64) as usize);
         let mut got = 0;
         while got < want {
             let r = match &mut self.body {
@@ -99,7 +143,7 @@ impl OutputStream {
                         "{}: output ended at byte {} of {}; an input file changed while building",
                         self.name,
                         self.pos + got as u64,
-                        self.len
+                        self.end
                     )))
                 }
                 Ok(n) => got += n,
@@ -119,20 +163,21 @@ impl OutputStream {
         self.name.clone()
     }
 
-    /// Total size in bytes (exact before the first chunk: the layout is planned up front).
+    /// Size in bytes of what this stream produces (exact before the first chunk: the layout
+    /// is planned up front).
     pub fn len(&self) -> f64 {
-        self.len as f64
+        (self.end - self.start) as f64
     }
 
     /// Bytes handed out so far.
     pub fn position(&self) -> f64 {
-        self.pos as f64
+        (self.pos - self.start) as f64
     }
 
     /// True when nothing is left.
     #[wasm_bindgen(js_name = isDone)]
     pub fn is_done(&self) -> bool {
-        self.pos >= self.len
+        self.pos >= self.end
     }
 
     /// The next `1..=max` bytes, or `undefined` when the output is complete. Every chunk but
@@ -142,7 +187,7 @@ impl OutputStream {
         if max == 0 {
             return Err(JsError::new("nextChunk: max must be at least 1 byte"));
         }
-        let remaining = self.len - self.pos;
+        let remaining = self.end - self.pos;
         if remaining == 0 {
             return Ok(None);
         }

@@ -1,31 +1,24 @@
-// guestpack client: a small promise wrapper around guestpack-worker.js for page code.
+// guestpack client: a promise API over a pool of guestpack-worker.js workers, for page code.
 //
-//   const gp = await GuestpackClient.start({ workerUrl, glueUrl, wasmUrl });
+//   const gp = await GuestpackClient.start({ workerUrl, glueUrl, wasmUrl, workers: 2 });
 //   const report = await gp.validate(file, { spec: 'win7-virtio-win.json' });
-//   const out = await gp.build(file, { version: '1.2.3' });
+//   const out = await gp.build(file, { version: '1.2.3' }, { onProgress });
 //   if (out.accepted) for (const o of out.outputs) await gp.pump(o.key, writable);
 //   gp.terminate();
 //
-// One request runs at a time in the worker (wasm is single-threaded); calls queue up. A
-// running wasm call cannot be interrupted: `abort()` terminates the worker (hard stop) and
-// rejects everything pending; `start()` again to continue. This file never touches wasm.
+// Each worker runs its own wasm instance (wasm here has no threads, and pages opened from
+// file:// get no SharedArrayBuffer), so a build is shared out by messages: every worker
+// validates the same input, the files are digested in parts by whichever worker is free, every
+// worker plans the media from all the digests, and each output is produced in pieces by
+// several workers at once and handed out in order. The bytes do not depend on the number of
+// workers or on who did what (src/split.rs). One request runs at a time per worker; a running
+// wasm call cannot be interrupted: `abort()` terminates the workers (hard stop) and rejects
+// everything pending; `start()` again to continue. This file never touches wasm.
 'use strict';
 
-class GuestpackClient {
-  /**
-   * @param {{workerUrl: string, glueUrl?: string, module?: WebAssembly.Module, wasmUrl?: string}} o
-   * `module` (already compiled) or `wasmUrl` (compiled here, asynchronously: Chromium refuses
-   * synchronous compiles of large modules on the main thread).
-   */
-  static async start(o) {
-    const module = o.module || (await WebAssembly.compileStreaming(fetch(o.wasmUrl)));
-    const client = new GuestpackClient(new Worker(o.workerUrl));
-    const glueUrl = o.glueUrl ? new URL(o.glueUrl, location.href).href : undefined;
-    client.version = (await client.call({ type: 'init', module, glueUrl })).version;
-    return client;
-  }
-
-  constructor(worker) {
+/** One worker and its pending requests. */
+class WorkerLink {
+  constructor(worker, onFatal) {
     this.worker = worker;
     this.nextId = 1;
     this.pending = new Map();
@@ -37,22 +30,70 @@ class GuestpackClient {
       if (ok) p.resolve(result);
       else p.reject(new Error(error));
     };
-    worker.onerror = (ev) => this.failAll(new Error(`guestpack worker failed: ${ev.message || 'unknown error'}`));
+    worker.onerror = (ev) => onFatal(new Error(`guestpack worker failed: ${ev.message || 'unknown error'}`));
+  }
+
+  call(msg, transfer = []) {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  failAll(err) {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+const aborted = () => new DOMException('aborted', 'AbortError');
+
+class GuestpackClient {
+  /**
+   * @param {{workerUrl: string, glueUrl?: string, module?: WebAssembly.Module, wasmUrl?: string,
+   *          workers?: number}} o
+   * `module` (already compiled) or `wasmUrl` (compiled here, asynchronously: Chromium refuses
+   * synchronous compiles of large modules on the main thread). `workers`: how many workers
+   * share a build [default: the number of cores, at most 4].
+   */
+  static async start(o) {
+    const module = o.module || (await WebAssembly.compileStreaming(fetch(o.wasmUrl)));
+    const cores = (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
+    const n = Math.max(1, Math.min(16, Math.floor(o.workers || Math.min(cores, 4))));
+    const client = new GuestpackClient([...Array(n)].map(() => new Worker(o.workerUrl)));
+    const glueUrl = o.glueUrl ? new URL(o.glueUrl, location.href).href : undefined;
+    const inits = await Promise.all(client.links.map((l) => l.call({ type: 'init', module, glueUrl })));
+    client.version = inits[0].version;
+    return client;
+  }
+
+  constructor(workers) {
+    this.links = workers.map((w) => new WorkerLink(w, (e) => this.failAll(e)));
+    this.built = null; // {outputs, pieces} of the current build
+    this.readers = new Map(); // key -> OrderedReader used by nextChunk()
+    this.nextReader = 1;
+  }
+
+  /** Number of workers sharing each build. */
+  get workers() {
+    return this.links.length;
+  }
+
+  // Runs `fn` unless `signal` aborts first; an abort terminates the workers (a wasm call in
+  // progress cannot be stopped any other way).
+  guard(signal, fn) {
+    if (signal && signal.aborted) return Promise.reject(aborted());
+    if (!signal) return fn();
+    return new Promise((resolve, reject) => {
+      const onAbort = () => { this.abort(); reject(aborted()); };
+      signal.addEventListener('abort', onAbort, { once: true });
+      fn().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   call(msg, signal) {
-    if (signal && signal.aborted) return Promise.reject(new DOMException('aborted', 'AbortError'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => this.abort();
-      const settle = (fn) => (v) => {
-        if (signal) signal.removeEventListener('abort', onAbort);
-        fn(v);
-      };
-      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
-      if (signal) signal.addEventListener('abort', onAbort, { once: true });
-      this.worker.postMessage({ ...msg, id });
-    });
+    return this.guard(signal, () => this.links[0].call(msg));
   }
 
   /** Shipped spec names and the packager version. */
@@ -60,14 +101,72 @@ class GuestpackClient {
     return this.call({ type: 'specs' });
   }
 
-  /** Report object: {accepted, errors, warnings, findings: [...], packages: [...]}. */
+  /** Report object: {accepted, errors, warnings, findings: [...], packages: [...], layout}. */
   validate(drivers, options = {}, { guestTools, signal } = {}) {
     return this.call({ type: 'validate', drivers, guestTools, options }, signal);
   }
 
-  /** {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}], manifest: text}. */
-  build(drivers, options = {}, { guestTools, signal } = {}) {
-    return this.call({ type: 'build', drivers, guestTools, options }, signal);
+  /**
+   * Validates, then (when accepted) reads, hashes and plans every file, shared among the
+   * workers. Resolves to {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}],
+   * manifest: text}. `onProgress(bytesRead, bytesTotal)` follows the reading.
+   */
+  build(drivers, options = {}, { guestTools, signal, onProgress } = {}) {
+    return this.guard(signal, () => this.buildShared(drivers, options, guestTools, onProgress));
+  }
+
+  async buildShared(drivers, options, guestTools, onProgress) {
+    this.dropBuild();
+    const prepared = await Promise.all(this.links.map((l) => l.call({ type: 'prepare', drivers, guestTools, options })));
+    const first = prepared[0];
+    if (!first.accepted) return { report: first.report, accepted: false, outputs: [] };
+    if (prepared.some((p) => p.fingerprint !== first.fingerprint)) {
+      throw new Error('the workers read different inputs (did the file change while it was being read?)');
+    }
+    const sizes = first.sizes;
+    const records = await this.digestShared(sizes, onProgress);
+    const plans = await Promise.all(this.links.map((l) => l.call({ type: 'plan', records, workers: this.links.length })));
+    const p0 = plans[0];
+    const same = (p) => p.manifest === p0.manifest && p.outputs.every((o, i) => o.len === p0.outputs[i].len);
+    if (!plans.every(same)) throw new Error('the workers planned different media (did a file change while it was being read?)');
+    const pieces = {};
+    for (const [key, flat] of Object.entries(p0.pieces)) {
+      pieces[key] = [];
+      for (let i = 0; i < flat.length; i += 3) pieces[key].push({ start: flat[i], end: flat[i + 1] });
+    }
+    this.built = { outputs: p0.outputs, pieces };
+    return { report: first.report, accepted: true, outputs: p0.outputs, manifest: p0.manifest };
+  }
+
+  // Hands files out to whichever worker is free, biggest first (so the last ones even out),
+  // in batches of up to 8 MiB or 256 files; puts the records back in staged order.
+  async digestShared(sizes, onProgress) {
+    const RECORD = 53;
+    const n = sizes.length;
+    const order = [...Array(n).keys()].sort((a, b) => sizes[b] - sizes[a] || a - b);
+    const total = order.reduce((s, i) => s + sizes[i], 0);
+    const records = new Uint8Array(n * RECORD);
+    let next = 0;
+    let done = 0;
+    if (onProgress) onProgress(0, total);
+    const work = async (link) => {
+      while (next < n) {
+        const batch = [];
+        let bytes = 0;
+        while (next < n && batch.length < 256 && (batch.length === 0 || bytes + sizes[order[next]] <= 8 << 20)) {
+          bytes += sizes[order[next]];
+          batch.push(order[next++]);
+        }
+        const indices = Uint32Array.from(batch);
+        const got = await link.call({ type: 'digest', indices });
+        if (got.length !== batch.length * RECORD) throw new Error('a worker returned a malformed digest');
+        batch.forEach((i, k) => records.set(got.subarray(k * RECORD, (k + 1) * RECORD), i * RECORD));
+        done += bytes;
+        if (onProgress) onProgress(done, total);
+      }
+    };
+    await Promise.all(this.links.map(work));
+    return records;
   }
 
   /**
@@ -78,27 +177,46 @@ class GuestpackClient {
     return this.call({ type: 'verify', media, manifestText }, signal);
   }
 
-  /** The next chunk of an output (Uint8Array), or undefined when it is complete. */
-  nextChunk(key, max = 1 << 20, signal) {
-    return this.call({ type: 'nextChunk', key, max }, signal);
+  /** A reader handing out one output of the current build in order, chunk by chunk. */
+  openOutput(key, { chunk = 1 << 20 } = {}) {
+    if (!this.built || !this.built.pieces[key]) {
+      throw new Error(`no output "${key}" in progress (build first, or it was cancelled)`);
+    }
+    return new OrderedReader(this, this.nextReader++, key, this.built.pieces[key], chunk);
+  }
+
+  /** The next chunk (Uint8Array, up to `max` bytes) of an output, or undefined when it is complete. */
+  async nextChunk(key, max = 1 << 20, signal) {
+    let r = this.readers.get(key);
+    if (!r) {
+      r = this.openOutput(key, { chunk: max });
+      this.readers.set(key, r);
+    }
+    const c = await this.guard(signal, () => r.next());
+    if (c === undefined) this.readers.delete(key);
+    return c;
   }
 
   /**
    * Copies one output into a WritableStream (e.g. from showSaveFilePicker().createWritable()),
-   * awaiting the writer between chunks so memory stays at one chunk. Returns bytes written.
+   * awaiting the writer between chunks so memory stays at a few chunks per worker. Returns
+   * bytes written.
    */
   async pump(key, writable, { chunk = 1 << 20, signal, onProgress } = {}) {
     const writer = writable.getWriter();
     // A cancel must not wait for a slow sink: every await below also ends on abort.
-    const aborted = new Promise((_, reject) => {
-      if (signal) signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')), { once: true });
+    const stopped = new Promise((_, reject) => {
+      if (signal) signal.addEventListener('abort', () => reject(aborted()), { once: true });
     });
-    aborted.catch(() => {});
-    const unlessAborted = (p) => Promise.race([p, aborted]);
+    stopped.catch(() => {});
+    const unlessAborted = (p) => Promise.race([p, stopped]);
     let written = 0;
+    let reader = null;
     try {
+      if (signal && signal.aborted) throw aborted();
+      reader = this.openOutput(key, { chunk });
       for (;;) {
-        const bytes = await this.nextChunk(key, chunk, signal);
+        const bytes = await unlessAborted(this.guard(signal, () => reader.next()));
         if (bytes === undefined) break;
         await unlessAborted(writer.ready);
         await unlessAborted(writer.write(bytes));
@@ -107,6 +225,7 @@ class GuestpackClient {
       }
       await unlessAborted(writer.close());
     } catch (e) {
+      if (reader) reader.close();
       // Not awaited: the sink aborts (discarding a half-written file) once its current write
       // settles, which may be after we report the cancel.
       writer.abort(e).catch(() => {});
@@ -115,35 +234,59 @@ class GuestpackClient {
     return written;
   }
 
-  /** Collects one output into a Blob (fallback for browsers without a file picker; small outputs). */
+  /** Collects one output into a Blob (fallback for browsers without a file picker). */
   async toBlob(key, { chunk = 1 << 20, signal, type = 'application/octet-stream' } = {}) {
+    const reader = this.openOutput(key, { chunk });
     const parts = [];
-    for (;;) {
-      const bytes = await this.nextChunk(key, chunk, signal);
-      if (bytes === undefined) return new Blob(parts, { type });
-      parts.push(bytes);
+    try {
+      for (;;) {
+        const bytes = await this.guard(signal, () => reader.next());
+        if (bytes === undefined) return new Blob(parts, { type });
+        parts.push(bytes);
+      }
+    } finally {
+      reader.close();
     }
   }
 
-  /** {wasmMemoryBytes}: current size of the worker's wasm memory (its high-water mark). */
-  stats() {
-    return this.call({ type: 'stats' });
+  /**
+   * {wasmMemoryBytes, workers: [bytes per worker], busyMs: [{request type: ms} per worker]}:
+   * wasm memory sizes (their high-water marks) and how long each worker was busy.
+   */
+  async stats() {
+    const all = await Promise.all(this.links.map((l) => l.call({ type: 'stats' })));
+    const each = all.map((s) => s.wasmMemoryBytes);
+    return { wasmMemoryBytes: each.reduce((a, b) => a + (b || 0), 0), workers: each, busyMs: all.map((s) => s.busyMs) };
   }
 
   /** Restarts one output of the current build from its first byte (to save it again). */
-  rewind(key) {
-    return this.call({ type: 'rewind', key });
+  async rewind(key) {
+    if (!this.built || !this.built.pieces[key]) {
+      throw new Error(`no output "${key}" in progress (build first, or it was cancelled)`);
+    }
+    const r = this.readers.get(key);
+    if (r) r.close();
+    this.readers.delete(key);
+    return null;
   }
 
-  /** Drops the current build's streams (soft cancel between chunks). */
-  cancel() {
-    return this.call({ type: 'cancel' });
+  dropBuild() {
+    for (const r of this.readers.values()) r.close();
+    this.readers.clear();
+    this.built = null;
   }
 
-  /** Hard stop: terminates the worker, even inside a long wasm call. */
+  /** Drops the current build and its streams (soft cancel between chunks). */
+  async cancel() {
+    this.dropBuild();
+    await Promise.all(this.links.map((l) => l.call({ type: 'cancel' })));
+    return null;
+  }
+
+  /** Hard stop: terminates the workers, even inside a long wasm call. */
   abort() {
-    this.worker.terminate();
-    this.failAll(new DOMException('aborted', 'AbortError'));
+    for (const l of this.links) l.worker.terminate();
+    this.failAll(aborted());
   }
 
   terminate() {
@@ -151,8 +294,119 @@ class GuestpackClient {
   }
 
   failAll(err) {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    this.built = null;
+    this.readers.clear();
+    for (const l of this.links) l.failAll(err);
+  }
+}
+
+/**
+ * Hands out one output's bytes in order while every worker produces pieces ahead of it.
+ * Pieces are given to workers in order; a worker asks for the next chunk of its earliest
+ * unfinished piece while it has less than AHEAD bytes waiting to be handed out. The piece
+ * being handed out always belongs to a worker whose waiting bytes are all that piece's, so it
+ * always progresses (no deadlock), and memory stays at about AHEAD per worker. A worker can
+ * only finish a piece ahead if the piece's output fits in AHEAD: pieces are about one file.
+ */
+class OrderedReader {
+  constructor(client, id, key, pieces, chunk) {
+    this.client = client;
+    this.id = id;
+    this.key = key;
+    this.chunk = chunk;
+    this.pieces = pieces.map((p) => ({
+      ...p,
+      requested: 0, // chunk requests sent
+      count: Math.ceil((p.end - p.start) / chunk), // chunk requests it takes
+      chunks: [],
+      received: 0,
+      link: null,
+    }));
+    this.cur = 0; // piece being handed out
+    this.assigned = 0; // pieces given to a worker so far
+    this.state = client.links.map((link) => ({ link, inflight: 0, waiting: 0, mine: [] }));
+    this.error = null;
+    this.wake = null;
+    this.closed = false;
+  }
+
+  static get AHEAD() { return 16 << 20; }
+
+  schedule() {
+    if (this.closed || this.error) return;
+    for (const w of this.state) {
+      while (w.inflight < 2) {
+        let p = w.mine.find((q) => q.requested < q.count);
+        if (!p) {
+          if (this.assigned >= this.pieces.length || w.waiting >= OrderedReader.AHEAD) break;
+          p = this.pieces[this.assigned++];
+          p.link = w;
+          w.mine.push(p);
+        }
+        if (w.waiting + w.inflight * this.chunk >= OrderedReader.AHEAD && p !== this.pieces[this.cur]) break;
+        this.request(w, p);
+      }
+    }
+  }
+
+  request(w, p) {
+    p.requested++;
+    w.inflight++;
+    w.link.call({ type: 'range', reader: this.id, key: this.key, start: p.start, end: p.end, max: this.chunk })
+      .then((bytes) => {
+        if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new Error(`${this.key}: a worker ended a piece early`);
+        return bytes;
+      })
+      .then((bytes) => {
+        w.inflight--;
+        if (this.closed) return;
+        p.chunks.push(bytes);
+        p.received++;
+        w.waiting += bytes.length;
+        this.schedule();
+        this.notify();
+      }, (e) => {
+        w.inflight--;
+        if (!this.error) this.error = e;
+        this.notify();
+      });
+  }
+
+  notify() {
+    const wake = this.wake;
+    this.wake = null;
+    if (wake) wake();
+  }
+
+  /** The next chunk, or undefined after the last one. */
+  async next() {
+    for (;;) {
+      if (this.error) throw this.error;
+      if (this.closed) throw new Error(`${this.key}: the reader was closed`);
+      const p = this.pieces[this.cur];
+      if (!p) return undefined;
+      if (p.count === 0) { this.cur++; continue; }
+      this.schedule();
+      if (p.chunks.length) {
+        const c = p.chunks.shift();
+        p.link.waiting -= c.length;
+        if (p.received === p.count && p.chunks.length === 0) {
+          p.link.mine.splice(p.link.mine.indexOf(p), 1);
+          this.cur++;
+        }
+        this.schedule();
+        return c;
+      }
+      await new Promise((resolve) => { this.wake = resolve; });
+    }
+  }
+
+  /** Stops producing; frees what the workers hold for this reader. */
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.notify();
+    for (const w of this.state) w.link.call({ type: 'closeReader', reader: this.id }).catch(() => {});
   }
 }
 

@@ -15,7 +15,15 @@
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
 //   verify   {media, manifestText?}                -> {ok, missing, changed, extra, ...}
-//   stats    {}                                   -> {wasmMemoryBytes} (size of the wasm memory)
+//   stats    {}                                   -> {wasmMemoryBytes, busyMs: {type: ms}} (wasm memory size,
+//                                                    time spent on each kind of request)
+// A build shared among several workers (client.js runs one of these in each):
+//   prepare  {drivers, guestTools?, options}      -> {report, accepted, sizes: Float64Array, fingerprint}
+//   digest   {indices: Uint32Array}               -> Uint8Array of digest records (transferred)
+//   plan     {records: Uint8Array, workers}       -> {outputs, manifest, pieces: {iso, zip, manifest}}
+//   range    {reader, key, start, end, max}       -> next chunk (Uint8Array) of bytes start..end of an
+//                                                    output; undefined once they are all handed out
+//   closeReader {reader}                          -> frees the ranges a reader left open
 // `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
 // (a zip or an ISO), or the string 'sample' (drivers only). This file holds no packaging logic.
 /* eslint-env worker */
@@ -24,6 +32,9 @@
 let api = null; // wasm_bindgen exports once initialized
 let memory = null; // the module's WebAssembly.Memory (it only grows)
 let current = null; // {media, streams: {iso, zip, manifest}}
+let job = null; // the prepared input of a shared build
+const busyMs = {}; // time spent handling each kind of request (reported by stats)
+let ranges = new Map(); // `${reader} ${key} ${start}` -> OutputStream over one piece
 
 function openBundle(input, what) {
   if (input === 'sample') return api.sampleBundle();
@@ -45,7 +56,18 @@ function withBundles(msg, fn) {
   }
 }
 
+function dropRanges(reader) {
+  for (const [k, s] of ranges) {
+    if (reader === undefined || k.startsWith(`${reader} `)) {
+      s.free();
+      ranges.delete(k);
+    }
+  }
+}
+
 function dropCurrent() {
+  dropRanges();
+  if (job) { job.free(); job = null; }
   if (!current) return;
   for (const s of Object.values(current.streams)) s.free();
   current.media.free();
@@ -96,6 +118,52 @@ const handlers = {
     if (!s) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);
     return s.nextChunk(msg.max || 1 << 20);
   },
+  prepare(msg) {
+    dropCurrent();
+    job = withBundles(msg, (d, t) => (t ? api.prepareWith(d, t, msg.options) : api.prepare(d, msg.options)));
+    const sizes = job.accepted ? new Float64Array(job.sizes()) : new Float64Array(0);
+    return { report: job.report, accepted: job.accepted, sizes, fingerprint: job.fingerprint() };
+  },
+  digest(msg) {
+    if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
+    return job.digest(msg.indices);
+  },
+  plan(msg) {
+    if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
+    const media = job.plan(msg.records);
+    job.free();
+    job = null;
+    const streams = {};
+    current = { media, streams };
+    const outputs = [];
+    const pieces = {};
+    for (const key of ['iso', 'zip', 'manifest']) {
+      const s = media[key]();
+      outputs.push({ key, name: s.name, len: s.len() });
+      s.free();
+      pieces[key] = new Float64Array(media.pieces(key, msg.workers || 1));
+    }
+    return { outputs, manifest: media.manifestText(), pieces };
+  },
+  range(msg) {
+    if (!current) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);
+    const id = `${msg.reader} ${msg.key} ${msg.start}`;
+    let s = ranges.get(id);
+    if (!s) {
+      s = current.media.range(msg.key, msg.start, msg.end);
+      ranges.set(id, s);
+    }
+    const chunk = s.nextChunk(msg.max || 1 << 20);
+    if (chunk === undefined || s.isDone()) {
+      s.free();
+      ranges.delete(id);
+    }
+    return chunk;
+  },
+  closeReader(msg) {
+    dropRanges(msg.reader);
+    return null;
+  },
   cancel() {
     dropCurrent();
     return null;
@@ -109,7 +177,7 @@ const handlers = {
     }
   },
   stats() {
-    return { wasmMemoryBytes: memory ? memory.buffer.byteLength : null };
+    return { wasmMemoryBytes: memory ? memory.buffer.byteLength : null, busyMs: { ...busyMs } };
   },
 };
 
@@ -120,9 +188,12 @@ self.onmessage = (ev) => {
     const handler = handlers[type];
     if (!handler) throw new Error(`unknown request "${type}"`);
     if (!api && type !== 'init') throw new Error('the worker is not initialized (send init first)');
+    const t0 = performance.now();
     const result = handler(msg);
+    busyMs[type] = (busyMs[type] || 0) + (performance.now() - t0);
     // Chunks are transferred, not copied.
-    const transfer = result instanceof Uint8Array ? [result.buffer] : [];
+    const transfer = result instanceof Uint8Array ? [result.buffer]
+      : result && result.sizes instanceof Float64Array ? [result.sizes.buffer] : [];
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (e) {
     self.postMessage({ id, ok: false, error: e && e.message ? e.message : String(e) });
