@@ -51,6 +51,55 @@ export function virtioBundle(work) {
 }
 
 /**
+ * The real drivers re-laid the way virtio-win's ISO has them, `<Driver>/<os>/<arch>/…`, for
+ * two OS folders (w8.1 and w10, the same files), as an ISO made with xorriso. Packaging it with
+ * `os: w8.1` must give the per-arch tree's bytes.
+ */
+export function virtioIso(work) {
+  const stage = join(work, 'virtio-win-stage');
+  const drivers = join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers');
+  const case_ = { netkvm: 'NetKVM', balloon: 'Balloon' };
+  for (const arch of readdirSync(drivers)) {
+    for (const drv of readdirSync(join(drivers, arch))) {
+      for (const os of ['w8.1', 'w10']) {
+        const dest = join(stage, case_[drv] || drv, os, arch);
+        mkdirSync(dest, { recursive: true });
+        execFileSync('cp', ['-r', `${join(drivers, arch, drv)}/.`, dest]);
+      }
+    }
+  }
+  const iso = join(work, 'virtio-win-two-os.iso');
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-joliet-long', '-V', 'VIRTIO_WIN', '-o', iso, stage], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return iso;
+}
+
+/**
+ * Media to verify: the CLI's outputs for `args` in a directory of their own, plus a copy of
+ * the zip with one byte of `flip` changed, `drop` left out and an `extra` file added.
+ */
+export function mediaToVerify(args, work, { flip, drop, extra }) {
+  const out = mkdtempSync(join(work, 'verify-'));
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
+  execFileSync(cli(), [...args, '--out-dir', out, '--quiet'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tampered = join(out, 'tampered.zip');
+  execFileSync('python3', ['-c', `
+import sys, zipfile
+src, out, flip, drop, extra = sys.argv[1:6]
+with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as o:
+    for info in z.infolist():
+        if info.filename == drop:
+            continue
+        data = bytearray(z.read(info))
+        if info.filename == flip:
+            data[len(data) // 2] ^= 0x01
+        o.writestr(info.filename, bytes(data))
+    o.writestr(extra, b"not on the original media\\r\\n")
+`, join(out, OUTPUTS.zip), tampered, flip, drop, extra]);
+  return { iso: join(out, OUTPUTS.iso), zip: join(out, OUTPUTS.zip), manifest: join(out, OUTPUTS.manifest), tampered };
+}
+
+/**
  * A broken copy of a bundle: every file under `<wrapper>/amd64/<dropDriver>/` left out and a
  * private key added at `addKey` (a path inside the zip).
  */

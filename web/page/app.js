@@ -17,8 +17,12 @@
   const DEFAULT_SPEC = 'win7-virtio-win.json';
   const CHUNK = 1 << 20;
 
+  // ?workers=N: how many workers share a build (default: one per core, at most 4).
+  const WORKERS = Number(params.get('workers')) || undefined;
+
   const state = {
     drivers: null, // File, or 'sample'
+    os: null, // the OS folder chosen for a driver input with several
     guestTools: null, // File or null (built-in)
     specFile: null, // {name, text}
     report: null,
@@ -53,7 +57,7 @@
   }
 
   async function startClient() {
-    client = await GuestpackClient.start(engine);
+    client = await GuestpackClient.start({ ...engine, workers: WORKERS });
     return client;
   }
 
@@ -112,6 +116,7 @@
     if (text('build-id')) o.buildId = text('build-id');
     if (text('volume-label')) o.volumeId = text('volume-label');
     o.signingPolicy = $('signing-policy').value;
+    if (state.os) o.os = state.os;
     const sde = text('source-date-epoch');
     if (sde) {
       const n = Number(sde);
@@ -198,11 +203,12 @@
     $('build-note').textContent = '';
     dropOutputs();
     render();
-    progress('Reading, hashing and laying out every file…', 0, null);
+    progress('Checking the inputs…', 0, null);
     $('progress-text').textContent = 'The ISO and zip are planned in full before the first byte is written.';
+    const onProgress = (done, total) => progress('Reading and hashing every file…', done, total);
     try {
       const res = await client.build(state.drivers, options(), {
-        guestTools: state.guestTools || undefined, signal: controller.signal });
+        guestTools: state.guestTools || undefined, signal: controller.signal, onProgress });
       if (gen !== state.generation) return;
       state.report = res.report;
       if (res.accepted) {
@@ -283,6 +289,13 @@
     state.outputs = null;
     $('progress').hidden = true;
     $('build-note').textContent = message;
+    // The workers may still be inside a wasm call (a cancel between chunks finds them idle,
+    // one during a build does not): stop them all and start fresh ones. Until they are up,
+    // the page shows the engine as starting and offers nothing to click.
+    if (client) client.terminate();
+    client = null;
+    state.report = null;
+    render();
     await startClient();
     inputsChanged();
   }
@@ -327,6 +340,7 @@
 
     $('report').hidden = !r;
     if (r) renderReport(r);
+    renderOs(r);
 
     const button = $('build-button');
     let why = '';
@@ -345,7 +359,7 @@
     $('cancel-button').hidden = !busy;
 
     for (const id of ['bundle-input', 'sample-button', 'spec-select', 'spec-input', 'guest-tools-input', 'gt-clear',
-      'version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch']) {
+      'version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch', 'os-select', 'mode-verify']) {
       $(id).disabled = busy;
     }
     $('drop').classList.toggle('disabled', busy);
@@ -374,7 +388,47 @@
     return pattern.replace(/\\b$/, '').replace(/\\\\/g, '\\');
   }
 
+  // The OS chooser appears once a check found OS folders (virtio-win <driver>/<os>/<arch>, or
+  // Win7/, Win10/ … above flat arch folders) and lists exactly those.
+  function renderOs(r) {
+    const oses = (r && r.layout && r.layout.oses) || [];
+    const field = $('os-field');
+    if (!oses.length) {
+      // Keep the choice while a new check runs; drop it once the input has no OS folders.
+      if (r && !state.checking) field.hidden = true;
+      return;
+    }
+    field.hidden = false;
+    const select = $('os-select');
+    const chosen = (r.layout.os || state.os || '');
+    const want = ['', ...oses];
+    const have = [...select.options].map((o) => o.value);
+    if (want.join('\n') !== have.join('\n')) {
+      select.replaceChildren(el('option', { value: '', text: `Choose one of ${oses.length}…`, disabled: true }),
+        ...oses.map((os) => el('option', { value: os, text: os })));
+    }
+    select.value = oses.find((o) => o.toLowerCase() === chosen.toLowerCase()) || '';
+    $('os-hint').textContent = oses.length > 1
+      ? `The bundle has drivers for ${oses.length} Windows versions (its OS folders); the one chosen is packaged.`
+      : `The bundle's drivers are for ${oses[0]} (its only OS folder).`;
+  }
+
+  function renderLayout(layout) {
+    const shapes = { 'per-arch': '<arch>/<driver>/', 'virtio-win': '<driver>/<os>/<arch>/', flat: 'one folder per architecture, drivers side by side' };
+    const where = layout.root ? ` inside ${layout.root}/` : '';
+    const os = layout.os ? `, Windows version ${layout.os}` : layout.oses.length ? ', no Windows version chosen yet' : '';
+    const drivers = layout.drivers.length;
+    $('layout-summary').textContent = `${layout.kind} (${shapes[layout.kind] || layout.kind})${where}${os}: ` +
+      `${drivers} driver folder${drivers === 1 ? '' : 's'} found.`;
+    const list = $('layout-list');
+    list.replaceChildren(...layout.drivers.map((d) => el('li', { 'data-arch': d.arch, 'data-driver': d.driver },
+      el('code', { text: `${d.arch}/${d.driver}` }), ' ← ', el('code', { text: d.source || '(root)' }),
+      el('span', { class: 'files', text: ` · ${d.files.length} file${d.files.length === 1 ? '' : 's'}: ${d.files.map((f) => f.split('/').pop()).join(', ')}` }))));
+    $('layout-details').hidden = drivers === 0;
+  }
+
   function renderReport(r) {
+    if (r.layout) renderLayout(r.layout);
     const body = $('drivers-body');
     body.replaceChildren();
     // Missing required drivers first (the reason a build is refused), then by name and arch.
@@ -414,6 +468,8 @@
     const order = { error: 0, warning: 1, info: 2 };
     const sorted = r.findings.map((f, i) => [f, i]).sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
     for (const [f] of sorted) {
+      // The core's help names the command-line flag; on this page the choice is a menu.
+      const help = (f.code === 'LAY004' || f.code === 'LAY005') ? 'Choose one under “Windows version” in the inputs above.' : f.help;
       const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
       list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },
         el('p', { class: 'finding-head' },
@@ -421,7 +477,7 @@
           el('code', { class: 'code', text: f.code }), ' ',
           el('span', { class: 'where' }, el('code', { text: where }))),
         el('p', { class: 'msg', text: f.message }),
-        f.help ? el('p', { class: 'help' }, el('strong', { text: 'Fix: ' }), f.help) : null));
+        help ? el('p', { class: 'help' }, el('strong', { text: 'Fix: ' }), help) : null));
     }
     $('findings-count').textContent = r.findings.length
       ? `(${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}, ${r.findings.length - r.errors - r.warnings} info)`
@@ -434,6 +490,7 @@
 
   function setDrivers(drivers) {
     state.drivers = drivers;
+    state.os = null;
     $('drivers-chosen').textContent = drivers === 'sample'
       ? 'Using the built-in sample drivers.'
       : `Driver bundle: ${drivers.name} (${fmtBytes(drivers.size)}).`;
@@ -458,6 +515,136 @@
     }
   }
 
+  // ---------- modes ----------
+
+  function setMode(mode) {
+    const verify = mode === 'verify';
+    $('build-mode').hidden = verify;
+    $('verify-mode').hidden = !verify;
+    for (const [id, on] of [['mode-build', !verify], ['mode-verify', verify]]) {
+      $(id).setAttribute('aria-selected', String(on));
+      $(id).tabIndex = on ? 0 : -1;
+    }
+  }
+
+  function wireModes() {
+    const tabs = ['mode-build', 'mode-verify'];
+    for (const id of tabs) {
+      $(id).addEventListener('click', () => { if (!state.busy && !verifyState.busy) setMode(id === 'mode-verify' ? 'verify' : 'build'); });
+      // Arrow keys move between the tabs (the ARIA tabs pattern).
+      $(id).addEventListener('keydown', (e) => {
+        if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+        const other = $(tabs[1 - tabs.indexOf(id)]);
+        if (other.disabled) return;
+        other.focus();
+        other.click();
+      });
+    }
+    if (params.get('mode') === 'verify' || location.hash === '#verify') setMode('verify');
+  }
+
+  // ---------- verify ----------
+
+  const verifyState = { media: null, manifest: null, result: null, busy: null };
+
+  function renderVerify() {
+    const v = verifyState;
+    const busy = !!v.busy;
+    $('verify-button').disabled = busy || !v.media || !client;
+    $('verify-cancel').hidden = !busy;
+    for (const id of ['verify-input', 'verify-manifest-input', 'verify-manifest-clear', 'mode-build']) $(id).disabled = busy;
+    $('verify-manifest-clear').hidden = !v.manifest;
+    const r = v.result;
+    $('verify-results').hidden = !r;
+    if (!r) return;
+    const body = $('verify-body');
+    body.replaceChildren();
+    if (r.ok) body.append(el('tr', {}, el('td', { colSpan: 3, class: 'muted', text: `No problems: all ${r.listed} files match.` })));
+    const row = (path, problem, details) => body.append(el('tr', { 'data-problem': problem, 'data-path': path },
+      el('td', {}, el('code', { text: path })), el('td', {}, el('span', { class: `pill ${problem === 'extra' ? 'warn' : 'bad'}`, text: problem })),
+      el('td', { text: details })));
+    for (const p of r.missing) row(p, 'missing', 'listed in the manifest, not on the media');
+    for (const c of r.changed) {
+      row(c.path, 'changed', c.error ? `cannot be read: ${c.error}`
+        : c.actualSize !== c.expectedSize ? `${c.actualSize} bytes, the manifest says ${c.expectedSize}`
+          : `SHA-256 ${c.actualSha256}, the manifest says ${c.expectedSha256}`);
+    }
+    for (const p of r.extra) row(p, 'extra', 'on the media, not in the manifest');
+    const problems = r.missing.length + r.changed.length + r.extra.length;
+    $('verify-count').textContent = `(${r.missing.length} missing, ${r.changed.length} changed, ${r.extra.length} extra)`;
+    $('verify-results-h').firstChild.textContent = r.ok ? 'Result ' : 'Problems ';
+    const status = $('verify-status');
+    const what = `${r.package || 'media'}${r.version ? ` ${r.version}` : ''}`;
+    status.textContent = r.ok
+      ? `OK: all ${r.listed} files of ${what} match the manifest (size and SHA-256), and there is nothing else.`
+      : `Mismatch: ${problems} problem${problems === 1 ? '' : 's'} in ${what} (${r.matched} of ${r.listed} files match).`;
+    status.className = `status ${r.ok ? 'good' : 'bad'}`;
+  }
+
+  function verifyStatus(text, cls = '') {
+    $('verify-status').textContent = text;
+    $('verify-status').className = `status ${cls}`;
+  }
+
+  async function runVerify() {
+    const v = verifyState;
+    if (!v.media || v.busy) return;
+    const controller = new AbortController();
+    v.busy = { controller };
+    v.result = null;
+    verifyStatus(`Verifying ${v.media.name}: reading and hashing every file…`);
+    renderVerify();
+    try {
+      v.result = await client.verify(v.media, { manifestText: v.manifest ? v.manifest.text : undefined, signal: controller.signal });
+    } catch (e) {
+      if (isAbort(e)) {
+        verifyStatus('Verification cancelled.');
+        // Cancelling stopped the workers: a build made before is gone with them.
+        client.terminate();
+        await startClient();
+        state.outputs = null;
+        inputsChanged();
+      } else {
+        verifyStatus(`Cannot verify ${v.media.name}: ${e.message}`, 'bad');
+      }
+    } finally {
+      v.busy = null;
+      renderVerify();
+    }
+  }
+
+  function wireVerify() {
+    const v = verifyState;
+    $('verify-input').addEventListener('change', (e) => {
+      v.media = e.target.files[0] || null;
+      v.result = null;
+      verifyStatus(v.media ? `Ready to verify ${v.media.name} (${fmtBytes(v.media.size)}).` : 'Choose an ISO or zip to verify.');
+      renderVerify();
+      if (v.media) runVerify();
+    });
+    $('verify-manifest-input').addEventListener('change', async (e) => {
+      const f = e.target.files[0];
+      v.manifest = f ? { name: f.name, text: await f.text() } : null;
+      v.result = null;
+      renderVerify();
+      if (v.media) runVerify();
+    });
+    $('verify-manifest-clear').addEventListener('click', () => {
+      v.manifest = null;
+      $('verify-manifest-input').value = '';
+      v.result = null;
+      renderVerify();
+      if (v.media) runVerify();
+    });
+    $('verify-button').addEventListener('click', runVerify);
+    $('verify-cancel').addEventListener('click', () => { if (v.busy) v.busy.controller.abort(); });
+    $('verify-json').addEventListener('click', () => {
+      if (!v.result) return;
+      saveBlob(new Blob([JSON.stringify(v.result, null, 2) + '\n'], { type: 'application/json' }), 'verify.json');
+    });
+    renderVerify();
+  }
+
   function wire() {
     $('bundle-input').addEventListener('change', (e) => { if (e.target.files[0]) setDrivers(e.target.files[0]); });
     $('sample-button').addEventListener('click', () => setDrivers('sample'));
@@ -477,6 +664,9 @@
     for (const id of ['version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch']) {
       $(id).addEventListener('input', inputsChanged);
     }
+    $('os-select').addEventListener('change', (e) => { state.os = e.target.value || null; inputsChanged(); });
+    wireModes();
+    wireVerify();
     $('source-date-epoch').addEventListener('input', showEpochDate);
     $('build-button').addEventListener('click', build);
     $('cancel-button').addEventListener('click', () => { if (state.busy) state.busy.controller.abort(); });
@@ -523,6 +713,7 @@
     $('tool-version').textContent = version;
     $('engine').textContent = 'Ready. Everything below runs offline, in this tab.';
     $('engine').dataset.ready = '1';
+    renderVerify();
     document.documentElement.dataset.ready = '1';
     inputsChanged();
   }

@@ -1,0 +1,107 @@
+// The page with driver inputs as virtio-win ships them (its ISO, `<Driver>/<os>/<arch>/`, two
+// OS folders) and in verify mode, in both shapes (served site and file://). The ISO packaged
+// for one OS must give the CLI's bytes for the per-arch tree; verify must pass good media and
+// name each changed, missing and extra file of tampered media.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  OUTPUTS, checked, cliOutputs, download, launch, mediaToVerify, open, root, screenshot, serve, sha256, targets,
+  virtioIso, workDir,
+} from './harness.mjs';
+
+const work = workDir();
+let browser, server, pages, iso, perArch, media;
+
+const FLIP = 'drivers/amd64/viostor/viostor.inf';
+const DROP = 'setup.cmd';
+const EXTRA = 'drivers/x86/netkvm/notes.txt';
+
+before(async () => {
+  iso = virtioIso(work);
+  perArch = cliOutputs(['--drivers-dir', join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers'),
+    '--spec', 'virtio-win-8.1.json'], work);
+  media = mediaToVerify(['--sample'], work, { flip: FLIP, drop: DROP, extra: EXTRA });
+  server = await serve();
+  pages = targets(server);
+  browser = await launch();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.stop();
+});
+
+const verifyDone = (page) => page.waitForFunction(() =>
+  /^(OK|Mismatch|Cannot verify)/.test(document.querySelector('[data-testid=verify-status]').textContent), null, { timeout: 60000 });
+
+for (const label of ['site', 'file']) {
+  describe(`page (${label}): virtio-win layouts and verify mode`, () => {
+    test('virtio-win ISO with two OS folders: the page offers them, and w8.1 gives the per-arch bytes', async () => {
+      const { page, context, errors } = await open(browser, pages[label]);
+      assert.ok(await page.isHidden('[data-testid=os-select]'), 'no OS chooser before an input has OS folders');
+      await page.setInputFiles('[data-testid=bundle-input]', iso);
+      await page.selectOption('[data-testid=spec-select]', 'virtio-win-8.1.json');
+      await checked(page);
+      assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected/);
+      const lay = await page.$$eval('[data-testid=findings] > [data-code=LAY004]', (li) => li.map((x) => x.textContent));
+      assert.equal(lay.length, 1, 'one LAY004 error: several OSes, none chosen');
+      assert.match(lay[0], /"w10", "w8\.1"/);
+      assert.match(lay[0], /Windows version/, 'the fix points at the menu, not at a flag');
+      const offered = await page.$$eval('[data-testid=os-select] option', (o) => o.map((x) => x.value));
+      assert.deepEqual(offered, ['', 'w10', 'w8.1']);
+      assert.match(await page.textContent('[data-testid=layout-summary]'), /^virtio-win .*no Windows version chosen/);
+      assert.ok(await page.isDisabled('[data-testid=build-button]'));
+
+      await page.selectOption('[data-testid=os-select]', 'w8.1');
+      // The rejection shown until now is replaced by the new check's verdict.
+      await page.waitForFunction(() => /^Accepted/.test(document.querySelector('[data-testid=check-status]').textContent),
+        null, { timeout: 60000 });
+      assert.equal(await page.inputValue('[data-testid=os-select]'), 'w8.1');
+      assert.match(await page.textContent('[data-testid=layout-summary]'), /Windows version w8\.1: 26 driver folders/);
+      const netkvm = await page.textContent('[data-testid=layout-details] li[data-arch=amd64][data-driver=netkvm]');
+      assert.match(netkvm, /amd64\/netkvm ← NetKVM\/w8\.1\/amd64 · \d+ files: .*netkvm\.inf/);
+      await page.click('[data-testid=build-button]');
+      await page.waitForSelector('[data-testid=outputs]:not([hidden])', { timeout: 60000 });
+      await screenshot(page, `${label}-virtio-iso-built`);
+      for (const key of Object.keys(OUTPUTS)) {
+        const { bytes } = await download(page, `download-${key}`);
+        assert.equal(sha256(bytes), perArch[key], `${OUTPUTS[key]} equals the CLI's for the per-arch tree`);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+    test('verify mode: good media pass, tampered media name every problem', async () => {
+      const { page, context, errors } = await open(browser, pages[label]);
+      await page.click('[data-testid=mode-verify]');
+      assert.ok(await page.isVisible('[data-testid=verify-input]'));
+      assert.ok(await page.isHidden('[data-testid=bundle-input]'), 'build inputs hidden in verify mode');
+
+      await page.setInputFiles('[data-testid=verify-input]', media.iso);
+      await verifyDone(page);
+      assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 19 files of guest-tools 0\.0\.0 match/);
+
+      await page.setInputFiles('[data-testid=verify-input]', media.tampered);
+      await verifyDone(page);
+      assert.match(await page.textContent('[data-testid=verify-status]'), /^Mismatch: 3 problems .*\(17 of 19 files match\)/);
+      const rows = await page.$$eval('[data-testid=verify-table] tbody tr', (trs) => trs.map((tr) => `${tr.dataset.problem} ${tr.dataset.path}`));
+      assert.deepEqual(rows.sort(), [`changed ${FLIP}`, `extra ${EXTRA}`, `missing ${DROP}`]);
+      assert.match(await page.textContent(`[data-testid=verify-table] tr[data-path="${FLIP}"]`), /SHA-256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}/);
+      await screenshot(page, `${label}-verify-mismatch`);
+      const json = JSON.parse((await download(page, 'verify-json')).bytes.toString('utf8'));
+      assert.equal(json.ok, false);
+      assert.deepEqual(json.missing, [DROP]);
+
+      // The zip checked against a manifest.json given separately.
+      await page.setInputFiles('[data-testid=verify-manifest-input]', media.manifest);
+      await page.setInputFiles('[data-testid=verify-input]', media.zip);
+      await verifyDone(page);
+      assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 19 files/);
+      await page.click('[data-testid=mode-build]');
+      assert.ok(await page.isVisible('[data-testid=bundle-input]'), 'back in build mode');
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  });
+}
