@@ -57,7 +57,7 @@ fn blob_source_reads_any_range() {
 #[test]
 fn sample_bundle_from_blob() {
     let zip = fixtures::zip_tree(&guestpack::sample::sample_drivers(), "sample/");
-    let bundle = Bundle::from_blob(blob(&zip), Some("sample.zip".into()))
+    let bundle = Bundle::from_blob(blob(&zip), Some("sample.zip".into()), JsValue::UNDEFINED)
         .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
     assert_eq!(bundle.file_count(), 24);
     harness::check_golden(
@@ -68,7 +68,7 @@ fn sample_bundle_from_blob() {
 
 #[test]
 fn virtio_bundle_from_blob() {
-    let bundle = Bundle::from_blob(blob(VIRTIO), Some("virtio-win-8.1.zip".into()))
+    let bundle = Bundle::from_blob(blob(VIRTIO), Some("virtio-win-8.1.zip".into()), JsValue::UNDEFINED)
         .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
     let start = js_sys::Date::now();
     let m = build(&bundle, r#"{"spec":"virtio-win-8.1.json"}"#);

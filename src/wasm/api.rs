@@ -11,6 +11,7 @@ use super::source::{bytes_source, BlobSource};
 use super::stream::OutputStream;
 use crate::input::zip::{read_zip, ZipLimits};
 use crate::iso::IsoFs;
+use crate::limits::Limits;
 use crate::package::{self, MediaSet};
 use crate::readahead::ReadAhead;
 use crate::split::{self, Output};
@@ -36,19 +37,32 @@ pub struct Bundle {
 impl Bundle {
     /// Opens a zip or an ISO image from a `Blob`/`File` without loading it: only the zip's
     /// central directory or the ISO's directories are read now, file data when building or
-    /// verifying. Dedicated workers only (`FileReaderSync`).
+    /// verifying. Dedicated workers only (`FileReaderSync`). `options` (optional) is the
+    /// options object of `validate`/`build`; its limits (`maxEntries`, `maxTotalSize`,
+    /// `maxFileSize`, `maxPathDepth`, `maxRatio`) apply to reading the container.
     #[wasm_bindgen(js_name = fromBlob)]
-    pub fn from_blob(blob: web_sys::Blob, name: Option<String>) -> Result<Bundle, JsError> {
+    pub fn from_blob(
+        blob: web_sys::Blob,
+        name: Option<String>,
+        options: JsValue,
+    ) -> Result<Bundle, JsError> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
+        let limits = JsOptions::from_js(&options)?.limits();
         // Every Blob read is a round trip to the browser: read ahead in growing blocks.
-        Bundle::open(Arc::new(ReadAhead::new(BlobSource::new(blob))), name)
+        Bundle::open_limited(Arc::new(ReadAhead::new(BlobSource::new(blob))), name, &limits)
     }
 
-    /// Opens a zip or an ISO image held in memory (the bytes are copied once).
+    /// Opens a zip or an ISO image held in memory (the bytes are copied once); `options` as
+    /// for [`Bundle::from_blob`].
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8], name: Option<String>) -> Result<Bundle, JsError> {
+    pub fn from_bytes(
+        bytes: &[u8],
+        name: Option<String>,
+        options: JsValue,
+    ) -> Result<Bundle, JsError> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
-        Bundle::open(Arc::new(bytes_source(bytes)), name)
+        let limits = JsOptions::from_js(&options)?.limits();
+        Bundle::open_limited(Arc::new(bytes_source(bytes)), name, &limits)
     }
 
     /// The project's sample driver set (for a "try the sample" button).
@@ -86,18 +100,27 @@ impl Bundle {
     /// Opens any random-access source holding a zip or an ISO9660 image, recognized by
     /// content (`PK` at 0, `CD001` at byte 32769); `name` is used in messages.
     pub fn open(src: Arc<dyn ReadAt>, name: String) -> Result<Bundle, JsError> {
+        Bundle::open_limited(src, name, &Limits::default())
+    }
+
+    /// [`Bundle::open`] under explicit input limits.
+    pub fn open_limited(
+        src: Arc<dyn ReadAt>,
+        name: String,
+        limits: &Limits,
+    ) -> Result<Bundle, JsError> {
         let io = |e: std::io::Error| JsError::new(&format!("{name}: {e}"));
         let mut magic = [0u8; 4];
         let n = src.read_at(0, &mut magic).map_err(io)?;
         if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
-            let tree = read_zip(src, &name, &ZipLimits::default()).map_err(js_err)?;
+            let tree = read_zip(src, &name, &ZipLimits::from(limits)).map_err(js_err)?;
             return Ok(Bundle { tree, name });
         }
         let mut cd = [0u8; 5];
         let n = src.read_at(ISO_MAGIC_OFFSET, &mut cd).map_err(io)?;
         if n == 5 && cd == *b"CD001" {
             let tree = IsoFs::open(src, &name)
-                .and_then(|fs| fs.to_vtree())
+                .and_then(|fs| fs.to_vtree_limited(limits))
                 .map_err(js_err)?;
             return Ok(Bundle { tree, name });
         }

@@ -113,16 +113,7 @@ impl JsOptions {
             threads: 1,
         };
         build.check().map_err(super::js_err)?;
-        let d = Limits::default();
-        let limits = Limits {
-            max_entries: self.max_entries.unwrap_or(d.max_entries),
-            max_total_size: self.max_total_size.unwrap_or(d.max_total_size),
-            max_file_size: self.max_file_size.unwrap_or(d.max_file_size),
-            max_path_depth: self.max_path_depth.unwrap_or(d.max_path_depth),
-            max_regex_size: self.max_regex_size.unwrap_or(d.max_regex_size),
-            max_inf_size: self.max_inf_size.unwrap_or(d.max_inf_size),
-            max_ratio: self.max_ratio.unwrap_or(d.max_ratio),
-        };
+        let limits = self.limits();
         Ok(Resolved {
             spec_name,
             spec_json,
@@ -133,6 +124,23 @@ impl JsOptions {
             },
             limits,
         })
+    }
+}
+
+impl JsOptions {
+    /// The [`Limits`] these options ask for: each given one, the command line's default for
+    /// the rest.
+    pub fn limits(&self) -> Limits {
+        let d = Limits::default();
+        Limits {
+            max_entries: self.max_entries.unwrap_or(d.max_entries),
+            max_total_size: self.max_total_size.unwrap_or(d.max_total_size),
+            max_file_size: self.max_file_size.unwrap_or(d.max_file_size),
+            max_path_depth: self.max_path_depth.unwrap_or(d.max_path_depth),
+            max_regex_size: self.max_regex_size.unwrap_or(d.max_regex_size),
+            max_inf_size: self.max_inf_size.unwrap_or(d.max_inf_size),
+            max_ratio: self.max_ratio.unwrap_or(d.max_ratio),
+        }
     }
 }
 

@@ -82,7 +82,7 @@ fn bindings_give_the_golden_bytes() {
 #[test]
 fn bundle_from_bytes_and_spec_text() {
     let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "wrapped/");
-    let b = Bundle::from_bytes(&zip, Some("sample.zip".into()))
+    let b = Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED)
         .unwrap_or_else(|e| panic!("{}", message(e)));
     let spec = String::from_utf8(
         guestpack::embedded::spec_file("win7-virtio-win.json")
@@ -155,16 +155,46 @@ fn user_mistakes_are_clear_errors() {
     assert!(err(r#"{"signingPolicy":"maybe"}"#).contains("nointegritychecks"));
     assert!(err(r#"{"zipLevel":12}"#).contains("--zip-level"));
     assert!(err(r#"{"specText":"{not json"}"#).contains("spec.json"));
-    let not_zip = Bundle::from_bytes(b"hello, not a zip", Some("notes.txt".into()))
+    let not_zip = Bundle::from_bytes(b"hello, not a zip", Some("notes.txt".into()), JsValue::UNDEFINED)
         .err()
         .map(message);
     assert!(not_zip
         .unwrap_or_default()
         .starts_with("notes.txt: not a zip archive"));
-    let truncated = Bundle::from_bytes(b"PK\x03\x04 and then nothing", None)
+    let truncated = Bundle::from_bytes(b"PK\x03\x04 and then nothing", None, JsValue::UNDEFINED)
         .err()
         .map(message);
     assert!(truncated.unwrap_or_default().starts_with("bundle.zip: "));
+}
+
+/// The limit options reach the container readers: a zip or ISO over a limit is refused when
+/// it is opened, with the limit named; raising it lets the same bytes through.
+#[test]
+fn limits_apply_when_opening_bundles() {
+    let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "");
+    let err = Bundle::from_bytes(&zip, Some("sample.zip".into()), js(r#"{"maxEntries":5}"#))
+        .err()
+        .map(message)
+        .unwrap_or_default();
+    assert!(
+        err.starts_with("sample.zip: ") && err.contains("over the limit of 5") && err.contains("--max-entries"),
+        "{err}"
+    );
+    let err = Bundle::from_bytes(&zip, None, js(r#"{"maxFileSize":100}"#))
+        .err()
+        .map(message)
+        .unwrap_or_default();
+    assert!(err.contains("--max-file-size"), "{err}");
+    let ok = Bundle::from_bytes(&zip, None, js(r#"{"maxEntries":1000,"spec":"win7-virtio-win.json"}"#));
+    assert!(ok.is_ok(), "raised limit and other options accepted");
+    let out = media_outputs(&build(&wasm::sample_bundle(), "{}"), 1 << 20);
+    let err = Bundle::from_bytes(&out.iso, Some("media.iso".into()), js(r#"{"maxPathDepth":2}"#))
+        .err()
+        .map(message)
+        .unwrap_or_default();
+    assert!(err.starts_with("media.iso: ") && err.contains("--max-path-depth"), "{err}");
+    let err = Bundle::from_bytes(&zip, None, js(r#"{"maxEntrys":5}"#)).err().map(message).unwrap_or_default();
+    assert!(err.contains("unknown field `maxEntrys`"), "{err}");
 }
 
 #[test]
@@ -188,12 +218,12 @@ fn field(v: &JsValue, key: &str) -> serde_json::Value {
 fn iso_bundles_open_and_verify_against_their_manifest() {
     let m = build(&wasm::sample_bundle(), "{}");
     let out = media_outputs(&m, 1 << 20);
-    let iso = Bundle::from_bytes(&out.iso, Some("guest-tools.iso".into()))
+    let iso = Bundle::from_bytes(&out.iso, Some("guest-tools.iso".into()), JsValue::UNDEFINED)
         .unwrap_or_else(|e| panic!("{}", message(e)));
     let r = wasm::verify(&iso, None).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "ok"), true);
     let manifest = String::from_utf8(out.manifest.clone()).unwrap();
-    let zip = Bundle::from_bytes(&out.zip, None).unwrap_or_else(|e| panic!("{}", message(e)));
+    let zip = Bundle::from_bytes(&out.zip, None, JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
     let r = wasm::verify(&zip, Some(manifest)).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "ok"), true);
     // One byte of setup.cmd flipped inside the image: found by path.
@@ -204,7 +234,7 @@ fn iso_bundles_open_and_verify_against_their_manifest() {
         .position(|w| w == text)
         .expect("setup.cmd text in the ISO");
     bad[at] ^= 0x20;
-    let iso = Bundle::from_bytes(&bad, None).unwrap_or_else(|e| panic!("{}", message(e)));
+    let iso = Bundle::from_bytes(&bad, None, JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
     let r = wasm::verify(&iso, None).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "ok"), false);
     assert_eq!(field(&r, "changed").as_array().map(|a| a.len()), Some(1));

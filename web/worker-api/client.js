@@ -172,9 +172,10 @@ class GuestpackClient {
   /**
    * Checks existing media (an ISO or zip File/Blob) against its manifest.json, or against
    * `manifestText`: {ok, listed, matched, missing: [path], changed: [{path, ...}], extra: [path]}.
+   * `options` may carry input limits (maxEntries, …) for reading the media.
    */
-  verify(media, { manifestText, signal } = {}) {
-    return this.call({ type: 'verify', media, manifestText }, signal);
+  verify(media, { manifestText, signal, options } = {}) {
+    return this.call({ type: 'verify', media, manifestText, options }, signal);
   }
 
   /** A reader handing out one output of the current build in order, chunk by chunk. */

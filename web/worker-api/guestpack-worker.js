@@ -14,7 +14,7 @@
 //   rewind   {key}                                -> restarts one output from its first byte
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
-//   verify   {media, manifestText?}                -> {ok, missing, changed, extra, ...}
+//   verify   {media, manifestText?, options?}      -> {ok, missing, changed, extra, ...}
 //   stats    {}                                   -> {wasmMemoryBytes, busyMs: {type: ms}} (wasm memory size,
 //                                                    time spent on each kind of request)
 // A build shared among several workers (client.js runs one of these in each):
@@ -25,7 +25,8 @@
 //                                                    output; undefined once they are all handed out
 //   closeReader {reader}                          -> frees the ranges a reader left open
 // `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
-// (a zip or an ISO), or the string 'sample' (drivers only). This file holds no packaging logic.
+// (a zip or an ISO), or the string 'sample' (drivers only); the limits among `options` apply to
+// opening them too. This file holds no packaging logic.
 /* eslint-env worker */
 'use strict';
 
@@ -36,18 +37,26 @@ let job = null; // the prepared input of a shared build
 const busyMs = {}; // time spent handling each kind of request (reported by stats)
 let ranges = new Map(); // `${reader} ${key} ${start}` -> OutputStream over one piece
 
-function openBundle(input, what) {
+// `options` (the request's options object) carries the input limits that apply to reading
+// the container itself (maxEntries, maxTotalSize, maxFileSize, maxPathDepth, maxRatio).
+function openBundle(input, what, options) {
   if (input === 'sample') return api.sampleBundle();
-  if (input instanceof Blob) return api.Bundle.fromBlob(input, input.name || `${what}.zip`);
-  if (input instanceof ArrayBuffer) return api.Bundle.fromBytes(new Uint8Array(input), `${what}.zip`);
-  if (ArrayBuffer.isView(input)) return api.Bundle.fromBytes(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), `${what}.zip`);
+  if (input instanceof Blob) return api.Bundle.fromBlob(input, input.name || `${what}.zip`, options);
+  if (input instanceof ArrayBuffer) return api.Bundle.fromBytes(new Uint8Array(input), `${what}.zip`, options);
+  if (ArrayBuffer.isView(input)) return api.Bundle.fromBytes(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), `${what}.zip`, options);
   throw new Error(`${what}: expected a File, Blob, ArrayBuffer or 'sample'`);
 }
 
 // Runs `fn` with the opened bundles and frees them afterwards (wasm memory is not GC'd).
 function withBundles(msg, fn) {
-  const drivers = openBundle(msg.drivers, 'drivers');
-  const tools = msg.guestTools == null ? null : openBundle(msg.guestTools, 'guest-tools');
+  const drivers = openBundle(msg.drivers, 'drivers', msg.options);
+  let tools = null;
+  try {
+    tools = msg.guestTools == null ? null : openBundle(msg.guestTools, 'guest-tools', msg.options);
+  } catch (e) {
+    drivers.free();
+    throw e;
+  }
   try {
     return fn(drivers, tools);
   } finally {
@@ -169,7 +178,7 @@ const handlers = {
     return null;
   },
   verify(msg) {
-    const media = openBundle(msg.media, 'media');
+    const media = openBundle(msg.media, 'media', msg.options);
     try {
       return api.verify(media, msg.manifestText == null ? undefined : msg.manifestText);
     } finally {
