@@ -72,6 +72,26 @@ for (const label of ['site', 'file']) {
       await context.close();
     });
 
+    test('input limits: an ISO over a limit is refused naming the field that raises it', async () => {
+      const { page, context, errors } = await open(browser, pages[label]);
+      await page.click('[data-testid=limits] summary');
+      await page.fill('[data-testid=max-entries]', '5');
+      await page.setInputFiles('[data-testid=bundle-input]', iso);
+      await checked(page);
+      const fatal = await page.textContent('[data-testid=fatal]');
+      assert.match(fatal, /virtio-win-two-os\.iso: .*over the limit of 5 \(raise “Max entries” under Options → Input limits\)/);
+      assert.ok(await page.isDisabled('[data-testid=build-button]'));
+      await page.fill('[data-testid=max-entries]', '');
+      await page.waitForFunction(() => /^Rejected/.test(document.querySelector('[data-testid=check-status]').textContent),
+        null, { timeout: 60000 });
+      assert.ok(await page.isHidden('[data-testid=fatal]'), 'the default limit lets the ISO through');
+      await page.fill('[data-testid=max-file-size]', '4 lots');
+      await page.waitForFunction(() => /Max file size "4 lots" is not a size/.test(document.querySelector('[data-testid=fatal]').textContent),
+        null, { timeout: 60000 });
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
     test('verify mode: good media pass, tampered media name every problem', async () => {
       const { page, context, errors } = await open(browser, pages[label]);
       await page.click('[data-testid=mode-verify]');

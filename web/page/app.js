@@ -117,6 +117,7 @@
     if (text('volume-label')) o.volumeId = text('volume-label');
     o.signingPolicy = $('signing-policy').value;
     if (state.os) o.os = state.os;
+    Object.assign(o, limitOptions());
     const sde = text('source-date-epoch');
     if (sde) {
       const n = Number(sde);
@@ -126,6 +127,37 @@
       o.sourceDateEpoch = n;
     }
     return o;
+  }
+
+  // The input limits filled in under Options (the rest keep the command line's defaults).
+  function limitOptions() {
+    const o = {};
+    for (const input of document.querySelectorAll('[data-limit]')) {
+      const v = input.value.trim();
+      if (!v) continue;
+      const n = input.dataset.size ? parseSize(v) : (/^\d+$/.test(v) ? Number(v) : null);
+      if (n == null || !Number.isSafeInteger(n)) {
+        throw new InputProblem(`${input.labels[0].textContent} "${v}" is not ${input.dataset.size ? 'a size (e.g. 512M or 4G)' : 'a whole number'}`);
+      }
+      o[input.dataset.limit] = n;
+    }
+    return o;
+  }
+
+  // The command line's size syntax: a whole number with an optional K, M, G or T (binary).
+  function parseSize(text) {
+    const m = /^(\d+)\s*([KMGT]?)(i?B)?$/i.exec(text);
+    if (!m) return null;
+    const n = Number(m[1]) * 2 ** (10 * ' KMGT'.indexOf(m[2].toUpperCase() || ' '));
+    return Number.isSafeInteger(n) ? n : null;
+  }
+
+  // Core messages name the command-line flag that raises a limit; here it is a field.
+  function pageMessage(message) {
+    return message.replace(/\(raise it with (--max-[a-z-]+)\)/, (all, flag) => {
+      const input = document.querySelector(`[data-flag="${flag}"]`);
+      return input ? `(raise “${input.labels[0].textContent}” under Options → Input limits)` : all;
+    });
   }
 
   function showEpochDate() {
@@ -325,7 +357,7 @@
     const busy = !!state.busy;
     const fatal = $('fatal');
     fatal.hidden = !state.fatal;
-    fatal.textContent = state.fatal ? `Cannot check these inputs: ${state.fatal}` : '';
+    fatal.textContent = state.fatal ? `Cannot check these inputs: ${pageMessage(state.fatal)}` : '';
 
     const status = $('check-status');
     if (!client) status.textContent = 'Starting the packaging engine…';
@@ -363,6 +395,7 @@
       $(id).disabled = busy;
     }
     $('drop').classList.toggle('disabled', busy);
+    for (const input of document.querySelectorAll('[data-limit]')) input.disabled = busy;
 
     $('outputs').hidden = !state.outputs;
     if (state.outputs) {
@@ -595,9 +628,12 @@
     verifyStatus(`Verifying ${v.media.name}: reading and hashing every file…`);
     renderVerify();
     try {
-      v.result = await client.verify(v.media, { manifestText: v.manifest ? v.manifest.text : undefined, signal: controller.signal });
+      const limits = limitOptions();
+      v.result = await client.verify(v.media, { manifestText: v.manifest ? v.manifest.text : undefined, signal: controller.signal, options: limits });
     } catch (e) {
-      if (isAbort(e)) {
+      if (e instanceof InputProblem) {
+        verifyStatus(`Cannot verify ${v.media.name}: ${e.message}`, 'bad');
+      } else if (isAbort(e)) {
         verifyStatus('Verification cancelled.');
         // Cancelling stopped the workers: a build made before is gone with them.
         client.terminate();
@@ -605,7 +641,7 @@
         state.outputs = null;
         inputsChanged();
       } else {
-        verifyStatus(`Cannot verify ${v.media.name}: ${e.message}`, 'bad');
+        verifyStatus(`Cannot verify ${v.media.name}: ${pageMessage(e.message)}`, 'bad');
       }
     } finally {
       v.busy = null;
@@ -664,6 +700,7 @@
     for (const id of ['version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch']) {
       $(id).addEventListener('input', inputsChanged);
     }
+    for (const input of document.querySelectorAll('[data-limit]')) input.addEventListener('input', inputsChanged);
     $('os-select').addEventListener('change', (e) => { state.os = e.target.value || null; inputsChanged(); });
     wireModes();
     wireVerify();
