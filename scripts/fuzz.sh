@@ -4,6 +4,8 @@
 # assertion, a timeout or running out of memory).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 10 seconds, every target
+#   scripts/fuzz.sh --parallel SECONDS [TARGET...]       all targets at once (the long runs of
+#                                                        docs/fuzzing.md), at nice 19
 #
 # cargo-fuzz passes `-Z` flags to rustc, which a stable toolchain accepts only with
 # RUSTC_BOOTSTRAP=1; that is set here so the machine's one (stable) toolchain is enough.
@@ -14,6 +16,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+parallel=0
+if [ "${1:-}" = --parallel ]; then parallel=1; shift; fi
 secs=${1:-10}
 shift || true
 targets=("$@")
@@ -79,23 +83,49 @@ if ! nice cargo fuzz build -s none -a >/dev/null 2>"$build_log"; then
 fi
 rm -f "$build_log"
 
-passed=0 failed=0
-for t in "${targets[@]}"; do
-  max_len=4096
+# run TARGET LOG: one libFuzzer run of the time budget.
+run() {
+  local t=$1 max_len=4096
   [ "$t" = iso_read ] && max_len=131072
-  log=$(mktemp)
   # -rss_limit_mb: a run that needs more memory than this is a failure (unbounded memory).
-  if nice cargo fuzz run -s none -a "$t" -- -max_total_time="$secs" -max_len="$max_len" \
-       -rss_limit_mb=1024 -timeout=20 -print_final_stats=1 >"$log" 2>&1; then
+  nice -n "$2" cargo fuzz run -s none -a "$t" -- -max_total_time="$secs" -max_len="$max_len" \
+    -rss_limit_mb=1024 -timeout=20 -print_final_stats=1
+}
+
+# report TARGET LOG STATUS: one line with the run's figures, or the failure.
+report() {
+  local t=$1 log=$2 status=$3
+  if [ "$status" -eq 0 ]; then
     passed=$((passed + 1))
-    execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)
-    echo "fuzz: $t ok (${execs:-?} executions in ${secs}s)"
+    stat() { grep -Eo "stat::$1: *[0-9]+" "$log" | grep -Eo '[0-9]+$' | tail -1; }
+    echo "fuzz: $t ok ($(stat number_of_executed_units) executions in ${secs}s, peak RSS $(stat peak_rss_mb) MB)"
   else
     failed=$((failed + 1))
     echo "fuzz: $t FAILED; last lines:" >&2
     grep -v '^#' "$log" | tail -40 >&2
   fi
-  rm -f "$log"
-done
+}
+
+passed=0 failed=0
+if [ "$parallel" -eq 1 ]; then
+  declare -A pids logs
+  for t in "${targets[@]}"; do
+    logs[$t]=$(mktemp)
+    run "$t" 19 >"${logs[$t]}" 2>&1 &
+    pids[$t]=$!
+  done
+  for t in "${targets[@]}"; do
+    wait "${pids[$t]}"
+    report "$t" "${logs[$t]}" $?
+    rm -f "${logs[$t]}"
+  done
+else
+  for t in "${targets[@]}"; do
+    log=$(mktemp)
+    run "$t" 10 >"$log" 2>&1
+    report "$t" "$log" $?
+    rm -f "$log"
+  done
+fi
 echo "fuzz-smoke: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

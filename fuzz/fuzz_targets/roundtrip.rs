@@ -5,7 +5,8 @@
 //! sample drivers with arbitrary extra files (the real validation path). Invariants: the build
 //! either fails with an error or produces media whose ISO (Joliet tree), zip and manifest agree
 //! file for file, byte for byte; the ISO passes the structure audit; a rejected input yields no
-//! media set.
+//! media set; and the same media built the way browser workers share a build (digests in two
+//! parts, planned from the digests, each output read piece by piece) are the same bytes.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -13,7 +14,8 @@ use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::iso::{check_structure, IsoFs};
 use guestpack::package::{self, BuildOptions, MediaSet};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt};
-use guestpack::validate::{InputRef, Staged, ValidateInput};
+use guestpack::split::{self, Output};
+use guestpack::validate::{self, InputRef, Staged, ValidateInput};
 use guestpack::vtree::VTree;
 use guestpack::{embedded, sample};
 use libfuzzer_sys::fuzz_target;
@@ -33,6 +35,8 @@ struct Input {
     through_validation: bool,
     zip_level: u8,
     epoch: i32,
+    /// Work per piece when reading the shared build back (0: one piece per restart point).
+    piece_work: u16,
     files: Vec<File>,
 }
 
@@ -61,6 +65,35 @@ fn drain(mut r: impl Read) -> Vec<u8> {
     let mut v = Vec::new();
     r.read_to_end(&mut v).expect("output reader");
     v
+}
+
+/// The shared-build path gives `set`'s bytes: odd files digested apart from even ones (in
+/// reverse), planned from the digests, outputs concatenated from pieces of `min_work`.
+fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: u64) {
+    let n = staged.files.len();
+    let odd: Vec<usize> = (0..n).filter(|i| i % 2 == 1).rev().collect();
+    let even: Vec<usize> = (0..n).filter(|i| i % 2 == 0).collect();
+    let mut all = vec![None; n];
+    for part in [odd, even] {
+        let digests = split::digest_files(staged, &part, opts.zip_level).expect("digests");
+        for (i, d) in part.into_iter().zip(digests) {
+            all[i] = Some(d);
+        }
+    }
+    let all: Vec<_> = all.into_iter().map(|d| d.expect("every file digested")).collect();
+    let shared = split::build_from_digests(staged, opts, &all).expect("a plan from the digests");
+    for (output, whole) in [
+        (Output::Iso, drain(set.iso.reader())),
+        (Output::Zip, drain(set.zip.reader())),
+        (Output::Manifest, set.manifest_bytes.to_vec()),
+    ] {
+        let mut bytes = Vec::new();
+        for p in split::pieces(&shared, output, min_work) {
+            let r = split::reader_from(&shared, output, p.start).expect("a piece reader");
+            bytes.extend(drain(r.take(p.end - p.start)));
+        }
+        assert!(bytes == whole, "{output:?}: the shared build differs");
+    }
 }
 
 fn check(set: &MediaSet) {
@@ -109,6 +142,7 @@ fn check(set: &MediaSet) {
 }
 
 fuzz_target!(|input: Input| {
+    let piece_work = u64::from(input.piece_work);
     let opts = BuildOptions {
         zip_level: u32::from(input.zip_level % 10),
         source_date_epoch: i64::from(input.epoch),
@@ -137,6 +171,8 @@ fuzz_target!(|input: Input| {
         assert_eq!(report.has_errors(), set.is_none());
         if let Some(set) = set {
             check(&set);
+            let (_, staged) = validate::validate(&input).expect("the shipped spec parses");
+            check_shared(&staged, &opts, &set, piece_work);
         }
         return;
     }
@@ -172,5 +208,6 @@ fuzz_target!(|input: Input| {
     };
     if let Ok(set) = package::build(&staged, &opts) {
         check(&set);
+        check_shared(&staged, &opts, &set, piece_work);
     }
 });
