@@ -43,7 +43,8 @@ pub struct ChunkedDeflater<R> {
     out_len: usize,
     src_done: bool,
     finished: bool,
-    crc: crc32fast::Hasher,
+    /// `None` when the caller does not need the CRC ([`ChunkedDeflater::without_crc`]).
+    crc: Option<crc32fast::Hasher>,
     total_in: u64,
 }
 
@@ -61,9 +62,16 @@ impl<R: Read> ChunkedDeflater<R> {
             out_len: 0,
             src_done: false,
             finished: false,
-            crc: crc32fast::Hasher::new(),
+            crc: Some(crc32fast::Hasher::new()),
             total_in: 0,
         }
+    }
+
+    /// Skips computing the CRC-32 of the input (the source checks its own bytes);
+    /// [`ChunkedDeflater::crc32`] then returns `None`.
+    pub fn without_crc(mut self) -> Self {
+        self.crc = None;
+        self
     }
 
     /// Uncompressed bytes read from the source so far.
@@ -71,9 +79,9 @@ impl<R: Read> ChunkedDeflater<R> {
         self.total_in
     }
 
-    /// CRC-32 of the uncompressed bytes read so far.
-    pub fn crc32(&self) -> u32 {
-        self.crc.clone().finalize()
+    /// CRC-32 of the uncompressed bytes read so far (`None` after [`ChunkedDeflater::without_crc`]).
+    pub fn crc32(&self) -> Option<u32> {
+        self.crc.as_ref().map(|c| c.clone().finalize())
     }
 
     /// True once the whole stream, end marker included, has been handed out.
@@ -110,7 +118,9 @@ impl<R: Read> ChunkedDeflater<R> {
             }
         }
         let piece = &self.input[..self.in_len];
-        self.crc.update(piece);
+        if let Some(c) = self.crc.as_mut() {
+            c.update(piece);
+        }
         self.total_in += piece.len() as u64;
         Ok(())
     }
@@ -175,7 +185,7 @@ pub fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
     Ok(Measured {
         compressed,
         uncompressed: d.total_in(),
-        crc32: d.crc32(),
+        crc32: d.crc32().unwrap_or_default(),
     })
 }
 

@@ -62,7 +62,10 @@ pub fn digest_with(
 ) -> io::Result<(u64, [u8; 32], u32)> {
     let mut r = content.open()?;
     let mut sha = Sha256::new();
-    let mut crc = crc32fast::Hasher::new();
+    // A content that checks its own CRC (a zip entry) fails the read below if its bytes do
+    // not have that CRC: computing it a second time would only cost time.
+    let known = content.checked_crc32();
+    let mut crc = known.is_none().then(crc32fast::Hasher::new);
     let mut buf = vec![0u8; IO_CHUNK];
     let mut n_total = 0u64;
     loop {
@@ -71,7 +74,9 @@ pub fn digest_with(
             break;
         }
         sha.update(&buf[..n]);
-        crc.update(&buf[..n]);
+        if let Some(c) = crc.as_mut() {
+            c.update(&buf[..n]);
+        }
         also(&buf[..n]);
         n_total += n as u64;
     }
@@ -84,7 +89,11 @@ pub fn digest_with(
             ),
         ));
     }
-    Ok((n_total, sha.finalize().into(), crc.finalize()))
+    let crc32 = match crc {
+        Some(c) => c.finalize(),
+        None => known.unwrap_or_default(),
+    };
+    Ok((n_total, sha.finalize().into(), crc32))
 }
 
 /// Builds a [`MediaFile`] by digesting `content`.

@@ -2,10 +2,13 @@
 //! `Blob`: each `FileReaderSync` read is a round trip to the browser process: reading a file in 64 KiB
 //! pieces takes about seven times as long as in 8 MiB pieces).
 //!
-//! Reads are served from a few blocks kept in memory. A read that continues where a block
-//! ends is taken as a sequential stream and fetches a block twice as long as the last one,
-//! up to [`MAX_WINDOW`]; any other read fetches just [`MIN_WINDOW`] (or its own length), so
-//! scattered reads (directories, headers) stay cheap. Memory is at most [`BLOCKS`] ×
+//! Reads are served from a few blocks kept in memory. A read inside a range announced with
+//! [`ReadAt::will_read`] (a file about to be read through) fetches the rest of that range at
+//! once, up to [`MAX_WINDOW`]: one call per file instead of one per piece the reader asks for,
+//! since the cost is mostly per call. A read that continues where a block ends is taken as a
+//! sequential stream and fetches a block twice as long as the last one; any other read
+//! fetches just [`MIN_WINDOW`] (or its own length), so scattered reads (directories, headers)
+//! stay cheap and small neighbouring files share a block. Memory is at most [`BLOCKS`] ×
 //! [`MAX_WINDOW`] per source. Bytes handed out are exactly the inner source's: this changes
 //! how often the inner source is called, never what a read returns.
 
@@ -20,6 +23,8 @@ pub const BLOCKS: usize = 3;
 pub const MIN_WINDOW: u64 = 64 << 10;
 /// Largest fetch.
 pub const MAX_WINDOW: u64 = 8 << 20;
+/// Announced ranges remembered (the files being read at once are far fewer).
+const HINTS: usize = 16;
 
 struct Block {
     start: u64,
@@ -36,6 +41,8 @@ impl Block {
 #[derive(Default)]
 struct State {
     blocks: Vec<Block>,
+    /// Ranges announced by `will_read`, newest last: (start, end).
+    hints: Vec<(u64, u64)>,
     clock: u64,
 }
 
@@ -76,6 +83,15 @@ impl<S: ReadAt> ReadAt for ReadAhead<S> {
         self.inner.len()
     }
 
+    fn will_read(&self, offset: u64, len: u64) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st.hints.len() >= HINTS {
+            st.hints.remove(0);
+        }
+        st.hints.push((offset, offset.saturating_add(len)));
+        self.inner.will_read(offset, len);
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         if offset >= self.len() || buf.is_empty() {
             return Ok(0);
@@ -106,7 +122,17 @@ impl<S: ReadAt> ReadAt for ReadAhead<S> {
                         (lru, MIN_WINDOW)
                     }
                 };
-                let window = window.max((buf.len() as u64).min(MAX_WINDOW));
+                // An announced range is fetched through to its end (within the window cap).
+                let hinted = st
+                    .hints
+                    .iter()
+                    .rev()
+                    .find(|&&(s, e)| s <= offset && offset < e)
+                    .map_or(0, |&(_, e)| e - offset);
+                let window = window
+                    .max(hinted)
+                    .max(buf.len() as u64)
+                    .min(MAX_WINDOW);
                 let mut data = match slot {
                     Some(i) => std::mem::take(&mut st.blocks[i].data),
                     None => Vec::new(),
@@ -258,6 +284,30 @@ mod tests {
         assert_eq!(ra.read_at(end, &mut buf).unwrap(), 0);
         assert_eq!(ra.read_at(end + 5, &mut buf).unwrap(), 0);
         assert!(ra.inner.calls.load(Ordering::Relaxed) <= 52);
+    }
+
+    #[test]
+    fn an_announced_range_is_fetched_in_one_call_and_small_ones_share_blocks() {
+        let (bytes, ra) = source(8 << 20, usize::MAX);
+        // A 3 MiB file read 64 KiB at a time: one fetch, not a doubling series.
+        let (start, len) = (1_000_003u64, 3u64 << 20);
+        ra.will_read(start, len);
+        assert_eq!(read_all(&ra, start, len, 64 << 10), &bytes[start as usize..(start + len) as usize]);
+        assert_eq!(ra.inner.calls.load(Ordering::Relaxed), 1);
+        assert_eq!(ra.inner.asked.load(Ordering::Relaxed) as u64, len, "nothing past the range");
+        // Ten small neighbouring files: the first fetch (at least MIN_WINDOW) serves them all.
+        let calls = ra.inner.calls.load(Ordering::Relaxed);
+        for k in 0..10u64 {
+            let at = 6_000_000 + k * 1000;
+            ra.will_read(at, 1000);
+            assert_eq!(read_all(&ra, at, 1000, 300), &bytes[at as usize..at as usize + 1000]);
+        }
+        assert_eq!(ra.inner.calls.load(Ordering::Relaxed), calls + 1);
+        // A range longer than the window is fetched in windows.
+        let (bytes, ra) = source(20 << 20, usize::MAX);
+        ra.will_read(0, 20 << 20);
+        assert_eq!(read_all(&ra, 0, 20 << 20, 1 << 20), bytes);
+        assert_eq!(ra.inner.calls.load(Ordering::Relaxed), 3);
     }
 
     #[test]

@@ -16,6 +16,11 @@ pub trait ReadAt: Send + Sync {
     fn len(&self) -> u64;
     /// Reads up to `buf.len()` bytes at `offset`; returns 0 only at or past the end.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+    /// Says that bytes `offset..offset + len` are about to be read front to back (one file's
+    /// data). A source whose every read is expensive may then fetch them in few large reads
+    /// ([`crate::readahead::ReadAhead`]); the default ignores it. Never changes what a read
+    /// returns.
+    fn will_read(&self, _offset: u64, _len: u64) {}
     /// True when the source holds no bytes.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -79,6 +84,9 @@ impl<S: ReadAt> ReadAt for ShortReads<S> {
         let n = buf.len().min(self.max.max(1));
         self.inner.read_at(offset, &mut buf[..n])
     }
+    fn will_read(&self, offset: u64, len: u64) {
+        self.inner.will_read(offset, len);
+    }
 }
 
 /// Sequential reader over a byte range of a [`ReadAt`].
@@ -90,6 +98,7 @@ pub struct RangeReader {
 
 impl RangeReader {
     pub fn new(src: Arc<dyn ReadAt>, offset: u64, len: u64) -> Self {
+        src.will_read(offset, len);
         RangeReader {
             src,
             pos: offset,
@@ -125,6 +134,13 @@ impl Read for RangeReader {
 pub trait Content: Send + Sync {
     fn len(&self) -> u64;
     fn open(&self) -> io::Result<Box<dyn Read + Send + '_>>;
+    /// The CRC-32 every reader from [`Content::open`] checks its bytes against before it
+    /// reports the end (a zip entry's recorded CRC): a read to the end that did not fail
+    /// delivered bytes with this CRC, so callers need not compute it again. `None` (the
+    /// default) when the content does not check itself.
+    fn checked_crc32(&self) -> Option<u32> {
+        None
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }

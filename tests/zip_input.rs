@@ -4,7 +4,7 @@
 
 use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::media::{media_file, MediaFile};
-use guestpack::source::{MemContent, MemSource, ReadAt, ShortReads};
+use guestpack::source::{Content, MemContent, MemSource, ReadAt, ShortReads};
 use guestpack::vtree::{RejectKind, VTree};
 use guestpack::zipout::{ZipOptions, ZipPlan};
 use std::io::{self, Read};
@@ -380,6 +380,38 @@ fn sizes_and_crc_are_verified_when_reading() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("crc32 mismatch"), "{e}");
+}
+
+/// Hashing and zipping take a bundle entry's recorded CRC instead of computing it again; the
+/// entry's own check must still stop both when the bytes do not match it.
+#[test]
+fn a_wrong_recorded_crc_fails_hashing_and_zipping_without_a_second_crc() {
+    let zip = ours(&[("a.inf", text(5000, 0)), ("b.sys", noise(200_000))]);
+    let good = read(zip.clone()).unwrap();
+    let b = good.get("b.sys").unwrap().clone();
+    let digested = media_file("b.sys", b.clone()).unwrap();
+    assert_eq!(Some(digested.crc32), b.checked_crc32());
+    assert_eq!(digested.crc32, crc32fast::hash(&noise(200_000)));
+    // Stored (level 0, and noise at 6) and deflated (text at 6): the same zip as from memory.
+    for (name, bytes) in [("a.inf", text(5000, 0)), ("b.sys", noise(200_000))] {
+        for level in [0, 6] {
+            let opts = ZipOptions { level, ..ZipOptions::default() };
+            let zipped = |content: Arc<dyn Content>| {
+                let f = media_file(name, content).unwrap();
+                let mut out = Vec::new();
+                ZipPlan::plan(&[f], &opts).unwrap().reader().read_to_end(&mut out).map(|_| out)
+            };
+            let want = zipped(Arc::new(MemContent::new(bytes.clone()))).unwrap();
+            let entry = good.get(name).unwrap().clone();
+            assert_eq!(zipped(entry).unwrap(), want, "{name} at level {level}");
+        }
+    }
+    let c = zip.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+    let mut bad = zip;
+    bad[c + 16] ^= 1;
+    let b = read(bad).unwrap().get("b.sys").unwrap().clone();
+    let e = media_file("b.sys", b).unwrap_err().to_string();
+    assert!(e.contains("'b.sys'") && e.contains("crc32 mismatch"), "{e}");
 }
 
 #[test]

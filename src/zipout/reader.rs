@@ -134,7 +134,8 @@ impl Read for ZipReader<'_> {
 }
 
 enum Inner<'a> {
-    Stored(Source<'a>, crc32fast::Hasher),
+    /// The CRC is `None` when the content checks its own bytes against the planned CRC.
+    Stored(Source<'a>, Option<crc32fast::Hasher>),
     Deflated(Box<ChunkedDeflater<Source<'a>>>),
     /// Compressed bytes kept by the planning pass, and how far they were handed out.
     Cached(Arc<[u8]>, usize),
@@ -214,9 +215,17 @@ impl<'a> Data<'a> {
             }
             _ => {
                 let src = entry.content.open().map_err(|e| with_path(entry, e))?;
+                // A content that checks itself against the planned CRC (a zip entry whose
+                // recorded CRC the hashing pass took) fails its own read if it changed.
+                let checks_itself = entry.content.checked_crc32() == Some(entry.crc32);
                 match entry.method {
-                    Method::Stored => Inner::Stored(src, crc32fast::Hasher::new()),
-                    Method::Deflated => Inner::Deflated(Box::new(ChunkedDeflater::new(src, level))),
+                    Method::Stored => {
+                        Inner::Stored(src, (!checks_itself).then(crc32fast::Hasher::new))
+                    }
+                    Method::Deflated => {
+                        let d = ChunkedDeflater::new(src, level);
+                        Inner::Deflated(Box::new(if checks_itself { d.without_crc() } else { d }))
+                    }
                 }
             }
         };
@@ -243,9 +252,11 @@ impl<'a> Data<'a> {
             .min(self.remaining.min(usize::MAX as u64) as usize);
         let n = loop {
             let r = match &mut self.inner {
-                Inner::Stored(src, crc) => src
-                    .read(&mut buf[..want])
-                    .inspect(|&n| crc.update(&buf[..n])),
+                Inner::Stored(src, crc) => src.read(&mut buf[..want]).inspect(|&n| {
+                    if let Some(c) = crc.as_mut() {
+                        c.update(&buf[..n]);
+                    }
+                }),
                 Inner::Deflated(d) => d.read(&mut buf[..want]),
                 Inner::Cached(bytes, pos) => {
                     let n = want.min(bytes.len() - *pos);
@@ -297,12 +308,17 @@ impl<'a> Data<'a> {
                 let (crc, total) = w.end.unwrap_or((0, 0));
                 (extra, crc, total)
             }
+            // Without a CRC of our own, the source's check ran when it reported its end.
             Inner::Stored(src, crc) => (
                 read_retry(src, &mut probe)?,
-                crc.clone().finalize(),
+                crc.as_ref().map_or(self.entry.crc32, |c| c.clone().finalize()),
                 self.entry.size,
             ),
-            Inner::Deflated(d) => (read_retry(d.as_mut(), &mut probe)?, d.crc32(), d.total_in()),
+            Inner::Deflated(d) => (
+                read_retry(d.as_mut(), &mut probe)?,
+                d.crc32().unwrap_or(self.entry.crc32),
+                d.total_in(),
+            ),
         };
         if extra != 0 || total != self.entry.size {
             return Err(changed(self.entry, "its size differs"));

@@ -59,6 +59,10 @@ impl Content for ZipEntryContent {
         self.size
     }
 
+    fn checked_crc32(&self) -> Option<u32> {
+        Some(self.crc32)
+    }
+
     fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
         let range = RangeReader::new(self.src.clone(), self.offset, self.compressed_size);
         let inner: Box<dyn Read + Send> = match self.method {
