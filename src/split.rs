@@ -17,9 +17,10 @@ use crate::error::{Error, Result};
 use crate::media::MediaFile;
 use crate::package::{self, BuildOptions, MediaSet};
 use crate::validate::Staged;
-use crate::zipout::Measurement;
+use crate::zipout::{Measurement, CACHE_FILE_MAX};
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::Arc;
 
 /// What one read of a staged file learns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +89,24 @@ pub fn encode_all(digests: &[FileDigest]) -> Vec<u8> {
 /// Digests the staged files at `indices` (positions in `staged.files`, any order), reading
 /// each once; results come in the order of `indices`. `level` is the zip level of the build.
 pub fn digest_files(staged: &Staged, indices: &[usize], level: u32) -> Result<Vec<FileDigest>> {
+    let mut none = 0;
+    let digested = digest_files_keeping(staged, indices, level, &mut none)?;
+    Ok(digested.into_iter().map(|(d, _)| d).collect())
+}
+
+/// Compressed bytes a worker kept while digesting, by staged index.
+pub type Kept = BTreeMap<usize, Arc<[u8]>>;
+
+/// [`digest_files`], also keeping the compressed bytes of deflated files of up to
+/// [`CACHE_FILE_MAX`] while their sizes fit in `budget` (input bytes, reduced as files are
+/// kept): the worker that keeps them can later copy them into the zip instead of deflating
+/// again. What is kept changes speed, never bytes.
+pub fn digest_files_keeping(
+    staged: &Staged,
+    indices: &[usize],
+    level: u32,
+    budget: &mut u64,
+) -> Result<Vec<(FileDigest, Option<Arc<[u8]>>)>> {
     indices
         .iter()
         .map(|&i| {
@@ -97,13 +116,20 @@ pub fn digest_files(staged: &Staged, indices: &[usize], level: u32) -> Result<Ve
                     format!("no staged file {i} (there are {})", staged.files.len()),
                 )
             })?;
-            let (file, measured) = package::digest_one(path, content, level, false)?;
-            Ok(FileDigest {
+            let size = content.len();
+            let keep = size > 0 && size <= CACHE_FILE_MAX && size <= *budget;
+            let (file, measured) = package::digest_one(path, content, level, keep)?;
+            let kept = measured.as_ref().and_then(|m| m.cached.clone());
+            if kept.is_some() {
+                *budget -= size;
+            }
+            let digest = FileDigest {
                 size: file.size,
                 sha256: file.sha256,
                 crc32: file.crc32,
                 compressed: measured.and_then(|m| m.compressed),
-            })
+            };
+            Ok((digest, kept))
         })
         .collect()
 }
@@ -114,6 +140,17 @@ pub fn build_from_digests(
     staged: &Staged,
     opts: &BuildOptions,
     digests: &[FileDigest],
+) -> Result<MediaSet> {
+    build_from_digests_keeping(staged, opts, digests, Kept::new())
+}
+
+/// [`build_from_digests`] with the compressed bytes this worker kept
+/// ([`digest_files_keeping`]): its zip reader copies those entries instead of deflating them.
+pub fn build_from_digests_keeping(
+    staged: &Staged,
+    opts: &BuildOptions,
+    digests: &[FileDigest],
+    mut kept: Kept,
 ) -> Result<MediaSet> {
     opts.check()?;
     if digests.len() != staged.files.len() {
@@ -128,7 +165,7 @@ pub fn build_from_digests(
     }
     let mut files = Vec::with_capacity(digests.len());
     let mut measured = BTreeMap::new();
-    for ((path, content), d) in staged.files.iter().zip(digests) {
+    for (i, ((path, content), d)) in staged.files.iter().zip(digests).enumerate() {
         if d.size != content.len() {
             return Err(Error::archive(
                 path,
@@ -140,9 +177,16 @@ pub fn build_from_digests(
             ));
         }
         if opts.zip_level > 0 {
+            let cached = kept.remove(&i);
+            if cached.as_ref().is_some_and(|c| d.compressed != Some(c.len() as u64)) {
+                return Err(Error::archive(
+                    path,
+                    "the kept compressed bytes do not match the digest",
+                ));
+            }
             let m = Measurement {
                 compressed: d.compressed,
-                cached: None,
+                cached,
             };
             measured.insert(path.clone(), m);
         }
@@ -192,22 +236,54 @@ pub struct Piece {
 /// Cuts an output into consecutive pieces at restart points, each (but possibly the last) of
 /// at least `min_work`; together they cover the output exactly, in order.
 pub fn pieces(set: &MediaSet, output: Output, min_work: u64) -> Vec<Piece> {
-    let (points, len) = match output {
-        Output::Iso => (set.iso.restart_points(), set.iso.len()),
-        Output::Zip => (set.zip.restart_points(), set.zip.len()),
+    pieces_owned(set, output, min_work, &|_| None)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// [`pieces`], also cut wherever the owner of the zip entries changes (`owner` of a media
+/// path: the worker that kept its compressed bytes), each piece with its entries' owner.
+pub fn pieces_owned(
+    set: &MediaSet,
+    output: Output,
+    min_work: u64,
+    owner: &dyn Fn(&str) -> Option<u32>,
+) -> Vec<(Piece, Option<u32>)> {
+    let (points, len): (Vec<(u64, u64, Option<u32>)>, u64) = match output {
+        Output::Iso => (
+            set.iso
+                .restart_points()
+                .into_iter()
+                .map(|(s, w)| (s, w, None))
+                .collect(),
+            set.iso.len(),
+        ),
+        Output::Zip => {
+            let entries = set.zip.entries();
+            let points = set.zip.restart_points().into_iter().enumerate();
+            let owned = points.map(|(i, (s, w))| (s, w, entries.get(i).and_then(|e| owner(&e.path))));
+            (owned.collect(), set.zip.len())
+        }
         Output::Manifest => {
             let n = set.manifest_bytes.len() as u64;
-            (vec![(0, n)], n)
+            (vec![(0, n, None)], n)
         }
     };
-    let mut out: Vec<Piece> = Vec::new();
-    let mut open: Option<Piece> = None;
-    for (start, work) in points {
-        let p = open.get_or_insert(Piece {
-            start,
-            end: start,
-            work: 0,
-        });
+    let mut out: Vec<(Piece, Option<u32>)> = Vec::new();
+    let mut open: Option<(Piece, Option<u32>)> = None;
+    for (start, work, who) in points {
+        if open.as_ref().is_some_and(|(_, o)| *o != who) {
+            out.extend(open.take());
+        }
+        let (p, _) = open.get_or_insert((
+            Piece {
+                start,
+                end: start,
+                work: 0,
+            },
+            who,
+        ));
         p.work = p.work.saturating_add(work);
         if p.work >= min_work {
             out.extend(open.take());
@@ -215,7 +291,7 @@ pub fn pieces(set: &MediaSet, output: Output, min_work: u64) -> Vec<Piece> {
     }
     out.extend(open);
     for i in 0..out.len() {
-        out[i].end = out.get(i + 1).map_or(len, |n| n.start);
+        out[i].0.end = out.get(i + 1).map_or(len, |n| n.0.start);
     }
     out
 }
@@ -224,9 +300,22 @@ pub fn pieces(set: &MediaSet, output: Output, min_work: u64) -> Vec<Piece> {
 /// a worker may only run so far ahead of the one being handed out, so small pieces keep every
 /// worker busy: at least 64 per worker, merged only below [`MIN_PIECE_WORK`] (small files).
 pub fn pieces_for(set: &MediaSet, output: Output, workers: u32) -> Vec<Piece> {
+    pieces_for_owned(set, output, workers, &|_| None)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// [`pieces_for`] with owners, as [`pieces_owned`].
+pub fn pieces_for_owned(
+    set: &MediaSet,
+    output: Output,
+    workers: u32,
+    owner: &dyn Fn(&str) -> Option<u32>,
+) -> Vec<(Piece, Option<u32>)> {
     let total: u64 = pieces(set, output, 0).iter().map(|p| p.work).sum();
     let per = total / (u64::from(workers) * 64).max(1);
-    pieces(set, output, per.min(MIN_PIECE_WORK))
+    pieces_owned(set, output, per.min(MIN_PIECE_WORK), owner)
 }
 
 /// Pieces of less work than this (1 MiB of copying) are merged with the next.

@@ -187,8 +187,9 @@ fn virtio_win_real_drivers() {
 fn shared_builds_give_the_golden_bytes() {
     let drivers = virtio::drivers();
     let case = Case::new(&drivers, VIRTIO_SPEC);
-    for (workers, min_work) in [(1, u64::MAX), (2, 0), (3, 4 << 20)] {
-        check_golden("virtio-win-8.1", &harness::shared_build(&case, workers, min_work));
+    // (workers, piece work, bytes of small files each worker may keep compressed)
+    for (workers, min_work, keep) in [(1, u64::MAX, 0), (2, 0, 1 << 20), (3, 4 << 20, 64 << 20)] {
+        check_golden("virtio-win-8.1", &harness::shared_build(&case, workers, min_work, keep));
     }
     let sample = sample_drivers();
     let mut case = Case::new(&sample, "win7-virtio-full.json").policy(SigningPolicy::None);
@@ -198,7 +199,7 @@ fn shared_builds_give_the_golden_bytes() {
     case.opts.volume_id = Some("VIRTIO TOOLS".into());
     case.opts.source_date_epoch = 1_700_000_000;
     case.opts.zip_level = 9;
-    check_golden("sample/options", &harness::shared_build(&case, 2, 1 << 16));
+    check_golden("sample/options", &harness::shared_build(&case, 2, 1 << 16, 1 << 16));
 }
 
 /// The same real drivers laid out as a virtio-win tree (`NetKVM/w8.1/amd64/...`) and as flat

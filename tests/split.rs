@@ -68,6 +68,19 @@ fn malformed_or_mismatched_digests_are_refused() {
     let m = msg(split::build_from_digests(&staged, &opts, &wrong));
     assert!(m.contains(&staged.files[0].0) && m.contains("did the file change"), "{m}");
 
+    // Kept bytes must be exactly the deflated entry the digest describes.
+    let deflated = digests.iter().position(|d| d.compressed.is_some()).unwrap();
+    let mut kept = split::Kept::new();
+    kept.insert(deflated, vec![0u8; 3].into());
+    let m = msg(split::build_from_digests_keeping(&staged, &opts, &digests, kept));
+    assert!(m.contains("kept compressed bytes do not match"), "{m}");
+    let mut budget = 1 << 20;
+    let all: Vec<usize> = (0..staged.files.len()).collect();
+    let with = split::digest_files_keeping(&staged, &all, 6, &mut budget).unwrap();
+    let kept_total: u64 = with.iter().filter(|(_, k)| k.is_some()).map(|(d, _)| d.size).sum();
+    assert!(kept_total > 0 && budget == (1 << 20) - kept_total, "the budget counts what was kept");
+    assert!(with.iter().all(|(d, k)| k.as_ref().map_or(true, |k| d.compressed == Some(k.len() as u64))));
+
     let wire = split::encode_all(&digests);
     assert_eq!(wire.len(), digests.len() * DIGEST_RECORD);
     let e = FileDigest::decode_all(&wire[1..]).unwrap_err().to_string();

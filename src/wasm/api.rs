@@ -229,6 +229,7 @@ fn build_impl(
         set,
         iso_name: resolved.build.iso_file_name(),
         zip_name: resolved.build.zip_file_name(),
+        owners: Default::default(),
     })
 }
 
@@ -276,6 +277,8 @@ pub struct Media {
     set: Option<Rc<MediaSet>>,
     iso_name: String,
     zip_name: String,
+    /// Media path -> the worker that kept its compressed bytes (shared builds only).
+    owners: std::collections::BTreeMap<String, u32>,
 }
 
 #[wasm_bindgen]
@@ -317,14 +320,16 @@ impl Media {
     }
 
     /// How `output` (`"iso"`, `"zip"` or `"manifest"`) can be produced in pieces by `workers`
-    /// workers at once: `[start, end, work, start, end, work, …]`, consecutive byte ranges
-    /// covering the output in order, each with an estimate of its cost.
+    /// workers at once: `[start, end, work, owner, start, end, work, owner, …]`, consecutive
+    /// byte ranges covering the output in order, each with an estimate of its cost and the
+    /// worker that kept its entries compressed (-1: none; any worker can produce any piece).
     pub fn pieces(&self, output: &str, workers: u32) -> Result<Vec<f64>, JsError> {
         let output: Output = output.parse().map_err(js_err)?;
         let set = self.planned()?;
-        Ok(split::pieces_for(set, output, workers.max(1))
+        let owner = |path: &str| self.owners.get(path).copied();
+        Ok(split::pieces_for_owned(set, output, workers.max(1), &owner)
             .into_iter()
-            .flat_map(|p| [p.start as f64, p.end as f64, p.work as f64])
+            .flat_map(|(p, o)| [p.start as f64, p.end as f64, p.work as f64, o.map_or(-1.0, f64::from)])
             .collect())
     }
 
@@ -366,7 +371,13 @@ impl Media {
             set: Some(set),
             iso_name: opts.iso_file_name(),
             zip_name: opts.zip_file_name(),
+            owners: Default::default(),
         }
+    }
+
+    pub(super) fn with_owners(mut self, owners: std::collections::BTreeMap<String, u32>) -> Media {
+        self.owners = owners;
+        self
     }
 
     fn name_of(&self, output: Output) -> String {

@@ -2,19 +2,24 @@
 //! the same dropped file (see [`crate::split`] for why the result cannot depend on the split).
 //!
 //! In every worker: `prepare` validates (cheap) and keeps the staged file list; `digest`
-//! hashes and measures the files the page hands this worker; `plan` takes every worker's
-//! digests, in staged order, and plans the media without reading a payload byte; `Media`'s
-//! `pieces` and `range` then let each worker produce any piece of any output. The scheduling
-//! (who digests what, who produces which piece) is the page's: `web/worker-api/client.js`.
+//! hashes and measures the files the page hands this worker, keeping the compressed bytes of
+//! small ones within the native process's budget; `plan` takes every worker's digests, in
+//! staged order, and who kept what, and plans the media without reading a payload byte;
+//! `Media`'s `pieces` and `range` then let each worker produce any piece of any output (the
+//! pieces whose entries a worker kept are cheapest there). The scheduling (who digests what,
+//! who produces which piece) is the page's: `web/worker-api/client.js`.
 
 use super::api::{run_validation, Bundle, Media};
 use super::js_err;
 use super::options::{JsOptions, Resolved};
 use super::report;
 use crate::media::hex;
-use crate::split::{self, FileDigest};
+use crate::split::{self, FileDigest, Kept};
 use crate::validate::Staged;
+use crate::zipout::CACHE_BUDGET;
 use sha2::{Digest, Sha256};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -25,7 +30,13 @@ pub struct Job {
     accepted: bool,
     staged: Staged,
     resolved: Resolved,
+    /// Compressed bytes kept while digesting, and the input bytes the budget has left.
+    kept: RefCell<Kept>,
+    budget: Cell<u64>,
 }
+
+/// Owner value meaning "no worker kept this file" in [`Job::plan`]'s `owners`.
+pub const NO_OWNER: u8 = 255;
 
 /// Validates with the built-in guest tools and keeps what a shared build needs.
 #[wasm_bindgen]
@@ -55,6 +66,8 @@ fn prepare_impl(
         accepted: !report.has_errors(),
         staged,
         resolved,
+        kept: RefCell::new(Kept::new()),
+        budget: Cell::new(CACHE_BUDGET),
     })
 }
 
@@ -101,27 +114,63 @@ impl Job {
     }
 
     /// Digests the staged files at `indices`; returns their records back to back, in the
-    /// order given ([`split::DIGEST_RECORD`] bytes each).
+    /// order given ([`split::DIGEST_RECORD`] bytes each). Small deflated files are kept
+    /// compressed while the budget lasts (see [`Job::kept`]).
     pub fn digest(&self, indices: Vec<u32>) -> Result<Vec<u8>, JsError> {
         self.check_accepted()?;
         let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
-        let digests = split::digest_files(&self.staged, &indices, self.resolved.build.zip_level)
+        let mut budget = self.budget.get();
+        let level = self.resolved.build.zip_level;
+        let digested = split::digest_files_keeping(&self.staged, &indices, level, &mut budget)
             .map_err(js_err)?;
+        self.budget.set(budget);
+        let mut kept = self.kept.borrow_mut();
+        let mut digests = Vec::with_capacity(digested.len());
+        for (&i, (d, k)) in indices.iter().zip(digested) {
+            if let Some(k) = k {
+                kept.insert(i, k);
+            }
+            digests.push(d);
+        }
         Ok(split::encode_all(&digests))
     }
 
+    /// Staged indices of the files this worker kept compressed while digesting.
+    pub fn kept(&self) -> Vec<u32> {
+        self.kept.borrow().keys().map(|&i| i as u32).collect()
+    }
+
     /// Plans the media from the records of every staged file, in staged order (the pieces
-    /// of several `digest` calls put back together). Reads no payload.
-    pub fn plan(&self, records: &[u8]) -> Result<Media, JsError> {
+    /// of several `digest` calls put back together), with the bytes this worker kept.
+    /// `owners` gives, per staged file, the worker that kept it ([`NO_OWNER`]: none), so
+    /// that `pieces` can cut the zip where the keeper changes. Reads no payload.
+    pub fn plan(&self, records: &[u8], owners: &[u8]) -> Result<Media, JsError> {
         self.check_accepted()?;
         let digests = FileDigest::decode_all(records).map_err(js_err)?;
-        let set = split::build_from_digests(&self.staged, &self.resolved.build, &digests)
+        if owners.len() != self.staged.files.len() {
+            return Err(JsError::new(&format!(
+                "plan: {} owners for {} staged files",
+                owners.len(),
+                self.staged.files.len()
+            )));
+        }
+        let kept = std::mem::take(&mut *self.kept.borrow_mut());
+        let set = split::build_from_digests_keeping(&self.staged, &self.resolved.build, &digests, kept)
             .map_err(js_err)?;
+        let owners: BTreeMap<String, u32> = self
+            .staged
+            .files
+            .iter()
+            .zip(owners)
+            .filter(|(_, &o)| o != NO_OWNER)
+            .map(|((path, _), &o)| (path.clone(), u32::from(o)))
+            .collect();
         Ok(Media::from_set(
             self.report.clone(),
             Rc::new(set),
             &self.resolved.build,
-        ))
+        )
+        .with_owners(owners))
     }
 }
 

@@ -13,6 +13,7 @@ use guestpack::vtree::VTree;
 use guestpack::{embedded, Report};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::io::Read;
 
 /// Golden hashes as they were when this test binary was compiled.
@@ -94,50 +95,74 @@ impl<'a> Case<'a> {
 }
 
 /// The media of `case` built the way several workers share a build: each of `workers`
-/// validates on its own and digests every `workers`-th file (in reverse order), the digests
-/// are put back in staged order, and a further one plans from them; each output is then
-/// read piece by piece (pieces of at least `min_work`) and the pieces concatenated.
-pub fn shared_build(case: &Case, workers: usize, min_work: u64) -> Outputs {
-    let parts: Vec<Vec<(usize, FileDigest)>> = (0..workers)
-        .map(|w| {
-            let staged = case.stage();
-            let mine: Vec<usize> = (0..staged.files.len())
-                .filter(|i| i % workers == w)
-                .rev()
-                .collect();
-            let digests = split::digest_files(&staged, &mine, case.opts.zip_level)
-                .unwrap_or_else(|e| panic!("digest: {e}"));
-            // Through the wire format, as between workers.
-            let wire = split::encode_all(&digests);
-            let back = FileDigest::decode_all(&wire).expect("records decode");
-            assert_eq!(back, digests);
-            mine.into_iter().zip(back).collect()
+/// validates on its own and digests every `workers`-th file (in reverse order), keeping the
+/// compressed bytes of small files within `keep` bytes; the digests are put back in staged
+/// order and every worker plans from them with what it kept; each output is then read piece
+/// by piece (pieces of at least `min_work`, cut where the keeper changes), every piece from
+/// the worker that kept its entries (else from the first), and the pieces concatenated.
+pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Outputs {
+    let mut staged_lists = Vec::new();
+    let mut kept_by = Vec::new();
+    let mut all: Vec<Option<FileDigest>> = Vec::new();
+    let mut owner: BTreeMap<String, u32> = BTreeMap::new();
+    for w in 0..workers {
+        let staged = case.stage();
+        all.resize(staged.files.len(), None);
+        let mine: Vec<usize> = (0..staged.files.len())
+            .filter(|i| i % workers == w)
+            .rev()
+            .collect();
+        let mut budget = keep;
+        let digested = split::digest_files_keeping(&staged, &mine, case.opts.zip_level, &mut budget)
+            .unwrap_or_else(|e| panic!("digest: {e}"));
+        let mut kept = split::Kept::new();
+        let mut digests = Vec::new();
+        for (&i, (d, k)) in mine.iter().zip(digested) {
+            if let Some(k) = k {
+                kept.insert(i, k);
+                owner.insert(staged.files[i].0.clone(), w as u32);
+            }
+            digests.push(d);
+        }
+        // Through the wire format, as between workers.
+        let wire = split::encode_all(&digests);
+        let back = FileDigest::decode_all(&wire).expect("records decode");
+        assert_eq!(back, digests);
+        for (i, d) in mine.into_iter().zip(back) {
+            assert!(all[i].replace(d).is_none(), "file {i} digested twice");
+        }
+        staged_lists.push(staged);
+        kept_by.push(kept);
+    }
+    assert!(keep == 0 || !owner.is_empty(), "a keeping budget kept nothing");
+    assert!(keep > 0 || owner.is_empty());
+    let all: Vec<FileDigest> = all.into_iter().map(|d| d.expect("every file digested")).collect();
+    let sets: Vec<MediaSet> = staged_lists
+        .iter()
+        .zip(kept_by)
+        .map(|(staged, kept)| {
+            split::build_from_digests_keeping(staged, &case.opts, &all, kept)
+                .unwrap_or_else(|e| panic!("plan from digests: {e}"))
         })
         .collect();
-    let staged = case.stage();
-    let mut all: Vec<Option<FileDigest>> = vec![None; staged.files.len()];
-    for (i, d) in parts.into_iter().flatten() {
-        assert!(all[i].replace(d).is_none(), "file {i} digested twice");
-    }
-    let all: Vec<FileDigest> = all.into_iter().map(|d| d.expect("every file digested")).collect();
-    let set = split::build_from_digests(&staged, &case.opts, &all)
-        .unwrap_or_else(|e| panic!("plan from digests: {e}"));
     let by_pieces = |output: Output, len: u64| -> Vec<u8> {
-        let pieces = split::pieces(&set, output, min_work);
-        assert_eq!(pieces.first().map(|p| p.start), Some(0));
-        assert_eq!(pieces.last().map(|p| p.end), Some(len));
+        let who = |path: &str| owner.get(path).copied();
+        let pieces = split::pieces_owned(&sets[0], output, min_work, &who);
+        assert_eq!(pieces.first().map(|p| p.0.start), Some(0));
+        assert_eq!(pieces.last().map(|p| p.0.end), Some(len));
         let mut out = Vec::new();
-        for p in pieces {
-            let mut r = split::reader_from(&set, output, p.start)
+        for (p, o) in pieces {
+            let set = &sets[o.unwrap_or(0) as usize];
+            let mut r = split::reader_from(set, output, p.start)
                 .unwrap_or_else(|e| panic!("{output:?} piece at {}: {e}", p.start));
             out.extend(drain(&mut (&mut r).take(p.end - p.start), 65536, p.end - p.start));
         }
         out
     };
     Outputs {
-        iso: by_pieces(Output::Iso, set.iso.len()),
-        zip: by_pieces(Output::Zip, set.zip.len()),
-        manifest: by_pieces(Output::Manifest, set.manifest_bytes.len() as u64),
+        iso: by_pieces(Output::Iso, sets[0].iso.len()),
+        zip: by_pieces(Output::Zip, sets[0].zip.len()),
+        manifest: by_pieces(Output::Manifest, sets[0].manifest_bytes.len() as u64),
     }
 }
 

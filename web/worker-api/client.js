@@ -125,14 +125,18 @@ class GuestpackClient {
     }
     const sizes = first.sizes;
     const records = await this.digestShared(sizes, onProgress);
-    const plans = await Promise.all(this.links.map((l) => l.call({ type: 'plan', records, workers: this.links.length })));
+    // Each worker kept some small files compressed: it produces the zip pieces holding them.
+    const owners = new Uint8Array(sizes.length).fill(255);
+    const kept = await Promise.all(this.links.map((l) => l.call({ type: 'kept' })));
+    kept.forEach((indices, w) => { for (const i of indices) owners[i] = w; });
+    const plans = await Promise.all(this.links.map((l) => l.call({ type: 'plan', records, owners, workers: this.links.length })));
     const p0 = plans[0];
     const same = (p) => p.manifest === p0.manifest && p.outputs.every((o, i) => o.len === p0.outputs[i].len);
     if (!plans.every(same)) throw new Error('the workers planned different media (did a file change while it was being read?)');
     const pieces = {};
     for (const [key, flat] of Object.entries(p0.pieces)) {
       pieces[key] = [];
-      for (let i = 0; i < flat.length; i += 3) pieces[key].push({ start: flat[i], end: flat[i + 1] });
+      for (let i = 0; i < flat.length; i += 4) pieces[key].push({ start: flat[i], end: flat[i + 1], owner: flat[i + 3] });
     }
     this.built = { outputs: p0.outputs, pieces };
     return { report: first.report, accepted: true, outputs: p0.outputs, manifest: p0.manifest };
@@ -303,11 +307,14 @@ class GuestpackClient {
 
 /**
  * Hands out one output's bytes in order while every worker produces pieces ahead of it.
- * Pieces are given to workers in order; a worker asks for the next chunk of its earliest
- * unfinished piece while it has less than AHEAD bytes waiting to be handed out. The piece
- * being handed out always belongs to a worker whose waiting bytes are all that piece's, so it
- * always progresses (no deadlock), and memory stays at about AHEAD per worker. A worker can
- * only finish a piece ahead if the piece's output fits in AHEAD: pieces are about one file.
+ * A worker takes the earliest piece not yet taken that it may produce (a piece whose entries
+ * a worker kept compressed is that worker's; any other is anyone's), so each worker's pieces
+ * come in order and every earlier piece it could have taken is taken. It asks for the next
+ * chunk of its earliest unfinished piece while it has less than AHEAD bytes waiting to be
+ * handed out. The piece being handed out therefore belongs to a worker whose waiting bytes
+ * are all that piece's, or is free to be taken: it always progresses (no deadlock), and
+ * memory stays at about AHEAD per worker. A worker can only finish a piece ahead if its output
+ * fits in AHEAD: pieces are about one file.
  */
 class OrderedReader {
   constructor(client, id, key, pieces, chunk) {
@@ -324,7 +331,7 @@ class OrderedReader {
       link: null,
     }));
     this.cur = 0; // piece being handed out
-    this.assigned = 0; // pieces given to a worker so far
+    this.firstFree = 0; // no piece before this one is still to be taken
     this.state = client.links.map((link) => ({ link, inflight: 0, waiting: 0, mine: [] }));
     this.error = null;
     this.wake = null;
@@ -333,21 +340,32 @@ class OrderedReader {
 
   static get AHEAD() { return 16 << 20; }
 
+  // The earliest piece not yet taken that worker `index` may produce, or undefined.
+  nextFor(index) {
+    while (this.firstFree < this.pieces.length && this.pieces[this.firstFree].link) this.firstFree++;
+    for (let i = this.firstFree; i < this.pieces.length; i++) {
+      const p = this.pieces[i];
+      if (!p.link && (p.owner < 0 || p.owner === index || p.owner >= this.state.length)) return p;
+    }
+    return undefined;
+  }
+
   schedule() {
     if (this.closed || this.error) return;
-    for (const w of this.state) {
+    this.state.forEach((w, index) => {
       while (w.inflight < 2) {
         let p = w.mine.find((q) => q.requested < q.count);
         if (!p) {
-          if (this.assigned >= this.pieces.length || w.waiting >= OrderedReader.AHEAD) break;
-          p = this.pieces[this.assigned++];
+          if (w.waiting >= OrderedReader.AHEAD) break;
+          p = this.nextFor(index);
+          if (!p) break;
           p.link = w;
           w.mine.push(p);
         }
         if (w.waiting + w.inflight * this.chunk >= OrderedReader.AHEAD && p !== this.pieces[this.cur]) break;
         this.request(w, p);
       }
-    }
+    });
   }
 
   request(w, p) {

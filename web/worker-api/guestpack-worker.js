@@ -20,7 +20,10 @@
 // A build shared among several workers (client.js runs one of these in each):
 //   prepare  {drivers, guestTools?, options}      -> {report, accepted, sizes: Float64Array, fingerprint}
 //   digest   {indices: Uint32Array}               -> Uint8Array of digest records (transferred)
-//   plan     {records: Uint8Array, workers}       -> {outputs, manifest, pieces: {iso, zip, manifest}}
+//   kept     {}                                   -> Uint32Array: the files this worker kept compressed
+//   plan     {records: Uint8Array, owners: Uint8Array, workers}
+//                                                 -> {outputs, manifest, pieces: {iso, zip, manifest}}
+//                                                    (pieces: [start, end, work, owner] flat, owner -1: any)
 //   range    {reader, key, start, end, max}       -> next chunk (Uint8Array) of bytes start..end of an
 //                                                    output; undefined once they are all handed out
 //   closeReader {reader}                          -> frees the ranges a reader left open
@@ -137,9 +140,13 @@ const handlers = {
     if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
     return job.digest(msg.indices);
   },
+  kept() {
+    if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
+    return new Uint32Array(job.kept());
+  },
   plan(msg) {
     if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
-    const media = job.plan(msg.records);
+    const media = job.plan(msg.records, msg.owners);
     job.free();
     job = null;
     const streams = {};
@@ -201,7 +208,7 @@ self.onmessage = (ev) => {
     const result = handler(msg);
     busyMs[type] = (busyMs[type] || 0) + (performance.now() - t0);
     // Chunks are transferred, not copied.
-    const transfer = result instanceof Uint8Array ? [result.buffer]
+    const transfer = result instanceof Uint8Array || result instanceof Uint32Array ? [result.buffer]
       : result && result.sizes instanceof Float64Array ? [result.sizes.buffer] : [];
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (e) {
