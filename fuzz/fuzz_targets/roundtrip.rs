@@ -6,7 +6,9 @@
 //! either fails with an error or produces media whose ISO (Joliet tree), zip and manifest agree
 //! file for file, byte for byte; the ISO passes the structure audit; a rejected input yields no
 //! media set; and the same media built the way browser workers share a build (digests in two
-//! parts, planned from the digests, each output read piece by piece) are the same bytes.
+//! parts, small files kept compressed by the worker that digested them, planned from the
+//! digests, each output read piece by piece from the worker that kept its entries) are the
+//! same bytes.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -67,29 +69,48 @@ fn drain(mut r: impl Read) -> Vec<u8> {
     v
 }
 
-/// The shared-build path gives `set`'s bytes: odd files digested apart from even ones (in
-/// reverse), planned from the digests, outputs concatenated from pieces of `min_work`.
-fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: u64) {
+/// The shared-build path gives `set`'s bytes: odd files digested by one worker, even ones
+/// (in reverse) by another, each keeping small files compressed within `keep` bytes; both
+/// plan from all the digests; every output is concatenated from pieces of `min_work`, each
+/// read from the worker that kept its entries.
+fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: u64, keep: u64) {
     let n = staged.files.len();
     let odd: Vec<usize> = (0..n).filter(|i| i % 2 == 1).rev().collect();
     let even: Vec<usize> = (0..n).filter(|i| i % 2 == 0).collect();
     let mut all = vec![None; n];
-    for part in [odd, even] {
-        let digests = split::digest_files(staged, &part, opts.zip_level).expect("digests");
-        for (i, d) in part.into_iter().zip(digests) {
+    let mut owner: BTreeMap<String, u32> = BTreeMap::new();
+    let mut kept_by = Vec::new();
+    for (w, part) in [odd, even].into_iter().enumerate() {
+        let mut budget = keep;
+        let digests = split::digest_files_keeping(staged, &part, opts.zip_level, &mut budget)
+            .expect("digests");
+        let mut kept = split::Kept::new();
+        for (i, (d, k)) in part.into_iter().zip(digests) {
+            if let Some(k) = k {
+                owner.insert(staged.files[i].0.clone(), w as u32);
+                kept.insert(i, k);
+            }
             all[i] = Some(d);
         }
+        kept_by.push(kept);
     }
     let all: Vec<_> = all.into_iter().map(|d| d.expect("every file digested")).collect();
-    let shared = split::build_from_digests(staged, opts, &all).expect("a plan from the digests");
+    let sets: Vec<MediaSet> = kept_by
+        .into_iter()
+        .map(|kept| {
+            split::build_from_digests_keeping(staged, opts, &all, kept).expect("a plan from the digests")
+        })
+        .collect();
     for (output, whole) in [
         (Output::Iso, drain(set.iso.reader())),
         (Output::Zip, drain(set.zip.reader())),
         (Output::Manifest, set.manifest_bytes.to_vec()),
     ] {
         let mut bytes = Vec::new();
-        for p in split::pieces(&shared, output, min_work) {
-            let r = split::reader_from(&shared, output, p.start).expect("a piece reader");
+        let who = |path: &str| owner.get(path).copied();
+        for (p, o) in split::pieces_owned(&sets[0], output, min_work, &who) {
+            let from = &sets[o.unwrap_or(0) as usize];
+            let r = split::reader_from(from, output, p.start).expect("a piece reader");
             bytes.extend(drain(r.take(p.end - p.start)));
         }
         assert!(bytes == whole, "{output:?}: the shared build differs");
@@ -143,6 +164,8 @@ fn check(set: &MediaSet) {
 
 fuzz_target!(|input: Input| {
     let piece_work = u64::from(input.piece_work);
+    // Small budgets keep some files and not others.
+    let keep = u64::from(input.piece_work) * 16;
     let opts = BuildOptions {
         zip_level: u32::from(input.zip_level % 10),
         source_date_epoch: i64::from(input.epoch),
@@ -172,7 +195,7 @@ fuzz_target!(|input: Input| {
         if let Some(set) = set {
             check(&set);
             let (_, staged) = validate::validate(&input).expect("the shipped spec parses");
-            check_shared(&staged, &opts, &set, piece_work);
+            check_shared(&staged, &opts, &set, piece_work, keep);
         }
         return;
     }
@@ -208,6 +231,6 @@ fuzz_target!(|input: Input| {
     };
     if let Ok(set) = package::build(&staged, &opts) {
         check(&set);
-        check_shared(&staged, &opts, &set, piece_work);
+        check_shared(&staged, &opts, &set, piece_work, keep);
     }
 });
