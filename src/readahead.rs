@@ -129,10 +129,7 @@ impl<S: ReadAt> ReadAt for ReadAhead<S> {
                     .rev()
                     .find(|&&(s, e)| s <= offset && offset < e)
                     .map_or(0, |&(_, e)| e - offset);
-                let window = window
-                    .max(hinted)
-                    .max(buf.len() as u64)
-                    .min(MAX_WINDOW);
+                let window = window.max(hinted).max(buf.len() as u64).min(MAX_WINDOW);
                 let mut data = match slot {
                     Some(i) => std::mem::take(&mut st.blocks[i].data),
                     None => Vec::new(),
@@ -278,7 +275,10 @@ mod tests {
             assert_eq!(&buf, &bytes[at as usize..at as usize + 10]);
         }
         let asked = ra.inner.asked.load(Ordering::Relaxed) as u64;
-        assert!(asked <= 50 * MIN_WINDOW, "{asked} bytes fetched for 50 small reads");
+        assert!(
+            asked <= 50 * MIN_WINDOW,
+            "{asked} bytes fetched for 50 small reads"
+        );
         let end = bytes.len() as u64;
         assert_eq!(ra.read_at(end - 3, &mut buf).unwrap(), 3);
         assert_eq!(ra.read_at(end, &mut buf).unwrap(), 0);
@@ -292,15 +292,25 @@ mod tests {
         // A 3 MiB file read 64 KiB at a time: one fetch, not a doubling series.
         let (start, len) = (1_000_003u64, 3u64 << 20);
         ra.will_read(start, len);
-        assert_eq!(read_all(&ra, start, len, 64 << 10), &bytes[start as usize..(start + len) as usize]);
+        assert_eq!(
+            read_all(&ra, start, len, 64 << 10),
+            &bytes[start as usize..(start + len) as usize]
+        );
         assert_eq!(ra.inner.calls.load(Ordering::Relaxed), 1);
-        assert_eq!(ra.inner.asked.load(Ordering::Relaxed) as u64, len, "nothing past the range");
+        assert_eq!(
+            ra.inner.asked.load(Ordering::Relaxed) as u64,
+            len,
+            "nothing past the range"
+        );
         // Ten small neighbouring files: the first fetch (at least MIN_WINDOW) serves them all.
         let calls = ra.inner.calls.load(Ordering::Relaxed);
         for k in 0..10u64 {
             let at = 6_000_000 + k * 1000;
             ra.will_read(at, 1000);
-            assert_eq!(read_all(&ra, at, 1000, 300), &bytes[at as usize..at as usize + 1000]);
+            assert_eq!(
+                read_all(&ra, at, 1000, 300),
+                &bytes[at as usize..at as usize + 1000]
+            );
         }
         assert_eq!(ra.inner.calls.load(Ordering::Relaxed), calls + 1);
         // A range longer than the window is fetched in windows.

@@ -178,7 +178,10 @@ pub fn build_from_digests_keeping(
         }
         if opts.zip_level > 0 {
             let cached = kept.remove(&i);
-            if cached.as_ref().is_some_and(|c| d.compressed != Some(c.len() as u64)) {
+            if cached
+                .as_ref()
+                .is_some_and(|c| d.compressed != Some(c.len() as u64))
+            {
                 return Err(Error::archive(
                     path,
                     "the kept compressed bytes do not match the digest",
@@ -262,7 +265,8 @@ pub fn pieces_owned(
         Output::Zip => {
             let entries = set.zip.entries();
             let points = set.zip.restart_points().into_iter().enumerate();
-            let owned = points.map(|(i, (s, w))| (s, w, entries.get(i).and_then(|e| owner(&e.path))));
+            let owned =
+                points.map(|(i, (s, w))| (s, w, entries.get(i).and_then(|e| owner(&e.path))));
             (owned.collect(), set.zip.len())
         }
         Output::Manifest => {
@@ -296,18 +300,11 @@ pub fn pieces_owned(
     out
 }
 
-/// [`pieces`] sized for `workers` producing them at once. Pieces are handed out in order and
-/// a worker may only run so far ahead of the one being handed out, so small pieces keep every
-/// worker busy: at least 64 per worker, merged only below [`MIN_PIECE_WORK`] (small files).
-pub fn pieces_for(set: &MediaSet, output: Output, workers: u32) -> Vec<Piece> {
-    pieces_for_owned(set, output, workers, &|_| None)
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect()
-}
-
-/// [`pieces_for`] with owners, as [`pieces_owned`].
-pub fn pieces_for_owned(
+/// [`pieces_owned`] sized for `workers` producing them at once. Pieces are handed out in order
+/// and a worker may only run so far ahead of the one being handed out, so small pieces keep
+/// every worker busy: at least 64 per worker, merged only below [`MIN_PIECE_WORK`] (small
+/// files).
+pub fn pieces_for(
     set: &MediaSet,
     output: Output,
     workers: u32,

@@ -68,8 +68,12 @@ fn sample_bundle_from_blob() {
 
 #[test]
 fn virtio_bundle_from_blob() {
-    let bundle = Bundle::from_blob(blob(VIRTIO), Some("virtio-win-8.1.zip".into()), JsValue::UNDEFINED)
-        .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
+    let bundle = Bundle::from_blob(
+        blob(VIRTIO),
+        Some("virtio-win-8.1.zip".into()),
+        JsValue::UNDEFINED,
+    )
+    .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
     let start = js_sys::Date::now();
     let m = build(&bundle, r#"{"spec":"virtio-win-8.1.json"}"#);
     let out = js_api::media_outputs(&m, 1 << 20);

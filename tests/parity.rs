@@ -53,17 +53,25 @@ fn sample_with_every_shipped_spec() {
     assert_eq!(accepted, ["win7-virtio-full.json", "win7-virtio-win.json"]);
 }
 
-#[test]
-fn sample_with_every_option_changed() {
-    let drivers = sample_drivers();
-    let mut case = Case::new(&drivers, "win7-virtio-full.json").policy(SigningPolicy::None);
+/// The sample with every build option away from its default (golden case "sample/options").
+fn every_option_changed(drivers: &VTree) -> Case<'_> {
+    let mut case = Case::new(drivers, "win7-virtio-full.json").policy(SigningPolicy::None);
     case.opts.name = "virtio-tools".into();
     case.opts.version = "8.1.0-rc.2".into();
     case.opts.build_id = "ci-1234".into();
     case.opts.volume_id = Some("VIRTIO TOOLS".into());
     case.opts.source_date_epoch = 1_700_000_000;
     case.opts.zip_level = 9;
-    check_golden("sample/options", &case.outputs(DRAIN));
+    case
+}
+
+#[test]
+fn sample_with_every_option_changed() {
+    let drivers = sample_drivers();
+    check_golden(
+        "sample/options",
+        &every_option_changed(&drivers).outputs(DRAIN),
+    );
 }
 
 #[test]
@@ -189,17 +197,17 @@ fn shared_builds_give_the_golden_bytes() {
     let case = Case::new(&drivers, VIRTIO_SPEC);
     // (workers, piece work, bytes of small files each worker may keep compressed)
     for (workers, min_work, keep) in [(1, u64::MAX, 0), (2, 0, 1 << 20), (3, 4 << 20, 64 << 20)] {
-        check_golden("virtio-win-8.1", &harness::shared_build(&case, workers, min_work, keep));
+        check_golden(
+            "virtio-win-8.1",
+            &harness::shared_build(&case, workers, min_work, keep),
+        );
     }
     let sample = sample_drivers();
-    let mut case = Case::new(&sample, "win7-virtio-full.json").policy(SigningPolicy::None);
-    case.opts.name = "virtio-tools".into();
-    case.opts.version = "8.1.0-rc.2".into();
-    case.opts.build_id = "ci-1234".into();
-    case.opts.volume_id = Some("VIRTIO TOOLS".into());
-    case.opts.source_date_epoch = 1_700_000_000;
-    case.opts.zip_level = 9;
-    check_golden("sample/options", &harness::shared_build(&case, 2, 1 << 16, 1 << 16));
+    let case = every_option_changed(&sample);
+    check_golden(
+        "sample/options",
+        &harness::shared_build(&case, 2, 1 << 16, 1 << 16),
+    );
 }
 
 /// The same real drivers laid out as a virtio-win tree (`NetKVM/w8.1/amd64/...`) and as flat

@@ -41,17 +41,26 @@ fn digests_in_parts_match_the_single_pass() {
     let digests = all_digests(&staged, opts.zip_level);
     for (d, (path, _)) in digests.iter().zip(&staged.files) {
         let f = set.files.iter().find(|f| &f.path == path).unwrap();
-        assert_eq!((d.size, d.sha256, d.crc32), (f.size, f.sha256, f.crc32), "{path}");
+        assert_eq!(
+            (d.size, d.sha256, d.crc32),
+            (f.size, f.sha256, f.crc32),
+            "{path}"
+        );
         let e = set.zip.entries().iter().find(|e| &e.path == path).unwrap();
         assert_eq!(d.compressed.unwrap_or(d.size), e.compressed_size, "{path}");
     }
     // Any order and any subset give the same record per file.
     let rev: Vec<usize> = (0..staged.files.len()).rev().step_by(2).collect();
-    for (i, d) in rev.iter().zip(split::digest_files(&staged, &rev, 6).unwrap()) {
+    for (i, d) in rev
+        .iter()
+        .zip(split::digest_files(&staged, &rev, 6).unwrap())
+    {
         assert_eq!(d, digests[*i]);
     }
     // Level 0 stores everything.
-    assert!(all_digests(&staged, 0).iter().all(|d| d.compressed.is_none()));
+    assert!(all_digests(&staged, 0)
+        .iter()
+        .all(|d| d.compressed.is_none()));
 }
 
 #[test]
@@ -66,20 +75,34 @@ fn malformed_or_mismatched_digests_are_refused() {
     let mut wrong = digests.clone();
     wrong[0].size += 1;
     let m = msg(split::build_from_digests(&staged, &opts, &wrong));
-    assert!(m.contains(&staged.files[0].0) && m.contains("did the file change"), "{m}");
+    assert!(
+        m.contains(&staged.files[0].0) && m.contains("did the file change"),
+        "{m}"
+    );
 
     // Kept bytes must be exactly the deflated entry the digest describes.
     let deflated = digests.iter().position(|d| d.compressed.is_some()).unwrap();
     let mut kept = split::Kept::new();
     kept.insert(deflated, vec![0u8; 3].into());
-    let m = msg(split::build_from_digests_keeping(&staged, &opts, &digests, kept));
+    let m = msg(split::build_from_digests_keeping(
+        &staged, &opts, &digests, kept,
+    ));
     assert!(m.contains("kept compressed bytes do not match"), "{m}");
     let mut budget = 1 << 20;
     let all: Vec<usize> = (0..staged.files.len()).collect();
     let with = split::digest_files_keeping(&staged, &all, 6, &mut budget).unwrap();
-    let kept_total: u64 = with.iter().filter(|(_, k)| k.is_some()).map(|(d, _)| d.size).sum();
-    assert!(kept_total > 0 && budget == (1 << 20) - kept_total, "the budget counts what was kept");
-    assert!(with.iter().all(|(d, k)| k.as_ref().map_or(true, |k| d.compressed == Some(k.len() as u64))));
+    let kept_total: u64 = with
+        .iter()
+        .filter(|(_, k)| k.is_some())
+        .map(|(d, _)| d.size)
+        .sum();
+    assert!(
+        kept_total > 0 && budget == (1 << 20) - kept_total,
+        "the budget counts what was kept"
+    );
+    assert!(with.iter().all(|(d, k)| k
+        .as_ref()
+        .map_or(true, |k| d.compressed == Some(k.len() as u64))));
 
     let wire = split::encode_all(&digests);
     assert_eq!(wire.len(), digests.len() * DIGEST_RECORD);
@@ -89,24 +112,33 @@ fn malformed_or_mismatched_digests_are_refused() {
     bad[44] = 7;
     let e = FileDigest::decode_all(&bad).unwrap_err().to_string();
     assert!(e.contains("record 0"), "{e}");
-    let e = split::digest_files(&staged, &[staged.files.len()], 6).unwrap_err().to_string();
+    let e = split::digest_files(&staged, &[staged.files.len()], 6)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no staged file"), "{e}");
 }
 
 #[test]
 fn readers_start_only_at_restart_points() {
     let staged = staged();
-    let set = split::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
-        .unwrap();
+    let set =
+        split::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
+            .unwrap();
     let entry = set.zip.entries()[1].offset;
     assert!(split::reader_from(&set, Output::Zip, entry).is_ok());
     assert!(split::reader_from(&set, Output::Zip, set.zip.central_offset()).is_ok());
-    let e = split::reader_from(&set, Output::Zip, entry + 1).err().unwrap().to_string();
+    let e = split::reader_from(&set, Output::Zip, entry + 1)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("not the start of an entry"), "{e}");
     let points = set.iso.restart_points();
     let data = points[1].0;
     assert!(split::reader_from(&set, Output::Iso, data).is_ok());
-    let e = split::reader_from(&set, Output::Iso, data + 1).err().unwrap().to_string();
+    let e = split::reader_from(&set, Output::Iso, data + 1)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("inside a file extent"), "{e}");
     assert!(split::reader_from(&set, Output::Iso, set.iso.len() + 1).is_err());
     // Inside metadata any byte will do: it is rendered, not read.
@@ -114,9 +146,14 @@ fn readers_start_only_at_restart_points() {
     // Pieces cover each output exactly, and restart points are where they start.
     for (output, len) in [(Output::Iso, set.iso.len()), (Output::Zip, set.zip.len())] {
         for workers in [1, 2, 64] {
-            let pieces = split::pieces_for(&set, output, workers);
+            let pieces: Vec<_> = split::pieces_for(&set, output, workers, &|_| None)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
             assert_eq!(pieces[0].start, 0);
-            assert!(pieces.windows(2).all(|w| w[0].end == w[1].start && w[0].start < w[0].end));
+            assert!(pieces
+                .windows(2)
+                .all(|w| w[0].end == w[1].start && w[0].start < w[0].end));
             assert_eq!(pieces.last().unwrap().end, len);
         }
     }
@@ -135,7 +172,11 @@ impl Content for Changing {
         self.before.len() as u64
     }
     fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {
-        let b = if self.flip.load(Ordering::SeqCst) { &self.after } else { &self.before };
+        let b = if self.flip.load(Ordering::SeqCst) {
+            &self.after
+        } else {
+            &self.before
+        };
         Ok(Box::new(&b[..]))
     }
 }
@@ -144,13 +185,22 @@ impl Content for Changing {
 fn a_piece_reader_refuses_a_file_that_changed_after_digesting() {
     let mut staged = staged();
     let flip = Arc::new(AtomicBool::new(false));
-    let i = staged.files.iter().position(|(p, _)| p.ends_with(".sys")).unwrap();
+    let i = staged
+        .files
+        .iter()
+        .position(|(p, _)| p.ends_with(".sys"))
+        .unwrap();
     let before = b"MZ driver image ".repeat(4096);
     let mut after = before.clone();
     after[100] ^= 1;
-    staged.files[i].1 = Arc::new(Changing { before, after, flip: flip.clone() });
-    let set = split::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
-        .unwrap();
+    staged.files[i].1 = Arc::new(Changing {
+        before,
+        after,
+        flip: flip.clone(),
+    });
+    let set =
+        split::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
+            .unwrap();
     flip.store(true, Ordering::SeqCst);
     let path = &staged.files[i].0;
     let entry = set.zip.entries().iter().find(|e| &e.path == path).unwrap();

@@ -395,11 +395,18 @@ fn a_wrong_recorded_crc_fails_hashing_and_zipping_without_a_second_crc() {
     // Stored (level 0, and noise at 6) and deflated (text at 6): the same zip as from memory.
     for (name, bytes) in [("a.inf", text(5000, 0)), ("b.sys", noise(200_000))] {
         for level in [0, 6] {
-            let opts = ZipOptions { level, ..ZipOptions::default() };
+            let opts = ZipOptions {
+                level,
+                ..ZipOptions::default()
+            };
             let zipped = |content: Arc<dyn Content>| {
                 let f = media_file(name, content).unwrap();
                 let mut out = Vec::new();
-                ZipPlan::plan(&[f], &opts).unwrap().reader().read_to_end(&mut out).map(|_| out)
+                ZipPlan::plan(&[f], &opts)
+                    .unwrap()
+                    .reader()
+                    .read_to_end(&mut out)
+                    .map(|_| out)
             };
             let want = zipped(Arc::new(MemContent::new(bytes.clone()))).unwrap();
             let entry = good.get(name).unwrap().clone();

@@ -252,9 +252,10 @@ impl IsoImage {
         let seg = self
             .segments
             .partition_point(|s| u64::from(s.lba + s.sectors) * SECTOR <= start);
-        let inside_data = self.segments.get(seg).is_some_and(|s| {
-            matches!(s.part, Part::Data(_)) && u64::from(s.lba) * SECTOR != start
-        });
+        let inside_data = self
+            .segments
+            .get(seg)
+            .is_some_and(|s| matches!(s.part, Part::Data(_)) && u64::from(s.lba) * SECTOR != start);
         if start > self.len() || inside_data {
             return Err(Error::archive(
                 "iso",

@@ -178,11 +178,15 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
             // `<os>/<arch>/…`: flat when any of those arch folders holds loose driver files.
             let flat = oses.iter().any(|o| {
                 let dir = join(&root, o);
-                tree.children(&dir).iter().any(|a| {
-                    Arch::from_folder(a).is_some() && flat::is_flat(tree, &join(&dir, a))
-                })
+                tree.children(&dir)
+                    .iter()
+                    .any(|a| Arch::from_folder(a).is_some() && flat::is_flat(tree, &join(&dir, a)))
             });
-            let kind = if flat { LayoutKind::Flat } else { LayoutKind::PerArch };
+            let kind = if flat {
+                LayoutKind::Flat
+            } else {
+                LayoutKind::PerArch
+            };
             return blocked(findings, kind, root, oses);
         };
         // Keep input paths as they are (findings name them) and drop the other OS folders.

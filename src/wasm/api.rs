@@ -14,8 +14,8 @@ use crate::iso::IsoFs;
 use crate::limits::Limits;
 use crate::package::{self, MediaSet};
 use crate::readahead::ReadAhead;
-use crate::split::{self, Output};
 use crate::source::ReadAt;
+use crate::split::{self, Output};
 use crate::validate::{self, Staged, ValidateInput};
 use crate::vtree::VTree;
 use crate::{embedded, manifest, sample, Report};
@@ -49,7 +49,11 @@ impl Bundle {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
         let limits = JsOptions::from_js(&options)?.limits();
         // Every Blob read is a round trip to the browser: read ahead in growing blocks.
-        Bundle::open_limited(Arc::new(ReadAhead::new(BlobSource::new(blob))), name, &limits)
+        Bundle::open_limited(
+            Arc::new(ReadAhead::new(BlobSource::new(blob))),
+            name,
+            &limits,
+        )
     }
 
     /// Opens a zip or an ISO image held in memory (the bytes are copied once); `options` as
@@ -327,9 +331,16 @@ impl Media {
         let output: Output = output.parse().map_err(js_err)?;
         let set = self.planned()?;
         let owner = |path: &str| self.owners.get(path).copied();
-        Ok(split::pieces_for_owned(set, output, workers.max(1), &owner)
+        Ok(split::pieces_for(set, output, workers.max(1), &owner)
             .into_iter()
-            .flat_map(|(p, o)| [p.start as f64, p.end as f64, p.work as f64, o.map_or(-1.0, f64::from)])
+            .flat_map(|(p, o)| {
+                [
+                    p.start as f64,
+                    p.end as f64,
+                    p.work as f64,
+                    o.map_or(-1.0, f64::from),
+                ]
+            })
             .collect())
     }
 

@@ -155,8 +155,9 @@ impl Job {
             )));
         }
         let kept = std::mem::take(&mut *self.kept.borrow_mut());
-        let set = split::build_from_digests_keeping(&self.staged, &self.resolved.build, &digests, kept)
-            .map_err(js_err)?;
+        let set =
+            split::build_from_digests_keeping(&self.staged, &self.resolved.build, &digests, kept)
+                .map_err(js_err)?;
         let owners: BTreeMap<String, u32> = self
             .staged
             .files
@@ -165,12 +166,10 @@ impl Job {
             .filter(|(_, &o)| o != NO_OWNER)
             .map(|((path, _), &o)| (path.clone(), u32::from(o)))
             .collect();
-        Ok(Media::from_set(
-            self.report.clone(),
-            Rc::new(set),
-            &self.resolved.build,
+        Ok(
+            Media::from_set(self.report.clone(), Rc::new(set), &self.resolved.build)
+                .with_owners(owners),
         )
-        .with_owners(owners))
     }
 }
 

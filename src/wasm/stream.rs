@@ -5,8 +5,8 @@
 //! and the reader together (via `self_cell`), so JS can hold it as long as it likes. This module
 //! does not write anywhere: the page decides where chunks go (a file handle, a Blob).
 
-use crate::iso::IsoReader;
 use super::js_err;
+use crate::iso::IsoReader;
 use crate::package::MediaSet;
 use crate::split::Output;
 use crate::zipout::ZipReader;

@@ -311,7 +311,8 @@ impl<'a> Data<'a> {
             // Without a CRC of our own, the source's check ran when it reported its end.
             Inner::Stored(src, crc) => (
                 read_retry(src, &mut probe)?,
-                crc.as_ref().map_or(self.entry.crc32, |c| c.clone().finalize()),
+                crc.as_ref()
+                    .map_or(self.entry.crc32, |c| c.clone().finalize()),
                 self.entry.size,
             ),
             Inner::Deflated(d) => (

@@ -64,7 +64,11 @@ impl<'a> Case<'a> {
             validate::validate(input)
                 .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
         });
-        assert!(!report.has_errors(), "rejected:\n{}", findings_text(&report));
+        assert!(
+            !report.has_errors(),
+            "rejected:\n{}",
+            findings_text(&report)
+        );
         staged
     }
 
@@ -113,8 +117,9 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
             .rev()
             .collect();
         let mut budget = keep;
-        let digested = split::digest_files_keeping(&staged, &mine, case.opts.zip_level, &mut budget)
-            .unwrap_or_else(|e| panic!("digest: {e}"));
+        let digested =
+            split::digest_files_keeping(&staged, &mine, case.opts.zip_level, &mut budget)
+                .unwrap_or_else(|e| panic!("digest: {e}"));
         let mut kept = split::Kept::new();
         let mut digests = Vec::new();
         for (&i, (d, k)) in mine.iter().zip(digested) {
@@ -134,9 +139,15 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
         staged_lists.push(staged);
         kept_by.push(kept);
     }
-    assert!(keep == 0 || !owner.is_empty(), "a keeping budget kept nothing");
+    assert!(
+        keep == 0 || !owner.is_empty(),
+        "a keeping budget kept nothing"
+    );
     assert!(keep > 0 || owner.is_empty());
-    let all: Vec<FileDigest> = all.into_iter().map(|d| d.expect("every file digested")).collect();
+    let all: Vec<FileDigest> = all
+        .into_iter()
+        .map(|d| d.expect("every file digested"))
+        .collect();
     let sets: Vec<MediaSet> = staged_lists
         .iter()
         .zip(kept_by)
@@ -155,7 +166,11 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
             let set = &sets[o.unwrap_or(0) as usize];
             let mut r = split::reader_from(set, output, p.start)
                 .unwrap_or_else(|e| panic!("{output:?} piece at {}: {e}", p.start));
-            out.extend(drain(&mut (&mut r).take(p.end - p.start), 65536, p.end - p.start));
+            out.extend(drain(
+                &mut (&mut r).take(p.end - p.start),
+                65536,
+                p.end - p.start,
+            ));
         }
         out
     };

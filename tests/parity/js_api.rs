@@ -155,9 +155,13 @@ fn user_mistakes_are_clear_errors() {
     assert!(err(r#"{"signingPolicy":"maybe"}"#).contains("nointegritychecks"));
     assert!(err(r#"{"zipLevel":12}"#).contains("--zip-level"));
     assert!(err(r#"{"specText":"{not json"}"#).contains("spec.json"));
-    let not_zip = Bundle::from_bytes(b"hello, not a zip", Some("notes.txt".into()), JsValue::UNDEFINED)
-        .err()
-        .map(message);
+    let not_zip = Bundle::from_bytes(
+        b"hello, not a zip",
+        Some("notes.txt".into()),
+        JsValue::UNDEFINED,
+    )
+    .err()
+    .map(message);
     assert!(not_zip
         .unwrap_or_default()
         .starts_with("notes.txt: not a zip archive"));
@@ -177,7 +181,9 @@ fn limits_apply_when_opening_bundles() {
         .map(message)
         .unwrap_or_default();
     assert!(
-        err.starts_with("sample.zip: ") && err.contains("over the limit of 5") && err.contains("--max-entries"),
+        err.starts_with("sample.zip: ")
+            && err.contains("over the limit of 5")
+            && err.contains("--max-entries"),
         "{err}"
     );
     let err = Bundle::from_bytes(&zip, None, js(r#"{"maxFileSize":100}"#))
@@ -185,15 +191,29 @@ fn limits_apply_when_opening_bundles() {
         .map(message)
         .unwrap_or_default();
     assert!(err.contains("--max-file-size"), "{err}");
-    let ok = Bundle::from_bytes(&zip, None, js(r#"{"maxEntries":1000,"spec":"win7-virtio-win.json"}"#));
+    let ok = Bundle::from_bytes(
+        &zip,
+        None,
+        js(r#"{"maxEntries":1000,"spec":"win7-virtio-win.json"}"#),
+    );
     assert!(ok.is_ok(), "raised limit and other options accepted");
     let out = media_outputs(&build(&wasm::sample_bundle(), "{}"), 1 << 20);
-    let err = Bundle::from_bytes(&out.iso, Some("media.iso".into()), js(r#"{"maxPathDepth":2}"#))
+    let err = Bundle::from_bytes(
+        &out.iso,
+        Some("media.iso".into()),
+        js(r#"{"maxPathDepth":2}"#),
+    )
+    .err()
+    .map(message)
+    .unwrap_or_default();
+    assert!(
+        err.starts_with("media.iso: ") && err.contains("--max-path-depth"),
+        "{err}"
+    );
+    let err = Bundle::from_bytes(&zip, None, js(r#"{"maxEntrys":5}"#))
         .err()
         .map(message)
         .unwrap_or_default();
-    assert!(err.starts_with("media.iso: ") && err.contains("--max-path-depth"), "{err}");
-    let err = Bundle::from_bytes(&zip, None, js(r#"{"maxEntrys":5}"#)).err().map(message).unwrap_or_default();
     assert!(err.contains("unknown field `maxEntrys`"), "{err}");
 }
 
@@ -223,7 +243,8 @@ fn iso_bundles_open_and_verify_against_their_manifest() {
     let r = wasm::verify(&iso, None).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "ok"), true);
     let manifest = String::from_utf8(out.manifest.clone()).unwrap();
-    let zip = Bundle::from_bytes(&out.zip, None, JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
+    let zip = Bundle::from_bytes(&out.zip, None, JsValue::UNDEFINED)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
     let r = wasm::verify(&zip, Some(manifest)).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "ok"), true);
     // One byte of setup.cmd flipped inside the image: found by path.
@@ -234,7 +255,8 @@ fn iso_bundles_open_and_verify_against_their_manifest() {
         .position(|w| w == text)
         .expect("setup.cmd text in the ISO");
     bad[at] ^= 0x20;
-    let iso = Bundle::from_bytes(&bad, None, JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
+    let iso = Bundle::from_bytes(&bad, None, JsValue::UNDEFINED)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
     let r = wasm::verify(&iso, None).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "ok"), false);
     assert_eq!(field(&r, "changed").as_array().map(|a| a.len()), Some(1));
