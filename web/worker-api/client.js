@@ -152,9 +152,10 @@ class GuestpackClient {
     const records = new Uint8Array(n * RECORD);
     let next = 0;
     let done = 0;
+    let failed = false; // once one worker failed, the others stop taking files
     if (onProgress) onProgress(0, total);
     const work = async (link) => {
-      while (next < n) {
+      while (next < n && !failed) {
         const batch = [];
         let bytes = 0;
         while (next < n && batch.length < 256 && (batch.length === 0 || bytes + sizes[order[next]] <= 8 << 20)) {
@@ -162,7 +163,7 @@ class GuestpackClient {
           batch.push(order[next++]);
         }
         const indices = Uint32Array.from(batch);
-        const got = await link.call({ type: 'digest', indices });
+        const got = await link.call({ type: 'digest', indices }).catch((e) => { failed = true; throw e; });
         if (got.length !== batch.length * RECORD) throw new Error('a worker returned a malformed digest');
         batch.forEach((i, k) => records.set(got.subarray(k * RECORD, (k + 1) * RECORD), i * RECORD));
         done += bytes;
