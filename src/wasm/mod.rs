@@ -20,7 +20,7 @@ pub use api::{
     build, build_with, sample_bundle, shipped_specs, validate, validate_with, verify, version,
     Bundle, Media,
 };
-pub use job::{prepare, prepare_with, Job};
+pub use job::{prepare, prepare_with, Job, NO_OWNER};
 pub use options::JsOptions;
 pub use source::BlobSource;
 pub use stream::OutputStream;

@@ -283,3 +283,100 @@ fn os_option_chooses_among_virtio_win_oses() {
     assert_eq!(field(&m.report(), "layout")["os"], "w7");
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
 }
+
+/// The shared-build bindings as the worker client drives them: two jobs on the same bytes
+/// digest half the files each (keeping small ones), plan from all records with the owners,
+/// and pieces read from their keeper give the golden bytes; a corrupt entry fails the
+/// digest with its name.
+#[test]
+fn shared_build_bindings_give_the_golden_bytes() {
+    let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "");
+    let opts = r#"{"spec":"win7-virtio-win.json"}"#;
+    let open = || Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED).unwrap();
+    let jobs: Vec<wasm::Job> = (0..2)
+        .map(|_| wasm::prepare(&open(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e))))
+        .collect();
+    assert!(jobs.iter().all(|j| j.accepted()));
+    assert_eq!(jobs[0].fingerprint(), jobs[1].fingerprint());
+    let n = jobs[0].file_count() as usize;
+    assert_eq!(jobs[0].sizes().len(), n);
+    let mut records = vec![0u8; n * guestpack::split::DIGEST_RECORD];
+    let mut owners = vec![wasm::NO_OWNER; n];
+    for (w, job) in jobs.iter().enumerate() {
+        let mine: Vec<u32> = (0..n as u32).filter(|i| *i as usize % 2 == w).collect();
+        let got = job
+            .digest(mine.clone())
+            .unwrap_or_else(|e| panic!("{}", message(e)));
+        for (k, &i) in mine.iter().enumerate() {
+            let r = guestpack::split::DIGEST_RECORD;
+            records[i as usize * r..(i as usize + 1) * r].copy_from_slice(&got[k * r..(k + 1) * r]);
+        }
+        for i in job.kept() {
+            owners[i as usize] = w as u8;
+        }
+    }
+    assert!(
+        owners.iter().any(|&o| o != wasm::NO_OWNER),
+        "small files were kept"
+    );
+    let media: Vec<wasm::Media> = jobs
+        .iter()
+        .map(|j| {
+            j.plan(&records, &owners)
+                .unwrap_or_else(|e| panic!("{}", message(e)))
+        })
+        .collect();
+    let read = |key: &str| -> Vec<u8> {
+        let flat = media[0]
+            .pieces(key, 2)
+            .unwrap_or_else(|e| panic!("{}", message(e)));
+        let mut out = Vec::new();
+        for p in flat.chunks(4) {
+            let from = if p[3] < 0.0 {
+                &media[1]
+            } else {
+                &media[p[3] as usize]
+            };
+            let s = from
+                .range(key, p[0], p[1])
+                .unwrap_or_else(|e| panic!("{}", message(e)));
+            out.extend(pull(s, 4093));
+        }
+        out
+    };
+    let out = Outputs {
+        iso: read("iso"),
+        zip: read("zip"),
+        manifest: read("manifest"),
+    };
+    check_golden("sample/win7-virtio-win.json", &out);
+    // A range must start where a reader can: not inside a file extent.
+    let iso = media[0].pieces("iso", 2).unwrap();
+    let inside = iso[4] + 1.0;
+    let e = media[0]
+        .range("iso", inside, inside + 1.0)
+        .err()
+        .map(message)
+        .unwrap_or_default();
+    assert!(e.contains("inside a file extent"), "{e}");
+    let e = jobs[0]
+        .plan(&records[1..], &owners)
+        .err()
+        .map(message)
+        .unwrap_or_default();
+    assert!(e.contains("records"), "{e}");
+
+    // One byte of a driver binary changed: validation does not read it, digesting does.
+    let mut bad = zip.clone();
+    let name = b"amd64/viostor/viostor.sys";
+    let at = bad
+        .windows(name.len())
+        .position(|w| w == name)
+        .expect("its local header");
+    bad[at + name.len() + 100] ^= 1;
+    let b = Bundle::from_bytes(&bad, Some("bad.zip".into()), JsValue::UNDEFINED).unwrap();
+    let job = wasm::prepare(&b, js(opts)).unwrap_or_else(|e| panic!("{}", message(e)));
+    let all: Vec<u32> = (0..job.file_count()).collect();
+    let e = job.digest(all).err().map(message).unwrap_or_default();
+    assert!(e.contains("viostor.sys"), "{e}");
+}
