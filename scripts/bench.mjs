@@ -131,7 +131,7 @@ console.log(`\n${table}\n`);
 if (wasm) {
   const per = Object.entries(wasm.drainMsByOutput || {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ');
   console.log(`wasm: build+plan ${(wasm.planMs / 1000).toFixed(2)} s, drain ${(wasm.drainMs / 1000).toFixed(2)} s (${per}); ` +
-    `wasm memory ${mib(wasm.wasmMemoryBytes)} MiB, page JS heap ${wasm.jsHeapBytes == null ? 'n/a' : mib(wasm.jsHeapBytes)} MiB, ` +
+    `wasm memory ${mib(wasm.wasmMemoryBytes)} MiB (${wasm.wasmMemoryBytes / 65536} pages over ${wasm.workers} worker${wasm.workers === 1 ? "" : "s"}), page JS heap ${wasm.jsHeapBytes == null ? 'n/a' : mib(wasm.jsHeapBytes)} MiB, ` +
     `browser processes: largest peak RSS ${wasm.rssMiB.toFixed(1)} MiB, sum of peaks ${wasm.rssSumMiB.toFixed(1)} MiB; ` +
     `wasm wall ÷ native ${(wasm.wall / native.wall).toFixed(2)}`);
 }
