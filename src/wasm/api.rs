@@ -204,13 +204,9 @@ fn validate_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<JsValue, JsError> {
-    let resolved = JsOptions::from_js(options)?.resolve()?;
-    let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
-    Ok(report::to_js(&report::to_value(
-        &report,
-        &staged.packages,
-        &staged.layout,
-    )))
+    Ok(report::to_js(
+        &validated(drivers, guest_tools, options)?.report_value,
+    ))
 }
 
 fn build_impl(
@@ -218,30 +214,38 @@ fn build_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<Media, JsError> {
-    let resolved = JsOptions::from_js(options)?.resolve()?;
-    let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
-    let report_value = report::to_value(&report, &staged.packages, &staged.layout);
-    let set = if report.has_errors() {
+    let v = validated(drivers, guest_tools, options)?;
+    let set = if v.report.has_errors() {
         None
     } else {
         Some(Rc::new(
-            package::build(&staged, &resolved.build).map_err(js_err)?,
+            package::build(&v.staged, &v.resolved.build).map_err(js_err)?,
         ))
     };
     Ok(Media {
-        report: report_value,
+        report: v.report_value,
         set,
-        iso_name: resolved.build.iso_file_name(),
-        zip_name: resolved.build.zip_file_name(),
+        iso_name: v.resolved.build.iso_file_name(),
+        zip_name: v.resolved.build.zip_file_name(),
         owners: Default::default(),
     })
 }
 
-pub(super) fn run_validation(
+/// What `validate`, `build` and `prepare` all start from: the options resolved and the input
+/// validated, with the report as the JSON the page gets.
+pub(super) struct Validated {
+    pub resolved: Resolved,
+    pub report: Report,
+    pub report_value: serde_json::Value,
+    pub staged: Staged,
+}
+
+pub(super) fn validated(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,
-    r: &Resolved,
-) -> Result<(Report, Staged), JsError> {
+    options: &JsValue,
+) -> Result<Validated, JsError> {
+    let resolved = JsOptions::from_js(options)?.resolve()?;
     let embedded_tools;
     let guest_tools = match guest_tools {
         Some(b) => &b.tree,
@@ -250,6 +254,7 @@ pub(super) fn run_validation(
             &embedded_tools
         }
     };
+    let r = &resolved;
     let input = ValidateInput {
         drivers: &drivers.tree,
         guest_tools,
@@ -258,7 +263,15 @@ pub(super) fn run_validation(
         contract: r.contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
         signing_policy: r.build.signing_policy,
     };
-    validate::validate_with_limits(&input, &r.layout, &r.limits).map_err(js_err)
+    let (report, staged) =
+        validate::validate_with_limits(&input, &r.layout, &r.limits).map_err(js_err)?;
+    let report_value = report::to_value(&report, &staged.packages, &staged.layout);
+    Ok(Validated {
+        resolved,
+        report,
+        report_value,
+        staged,
+    })
 }
 
 /// Checks existing media (a bundle opened from an ISO or a zip) against a manifest: the text

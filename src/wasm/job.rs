@@ -9,9 +9,9 @@
 //! pieces whose entries a worker kept are cheapest there). The scheduling (who digests what,
 //! who produces which piece) is the page's: `web/worker-api/client.js`.
 
-use super::api::{run_validation, Bundle, Media};
+use super::api::{validated, Bundle, Media};
 use super::js_err;
-use super::options::{JsOptions, Resolved};
+use super::options::Resolved;
 use super::report;
 use crate::media::hex;
 use crate::split::{self, FileDigest, Kept};
@@ -59,13 +59,12 @@ fn prepare_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<Job, JsError> {
-    let resolved = JsOptions::from_js(options)?.resolve()?;
-    let (report, staged) = run_validation(drivers, guest_tools, &resolved)?;
+    let v = validated(drivers, guest_tools, options)?;
     Ok(Job {
-        report: report::to_value(&report, &staged.packages, &staged.layout),
-        accepted: !report.has_errors(),
-        staged,
-        resolved,
+        accepted: !v.report.has_errors(),
+        report: v.report_value,
+        staged: v.staged,
+        resolved: v.resolved,
         kept: RefCell::new(Kept::new()),
         budget: Cell::new(CACHE_BUDGET),
     })

@@ -168,6 +168,16 @@ export function launch() {
   });
 }
 
+/**
+ * The static server and a headless Chromium for one test file: {server, pages, browser,
+ * stop()}, `pages` being the page in its two shapes (see targets()).
+ */
+export async function session() {
+  const server = await serve();
+  const browser = await launch();
+  return { server, browser, pages: targets(server), stop: async () => { await browser.close(); server.stop(); } };
+}
+
 /** The page under test in its two shapes. */
 export function targets(server) {
   return {

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  OUTPUTS, checked, cliOutputs, download, launch, mediaToVerify, open, root, screenshot, serve, sha256, targets,
+  OUTPUTS, checked, cliOutputs, download, mediaToVerify, open, root, screenshot, session, sha256,
   virtioIso, workDir,
 } from './harness.mjs';
 
 const work = workDir();
-let browser, server, pages, iso, perArch, media;
+let run, browser, pages, iso, perArch, media;
 
 const FLIP = 'drivers/amd64/viostor/viostor.inf';
 const DROP = 'setup.cmd';
@@ -22,14 +22,12 @@ before(async () => {
   perArch = cliOutputs(['--drivers-dir', join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers'),
     '--spec', 'virtio-win-8.1.json'], work);
   media = mediaToVerify(['--sample'], work, { flip: FLIP, drop: DROP, extra: EXTRA });
-  server = await serve();
-  pages = targets(server);
-  browser = await launch();
+  run = await session();
+  ({ pages, browser } = run);
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (server) server.stop();
+  if (run) await run.stop();
 });
 
 const verifyDone = (page) => page.waitForFunction(() =>

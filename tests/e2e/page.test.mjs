@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  OUTPUTS, brokenBundle, checked, cliOutputs, download, fakeSavePicker, launch, open, screenshot, serve, sha256,
-  targets, virtioBundle, workDir,
+  OUTPUTS, brokenBundle, checked, cliOutputs, download, fakeSavePicker, open, screenshot, session, sha256,
+  virtioBundle, workDir,
 } from './harness.mjs';
 
 const work = workDir();
-let browser, server, pages, bundle, badBundle, want;
+let run, browser, server, pages, bundle, badBundle, want;
 
 before(async () => {
   bundle = virtioBundle(work);
@@ -23,14 +23,12 @@ before(async () => {
       '--source-date-epoch', '1700000000'], work),
     virtioDefaults: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json'], work),
   };
-  server = await serve();
-  pages = targets(server);
-  browser = await launch();
+  run = await session();
+  ({ server, pages, browser } = run);
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (server) server.stop();
+  if (run) await run.stop();
 });
 
 /** Every request the page made stayed on its own origin (site) or was the file itself (file://). */

@@ -175,45 +175,36 @@ fn user_mistakes_are_clear_errors() {
 /// it is opened, with the limit named; raising it lets the same bytes through.
 #[test]
 fn limits_apply_when_opening_bundles() {
+    // The message of opening `bytes` as `name` with `options`, or "" when it opens.
+    let open_err = |bytes: &[u8], name: &str, options: &str| -> String {
+        Bundle::from_bytes(bytes, Some(name.into()), js(options))
+            .err()
+            .map(message)
+            .unwrap_or_default()
+    };
     let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "");
-    let err = Bundle::from_bytes(&zip, Some("sample.zip".into()), js(r#"{"maxEntries":5}"#))
-        .err()
-        .map(message)
-        .unwrap_or_default();
+    let err = open_err(&zip, "sample.zip", r#"{"maxEntries":5}"#);
     assert!(
         err.starts_with("sample.zip: ")
             && err.contains("over the limit of 5")
             && err.contains("--max-entries"),
         "{err}"
     );
-    let err = Bundle::from_bytes(&zip, None, js(r#"{"maxFileSize":100}"#))
-        .err()
-        .map(message)
-        .unwrap_or_default();
+    let err = open_err(&zip, "sample.zip", r#"{"maxFileSize":100}"#);
     assert!(err.contains("--max-file-size"), "{err}");
-    let ok = Bundle::from_bytes(
+    let ok = open_err(
         &zip,
-        None,
-        js(r#"{"maxEntries":1000,"spec":"win7-virtio-win.json"}"#),
+        "sample.zip",
+        r#"{"maxEntries":1000,"spec":"win7-virtio-win.json"}"#,
     );
-    assert!(ok.is_ok(), "raised limit and other options accepted");
+    assert_eq!(ok, "", "raised limit and other options accepted");
     let out = media_outputs(&build(&wasm::sample_bundle(), "{}"), 1 << 20);
-    let err = Bundle::from_bytes(
-        &out.iso,
-        Some("media.iso".into()),
-        js(r#"{"maxPathDepth":2}"#),
-    )
-    .err()
-    .map(message)
-    .unwrap_or_default();
+    let err = open_err(&out.iso, "media.iso", r#"{"maxPathDepth":2}"#);
     assert!(
         err.starts_with("media.iso: ") && err.contains("--max-path-depth"),
         "{err}"
     );
-    let err = Bundle::from_bytes(&zip, None, js(r#"{"maxEntrys":5}"#))
-        .err()
-        .map(message)
-        .unwrap_or_default();
+    let err = open_err(&zip, "sample.zip", r#"{"maxEntrys":5}"#);
     assert!(err.contains("unknown field `maxEntrys`"), "{err}");
 }
 

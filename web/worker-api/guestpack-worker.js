@@ -9,15 +9,12 @@
 //
 // Requests (see client.js for the promise API):
 //   validate {drivers, guestTools?, options}      -> report object
-//   build    {drivers, guestTools?, options}      -> {report, accepted, outputs: [{key, name, len}], manifest}
-//   nextChunk {key, max}                          -> Uint8Array (transferred) or undefined at end
-//   rewind   {key}                                -> restarts one output from its first byte
 //   cancel   {}                                   -> drops the current build and its streams
 //   specs    {}                                   -> {specs, version}
 //   verify   {media, manifestText?, options?}      -> {ok, missing, changed, extra, ...}
 //   stats    {}                                   -> {wasmMemoryBytes, busyMs: {type: ms}} (wasm memory size,
 //                                                    time spent on each kind of request)
-// A build shared among several workers (client.js runs one of these in each):
+// A build, shared among one or more workers (client.js runs one of these in each):
 //   prepare  {drivers, guestTools?, options}      -> {report, accepted, sizes: Float64Array, fingerprint}
 //   digest   {indices: Uint32Array}               -> Uint8Array of digest records (transferred)
 //   kept     {}                                   -> Uint32Array: the files this worker kept compressed
@@ -35,7 +32,7 @@
 
 let api = null; // wasm_bindgen exports once initialized
 let memory = null; // the module's WebAssembly.Memory (it only grows)
-let current = null; // {media, streams: {iso, zip, manifest}}
+let current = null; // {media}: the planned media set of the current build
 let job = null; // the prepared input of a shared build
 const busyMs = {}; // time spent handling each kind of request (reported by stats)
 let ranges = new Map(); // `${reader} ${key} ${start}` -> OutputStream over one piece
@@ -81,7 +78,6 @@ function dropCurrent() {
   dropRanges();
   if (job) { job.free(); job = null; }
   if (!current) return;
-  for (const s of Object.values(current.streams)) s.free();
   current.media.free();
   current = null;
 }
@@ -103,33 +99,6 @@ const handlers = {
   validate(msg) {
     return withBundles(msg, (d, t) => (t ? api.validateWith(d, t, msg.options) : api.validate(d, msg.options)));
   },
-  build(msg) {
-    dropCurrent();
-    const media = withBundles(msg, (d, t) => (t ? api.buildWith(d, t, msg.options) : api.build(d, msg.options)));
-    const report = media.report;
-    if (!media.accepted) {
-      media.free();
-      return { report, accepted: false, outputs: [] };
-    }
-    const streams = { iso: media.iso(), zip: media.zip(), manifest: media.manifest() };
-    current = { media, streams };
-    const outputs = Object.entries(streams).map(([key, s]) => ({ key, name: s.name, len: s.len() }));
-    return { report, accepted: true, outputs, manifest: media.manifestText() };
-  },
-  rewind(msg) {
-    const s = current && current.streams[msg.key];
-    if (!s) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);
-    // Each output is planned once; a fresh stream re-reads it from the start (saving twice).
-    const fresh = current.media[msg.key]();
-    s.free();
-    current.streams[msg.key] = fresh;
-    return null;
-  },
-  nextChunk(msg) {
-    const s = current && current.streams[msg.key];
-    if (!s) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);
-    return s.nextChunk(msg.max || 1 << 20);
-  },
   prepare(msg) {
     dropCurrent();
     job = withBundles(msg, (d, t) => (t ? api.prepareWith(d, t, msg.options) : api.prepare(d, msg.options)));
@@ -149,8 +118,7 @@ const handlers = {
     const media = job.plan(msg.records, msg.owners);
     job.free();
     job = null;
-    const streams = {};
-    current = { media, streams };
+    current = { media };
     const outputs = [];
     const pieces = {};
     for (const key of ['iso', 'zip', 'manifest']) {
