@@ -7,34 +7,19 @@
 //! native CLI (`main.rs` + [`native`]) and the wasm bindings — are the only places that touch
 //! the outside world.
 
-mod calendar;
-pub mod check;
-pub mod contract;
-pub mod deflate;
-pub mod devices_cmd;
-pub mod diag;
-pub mod embedded;
-pub mod error;
-pub mod inf;
+// The pipeline, in the order data flows through it.
+pub mod build;
 pub mod input;
-pub mod iso;
-pub mod layout;
-pub mod limits;
-pub mod manifest;
-pub mod media;
-pub mod package;
-pub(crate) mod par;
-pub mod policy;
-pub mod readahead;
-pub mod sample;
-pub mod signing;
+pub mod output;
 pub mod source;
-pub mod spec;
-pub mod split;
 pub mod validate;
 pub mod verify;
-pub mod vtree;
-pub mod zipout;
+
+// Shared by every stage.
+pub mod bundled;
+pub mod diag;
+pub mod error;
+pub mod limits;
 
 pub use diag::{Finding, Report, Severity};
 pub use error::{Error, Result};

@@ -7,10 +7,10 @@
 //! ISO extent past the end) counts as changed, with the reason. This module does not locate the
 //! media or the manifest on disk and does not repair anything.
 
-use crate::manifest::{self, Manifest};
-use crate::media::{digest, hex};
+use crate::build::manifest::{self, Manifest};
+use crate::source::digest::{digest, hex};
 use crate::source::read_to_vec;
-use crate::vtree::VTree;
+use crate::source::vtree::VTree;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -129,7 +129,7 @@ pub fn verify(tree: &VTree, manifest_bytes: &[u8]) -> Result<VerifyReport> {
                 expected_size: manifest_bytes.len() as u64,
                 expected_sha256: hex(&sha256(manifest_bytes)),
                 actual_size: own.len(),
-                actual_sha256: crate::media::digest(own.as_ref())
+                actual_sha256: crate::source::digest::digest(own.as_ref())
                     .ok()
                     .map(|(_, s, _)| hex(&s)),
                 error: None,
@@ -162,7 +162,7 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::FileEntry;
+    use crate::build::manifest::FileEntry;
     use crate::source::MemContent;
     use std::sync::Arc;
 

@@ -56,7 +56,7 @@ fn blob_source_reads_any_range() {
 
 #[test]
 fn sample_bundle_from_blob() {
-    let zip = fixtures::zip_tree(&guestpack::sample::sample_drivers(), "sample/");
+    let zip = fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "sample/");
     let bundle = Bundle::from_blob(blob(&zip), Some("sample.zip".into()), JsValue::UNDEFINED)
         .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
     assert_eq!(bundle.file_count(), 24);

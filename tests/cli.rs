@@ -34,7 +34,7 @@ fn sample_packs_identically_twice_and_across_thread_counts() {
 fn output_does_not_depend_on_path_spelling_cwd_or_container() {
     let t = tempfile::tempdir().unwrap();
     let drivers = t.path().join("work/drivers");
-    write_tree(&guestpack::sample::sample_drivers(), &drivers);
+    write_tree(&guestpack::bundled::sample::sample_drivers(), &drivers);
     let embedded = t.path().join("embedded");
     assert!(pack_sample(&embedded).status.success());
 
@@ -84,7 +84,7 @@ fn output_does_not_depend_on_path_spelling_cwd_or_container() {
 fn rejected_input_names_the_culprit_and_writes_nothing() {
     let t = tempfile::tempdir().unwrap();
     let drivers = t.path().join("drivers");
-    write_tree(&guestpack::sample::sample_drivers(), &drivers);
+    write_tree(&guestpack::bundled::sample::sample_drivers(), &drivers);
     std::fs::write(drivers.join("amd64/viostor/.signing-key.pfx"), b"secret").unwrap();
     std::fs::remove_dir_all(drivers.join("x86/netkvm")).unwrap();
     let out = t.path().join("out");
@@ -118,7 +118,7 @@ fn rejection_leaves_an_existing_out_dir_untouched() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("keep.txt"), b"mine").unwrap();
     let drivers = t.path().join("drivers");
-    write_tree(&guestpack::sample::sample_drivers(), &drivers);
+    write_tree(&guestpack::bundled::sample::sample_drivers(), &drivers);
     std::fs::remove_file(drivers.join("amd64/viostor/viostor.cat")).unwrap();
     let o = run(guestpack()
         .arg("--drivers-dir")
@@ -262,14 +262,14 @@ fn media_read_back_match_the_manifest() {
     let out = t.path().join("out");
     assert!(pack_sample(&out).status.success());
     let manifest_bytes = std::fs::read(out.join("manifest.json")).unwrap();
-    let manifest = guestpack::manifest::Manifest::parse(&manifest_bytes).unwrap();
+    let manifest = guestpack::build::manifest::Manifest::parse(&manifest_bytes).unwrap();
     let iso: Arc<dyn ReadAt> = Arc::new(MemSource::new(
         std::fs::read(out.join("guest-tools.iso")).unwrap(),
     ));
     let zip: Arc<dyn ReadAt> = Arc::new(MemSource::new(
         std::fs::read(out.join("guest-tools.zip")).unwrap(),
     ));
-    let iso_fs = guestpack::iso::IsoFs::open(iso, "guest-tools.iso").unwrap();
+    let iso_fs = guestpack::input::iso::IsoFs::open(iso, "guest-tools.iso").unwrap();
     assert_eq!(iso_fs.volume_id(), "GUEST_TOOLS");
     let trees = [
         ("iso", iso_fs.to_vtree().unwrap()),
@@ -286,9 +286,9 @@ fn media_read_back_match_the_manifest() {
         assert_eq!(got, want, "{what}: file list");
         for entry in &manifest.files {
             let content = tree.get(&entry.path).unwrap();
-            let (size, sha, _) = guestpack::media::digest(content.as_ref()).unwrap();
+            let (size, sha, _) = guestpack::source::digest::digest(content.as_ref()).unwrap();
             assert_eq!(
-                (size, guestpack::media::hex(&sha)),
+                (size, guestpack::source::digest::hex(&sha)),
                 (entry.size, entry.sha256.clone()),
                 "{what}: {}",
                 entry.path

@@ -401,10 +401,11 @@ fn sample_media_layout() -> Vec<String> {
 }
 
 /// The media the packager builds from the built-in sample drivers and guest-tools.
-fn sample_media() -> guestpack::package::MediaSet {
-    let drivers = guestpack::sample::sample_drivers();
-    let guest_tools = guestpack::embedded::guest_tools();
-    let spec = guestpack::embedded::spec_file("win7-virtio-win.json").expect("shipped spec");
+fn sample_media() -> guestpack::build::MediaSet {
+    let drivers = guestpack::bundled::sample::sample_drivers();
+    let guest_tools = guestpack::bundled::embedded::guest_tools();
+    let spec =
+        guestpack::bundled::embedded::spec_file("win7-virtio-win.json").expect("shipped spec");
     let input = guestpack::validate::ValidateInput {
         drivers: &drivers,
         guest_tools: &guest_tools,
@@ -413,7 +414,7 @@ fn sample_media() -> guestpack::package::MediaSet {
         contract: None,
         signing_policy: Default::default(),
     };
-    let (report, set) = guestpack::package::package(&input, &Default::default()).expect("package");
+    let (report, set) = guestpack::build::package(&input, &Default::default()).expect("package");
     set.unwrap_or_else(|| panic!("sample rejected: {report:?}"))
 }
 
@@ -676,7 +677,8 @@ fn devices_cmd_agrees_with_the_packaging_spec() {
             path.display()
         )
     });
-    let spec: guestpack::spec::RawSpec = serde_json::from_slice(&bytes).expect("spec parses");
+    let spec: guestpack::validate::spec::RawSpec =
+        serde_json::from_slice(&bytes).expect("spec parses");
     let vars = devices();
     let mut related = 0;
     for driver in &spec.drivers {

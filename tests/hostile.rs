@@ -8,9 +8,9 @@ mod util;
 
 use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::limits::Limits;
+use guestpack::source::vtree::{RejectKind, VTree};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt};
 use guestpack::validate::{validate_limited, ValidateInput};
-use guestpack::vtree::{RejectKind, VTree};
 use guestpack::Error;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -200,7 +200,7 @@ fn unsafe_names_are_refused_entry_by_entry_and_reported() {
     assert_eq!(t.file_count(), 0);
 
     // Validation turns every refusal into an error finding naming the entry.
-    let findings = guestpack::check::refusals::scan(
+    let findings = guestpack::validate::rules::refusals::scan(
         &open_zip("unsafe-paths.zip", &ZipLimits::default()).unwrap(),
         "driver input",
     );
@@ -363,7 +363,7 @@ fn an_inf_with_a_million_lines_parses_in_linear_time() {
     }
     assert!(text.len() < 8 << 20);
     let started = std::time::Instant::now();
-    let parsed = guestpack::inf::parse(&text);
+    let parsed = guestpack::validate::inf::parse(&text);
     assert_eq!(parsed.entries("junk").len(), 500_000);
     assert!(parsed.hardware_ids().len() >= 2);
     let mut drivers = tree(&case.drivers);
@@ -380,9 +380,12 @@ fn an_inf_with_a_million_lines_parses_in_linear_time() {
     );
 }
 
-fn compile(json: &str, limits: &Limits) -> (guestpack::spec::Spec, Vec<guestpack::Finding>) {
-    let raw = guestpack::spec::parse("spec.json", json.as_bytes()).unwrap();
-    guestpack::spec::compile_limited(&raw, "spec.json", limits)
+fn compile(
+    json: &str,
+    limits: &Limits,
+) -> (guestpack::validate::spec::Spec, Vec<guestpack::Finding>) {
+    let raw = guestpack::validate::spec::parse("spec.json", json.as_bytes()).unwrap();
+    guestpack::validate::spec::compile_limited(&raw, "spec.json", limits)
 }
 
 #[test]
@@ -473,11 +476,12 @@ fn the_regexes_of_one_spec_share_a_total_budget() {
 
 #[test]
 fn broken_spec_json_names_the_file_and_the_problem() {
-    let e = guestpack::spec::parse("not-json.json", &corpus("not-json.json")).unwrap_err();
+    let e =
+        guestpack::validate::spec::parse("not-json.json", &corpus("not-json.json")).unwrap_err();
     assert!(matches!(e, Error::Json { .. }));
     assert!(e.to_string().starts_with("not-json.json: "), "{e}");
-    let e =
-        guestpack::spec::parse("unknown-field.json", &corpus("unknown-field.json")).unwrap_err();
+    let e = guestpack::validate::spec::parse("unknown-field.json", &corpus("unknown-field.json"))
+        .unwrap_err();
     assert!(
         e.to_string().contains("unknown field `expected_hwids`"),
         "{e}"
@@ -486,11 +490,11 @@ fn broken_spec_json_names_the_file_and_the_problem() {
 
 /// An ISO of `files` from the crate's own writer.
 fn iso(files: &[(&str, &[u8])]) -> Vec<u8> {
-    use guestpack::iso::{IsoImage, IsoOptions};
+    use guestpack::output::iso::{IsoImage, IsoOptions};
     let mut media: Vec<_> = files
         .iter()
         .map(|(p, b)| {
-            guestpack::media::media_file(*p, Arc::new(MemContent::new(b.to_vec()))).unwrap()
+            guestpack::output::media::media_file(*p, Arc::new(MemContent::new(b.to_vec()))).unwrap()
         })
         .collect();
     media.sort_by(|a, b| a.path.cmp(&b.path));
@@ -509,7 +513,7 @@ fn iso(files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 fn iso_tree(bytes: Vec<u8>, limits: &Limits) -> guestpack::Result<VTree> {
-    guestpack::iso::IsoFs::open(Arc::new(MemSource::new(bytes)), "bad.iso")?
+    guestpack::input::iso::IsoFs::open(Arc::new(MemSource::new(bytes)), "bad.iso")?
         .to_vtree_limited(limits)
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use guestpack::inf::{self, Inf, RefKind};
+use guestpack::validate::inf::{self, Inf, RefKind};
 
 const DRIVERS: &str = "../shared/data/virtio-win-8.1/drivers";
 

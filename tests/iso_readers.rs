@@ -5,8 +5,9 @@
 //! (`apt-get install -y xorriso genisoimage p7zip-full libarchive-tools util-linux`,
 //! `pip install pycdlib`).
 
-use guestpack::iso::{IsoImage, IsoOptions};
-use guestpack::media::{hex, media_file, MediaFile};
+use guestpack::output::iso::{IsoImage, IsoOptions};
+use guestpack::output::media::{media_file, MediaFile};
+use guestpack::source::digest::hex;
 use guestpack::source::MemContent;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -193,7 +194,7 @@ fn isovfy_and_isoinfo_accept_the_image() {
     let iso = f.iso.to_str().unwrap();
     let src = guestpack::source::MemSource::new(fs::read(&f.iso).unwrap());
     assert_eq!(
-        guestpack::iso::check_structure(&src).unwrap(),
+        guestpack::input::iso::check_structure(&src).unwrap(),
         Vec::<String>::new()
     );
     let vfy = run_ok("isovfy", &[iso]);

@@ -17,11 +17,11 @@ mod harness;
 #[path = "parity/js_api.rs"]
 mod js_api;
 
+use guestpack::bundled::sample::sample_drivers;
 use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::sample::sample_drivers;
-use guestpack::signing::SigningPolicy;
+use guestpack::source::vtree::VTree;
 use guestpack::source::{MemSource, ReadAt, ShortReads};
-use guestpack::vtree::VTree;
+use guestpack::validate::signing::SigningPolicy;
 use harness::{check_golden, Case, Outputs};
 use std::sync::Arc;
 
@@ -37,7 +37,7 @@ fn open_zip(src: Arc<dyn ReadAt>, name: &str) -> VTree {
 fn sample_with_every_shipped_spec() {
     let drivers = sample_drivers();
     let mut accepted = Vec::new();
-    for spec in guestpack::embedded::spec_names() {
+    for spec in guestpack::bundled::embedded::spec_names() {
         let (report, set) = Case::new(&drivers, spec).package();
         match set {
             Some(set) => {
@@ -250,7 +250,7 @@ mod virtio {
         "set GUESTPACK_VIRTIO_BUNDLE to a zip of the virtio-win drivers (scripts/test-wasm.sh does)"
     ));
 
-    pub fn drivers() -> guestpack::vtree::VTree {
+    pub fn drivers() -> guestpack::source::vtree::VTree {
         let src = guestpack::source::MemSource::new(BUNDLE);
         super::open_zip(std::sync::Arc::new(src), "virtio-win-8.1.zip")
     }
@@ -262,7 +262,7 @@ mod virtio {
 
     /// The directory; when the test script has built the bundle zip, that too, and both
     /// must give the same media.
-    pub fn drivers() -> guestpack::vtree::VTree {
+    pub fn drivers() -> guestpack::source::vtree::VTree {
         let dir =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/virtio-win-8.1/drivers");
         let tree = guestpack::native::read_dir_tree(&dir)

@@ -94,7 +94,7 @@ fn schema_lists_exactly_the_rawspec_fields() {
         entry.insert(f.clone(), v);
     }
     let doc = serde_json::json!({ "drivers": [entry] });
-    guestpack::spec::parse("s.json", doc.to_string().as_bytes())
+    guestpack::validate::spec::parse("s.json", doc.to_string().as_bytes())
         .expect("RawSpec accepts every schema field");
     assert_eq!(driver_fields.len(), 9);
 }
@@ -103,13 +103,13 @@ fn schema_lists_exactly_the_rawspec_fields() {
 fn shipped_specs_compile_without_findings() {
     for name in spec_files() {
         let bytes = std::fs::read(Path::new("specs").join(&name)).unwrap();
-        let raw = guestpack::spec::parse(&name, &bytes).unwrap();
+        let raw = guestpack::validate::spec::parse(&name, &bytes).unwrap();
         assert_eq!(
             raw.schema.as_deref(),
             Some("./packaging-spec.schema.json"),
             "{name}"
         );
-        let (spec, findings) = guestpack::spec::compile(&raw, &name);
+        let (spec, findings) = guestpack::validate::spec::compile(&raw, &name);
         assert!(findings.is_empty(), "{name}: {findings:?}");
         assert!(
             spec.drivers
@@ -123,7 +123,7 @@ fn shipped_specs_compile_without_findings() {
 #[test]
 fn default_contract_generates_the_shipped_devices_cmd() {
     let bytes = std::fs::read("specs/windows-device-contract.json").unwrap();
-    let c = guestpack::contract::parse("windows-device-contract.json", &bytes).unwrap();
+    let c = guestpack::validate::contract::parse("windows-device-contract.json", &bytes).unwrap();
     let names: Vec<(&str, &str, bool)> = c
         .devices
         .iter()
@@ -138,7 +138,7 @@ fn default_contract_generates_the_shipped_devices_cmd() {
             ("virtio-snd", "viosnd", false)
         ]
     );
-    let generated = guestpack::devices_cmd::generate(&c);
+    let generated = guestpack::validate::devices_cmd::generate(&c);
     let shipped = std::fs::read("guest-tools/config/devices.cmd")
         .expect("guest-tools/config/devices.cmd is shipped");
     assert_eq!(String::from_utf8(shipped).unwrap(), generated);

@@ -2,11 +2,11 @@
 //! and bad restart points are refused, and a piece reader still notices a file that changed
 //! after it was digested. The byte-for-byte parity of shared builds is in tests/parity.rs.
 
-use guestpack::embedded;
-use guestpack::package::{self, BuildOptions};
-use guestpack::sample::sample_drivers;
+use guestpack::build::shared::{self, FileDigest, Output, DIGEST_RECORD};
+use guestpack::build::{self, BuildOptions};
+use guestpack::bundled::embedded;
+use guestpack::bundled::sample::sample_drivers;
 use guestpack::source::Content;
-use guestpack::split::{self, FileDigest, Output, DIGEST_RECORD};
 use guestpack::validate::{self, Staged, ValidateInput};
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,14 +30,14 @@ fn staged() -> Staged {
 
 fn all_digests(staged: &Staged, level: u32) -> Vec<FileDigest> {
     let all: Vec<usize> = (0..staged.files.len()).collect();
-    split::digest_files(staged, &all, level).unwrap()
+    shared::digest_files(staged, &all, level).unwrap()
 }
 
 #[test]
 fn digests_in_parts_match_the_single_pass() {
     let staged = staged();
     let opts = BuildOptions::default();
-    let set = package::build(&staged, &opts).unwrap();
+    let set = build::build(&staged, &opts).unwrap();
     let digests = all_digests(&staged, opts.zip_level);
     for (d, (path, _)) in digests.iter().zip(&staged.files) {
         let f = set.files.iter().find(|f| &f.path == path).unwrap();
@@ -53,7 +53,7 @@ fn digests_in_parts_match_the_single_pass() {
     let rev: Vec<usize> = (0..staged.files.len()).rev().step_by(2).collect();
     for (i, d) in rev
         .iter()
-        .zip(split::digest_files(&staged, &rev, 6).unwrap())
+        .zip(shared::digest_files(&staged, &rev, 6).unwrap())
     {
         assert_eq!(d, digests[*i]);
     }
@@ -68,13 +68,13 @@ fn malformed_or_mismatched_digests_are_refused() {
     let staged = staged();
     let opts = BuildOptions::default();
     let digests = all_digests(&staged, 6);
-    let msg = |r: guestpack::Result<package::MediaSet>| r.err().expect("must fail").to_string();
+    let msg = |r: guestpack::Result<build::MediaSet>| r.err().expect("must fail").to_string();
 
-    let m = msg(split::build_from_digests(&staged, &opts, &digests[1..]));
+    let m = msg(shared::build_from_digests(&staged, &opts, &digests[1..]));
     assert!(m.contains("digests for"), "{m}");
     let mut wrong = digests.clone();
     wrong[0].size += 1;
-    let m = msg(split::build_from_digests(&staged, &opts, &wrong));
+    let m = msg(shared::build_from_digests(&staged, &opts, &wrong));
     assert!(
         m.contains(&staged.files[0].0) && m.contains("did the file change"),
         "{m}"
@@ -82,15 +82,15 @@ fn malformed_or_mismatched_digests_are_refused() {
 
     // Kept bytes must be exactly the deflated entry the digest describes.
     let deflated = digests.iter().position(|d| d.compressed.is_some()).unwrap();
-    let mut kept = split::Kept::new();
+    let mut kept = shared::Kept::new();
     kept.insert(deflated, vec![0u8; 3].into());
-    let m = msg(split::build_from_digests_keeping(
+    let m = msg(shared::build_from_digests_keeping(
         &staged, &opts, &digests, kept,
     ));
     assert!(m.contains("kept compressed bytes do not match"), "{m}");
     let mut budget = 1 << 20;
     let all: Vec<usize> = (0..staged.files.len()).collect();
-    let with = split::digest_files_keeping(&staged, &all, 6, &mut budget).unwrap();
+    let with = shared::digest_files_keeping(&staged, &all, 6, &mut budget).unwrap();
     let kept_total: u64 = with
         .iter()
         .filter(|(_, k)| k.is_some())
@@ -104,7 +104,7 @@ fn malformed_or_mismatched_digests_are_refused() {
         .as_ref()
         .map_or(true, |k| d.compressed == Some(k.len() as u64))));
 
-    let wire = split::encode_all(&digests);
+    let wire = shared::encode_all(&digests);
     assert_eq!(wire.len(), digests.len() * DIGEST_RECORD);
     let e = FileDigest::decode_all(&wire[1..]).unwrap_err().to_string();
     assert!(e.contains("whole number"), "{e}");
@@ -112,7 +112,7 @@ fn malformed_or_mismatched_digests_are_refused() {
     bad[44] = 7;
     let e = FileDigest::decode_all(&bad).unwrap_err().to_string();
     assert!(e.contains("record 0"), "{e}");
-    let e = split::digest_files(&staged, &[staged.files.len()], 6)
+    let e = shared::digest_files(&staged, &[staged.files.len()], 6)
         .unwrap_err()
         .to_string();
     assert!(e.contains("no staged file"), "{e}");
@@ -122,31 +122,31 @@ fn malformed_or_mismatched_digests_are_refused() {
 fn readers_start_only_at_restart_points() {
     let staged = staged();
     let set =
-        split::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
+        shared::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
             .unwrap();
     let entry = set.zip.entries()[1].offset;
-    assert!(split::reader_from(&set, Output::Zip, entry).is_ok());
-    assert!(split::reader_from(&set, Output::Zip, set.zip.central_offset()).is_ok());
-    let e = split::reader_from(&set, Output::Zip, entry + 1)
+    assert!(shared::reader_from(&set, Output::Zip, entry).is_ok());
+    assert!(shared::reader_from(&set, Output::Zip, set.zip.central_offset()).is_ok());
+    let e = shared::reader_from(&set, Output::Zip, entry + 1)
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("not the start of an entry"), "{e}");
     let points = set.iso.restart_points();
     let data = points[1].0;
-    assert!(split::reader_from(&set, Output::Iso, data).is_ok());
-    let e = split::reader_from(&set, Output::Iso, data + 1)
+    assert!(shared::reader_from(&set, Output::Iso, data).is_ok());
+    let e = shared::reader_from(&set, Output::Iso, data + 1)
         .err()
         .unwrap()
         .to_string();
     assert!(e.contains("inside a file extent"), "{e}");
-    assert!(split::reader_from(&set, Output::Iso, set.iso.len() + 1).is_err());
+    assert!(shared::reader_from(&set, Output::Iso, set.iso.len() + 1).is_err());
     // Inside metadata any byte will do: it is rendered, not read.
-    assert!(split::reader_from(&set, Output::Iso, 16 * 2048 + 5).is_ok());
+    assert!(shared::reader_from(&set, Output::Iso, 16 * 2048 + 5).is_ok());
     // Pieces cover each output exactly, and restart points are where they start.
     for (output, len) in [(Output::Iso, set.iso.len()), (Output::Zip, set.zip.len())] {
         for workers in [1, 2, 64] {
-            let pieces: Vec<_> = split::pieces_for(&set, output, workers, &|_| None)
+            let pieces: Vec<_> = shared::pieces_for(&set, output, workers, &|_| None)
                 .into_iter()
                 .map(|(p, _)| p)
                 .collect();
@@ -199,13 +199,13 @@ fn a_piece_reader_refuses_a_file_that_changed_after_digesting() {
         flip: flip.clone(),
     });
     let set =
-        split::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
+        shared::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
             .unwrap();
     flip.store(true, Ordering::SeqCst);
     let path = &staged.files[i].0;
     let entry = set.zip.entries().iter().find(|e| &e.path == path).unwrap();
     let end = entry.offset + 30 + path.len() as u64 + entry.compressed_size;
-    let mut r = split::reader_from(&set, Output::Zip, entry.offset).unwrap();
+    let mut r = shared::reader_from(&set, Output::Zip, entry.offset).unwrap();
     // The piece ends exactly where the entry does: the check must not wait for a next read.
     let mut buf = vec![0u8; (end - entry.offset) as usize];
     let e = r.read_exact(&mut buf).unwrap_err().to_string();

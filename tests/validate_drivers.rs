@@ -4,7 +4,7 @@
 mod util;
 
 use guestpack::diag::Severity;
-use guestpack::layout::Arch;
+use guestpack::validate::layout::Arch;
 use guestpack::validate::PackageState;
 use util::*;
 

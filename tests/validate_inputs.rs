@@ -5,9 +5,9 @@
 mod util;
 
 use guestpack::diag::Severity;
-use guestpack::signing::SigningPolicy;
 use guestpack::source::read_to_vec;
-use guestpack::vtree::RejectKind;
+use guestpack::source::vtree::RejectKind;
+use guestpack::validate::signing::SigningPolicy;
 use util::*;
 
 fn staged_bytes(s: &guestpack::validate::Staged, path: &str) -> Vec<u8> {
@@ -97,10 +97,11 @@ fn contract_generates_devices_cmd_over_the_shipped_one() {
     c.contract = Some(CONTRACT.to_string());
     let (r, s) = c.run();
     assert_clean(&r);
-    let contract = guestpack::contract::parse("contract.json", CONTRACT.as_bytes()).unwrap();
+    let contract =
+        guestpack::validate::contract::parse("contract.json", CONTRACT.as_bytes()).unwrap();
     assert_eq!(
         staged_bytes(&s, "config/devices.cmd"),
-        guestpack::devices_cmd::generate(&contract).into_bytes()
+        guestpack::validate::devices_cmd::generate(&contract).into_bytes()
     );
     let cref = s.contract.expect("contract recorded");
     assert_eq!(cref.name, "contract.json");

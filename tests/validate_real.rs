@@ -4,11 +4,11 @@
 #[path = "validate_util.rs"]
 mod util;
 
-use guestpack::layout::Arch;
-use guestpack::signing::SigningPolicy;
+use guestpack::source::vtree::VTree;
 use guestpack::source::MemContent;
+use guestpack::validate::layout::Arch;
+use guestpack::validate::signing::SigningPolicy;
 use guestpack::validate::{validate, PackageState, ValidateInput};
-use guestpack::vtree::VTree;
 use std::path::Path;
 use std::sync::Arc;
 use util::*;

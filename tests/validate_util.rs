@@ -3,10 +3,10 @@
 #![allow(dead_code)]
 
 use guestpack::diag::{Finding, Report, Severity};
-use guestpack::signing::SigningPolicy;
+use guestpack::source::vtree::VTree;
 use guestpack::source::MemContent;
+use guestpack::validate::signing::SigningPolicy;
 use guestpack::validate::{validate, Staged, ValidateInput};
-use guestpack::vtree::VTree;
 use std::sync::Arc;
 
 pub fn tree(entries: &[(String, Vec<u8>)]) -> VTree {
@@ -66,7 +66,8 @@ impl Case {
                 drivers.push((format!("{arch}/{name}/{name}.cat"), b"catalog".to_vec()));
             }
         }
-        let contract = guestpack::contract::parse("contract.json", CONTRACT.as_bytes()).unwrap();
+        let contract =
+            guestpack::validate::contract::parse("contract.json", CONTRACT.as_bytes()).unwrap();
         let mut guest_tools: Vec<(String, Vec<u8>)> = [
             "setup.cmd",
             "uninstall.cmd",
@@ -80,7 +81,7 @@ impl Case {
         .collect();
         guest_tools.push((
             "config/devices.cmd".into(),
-            guestpack::devices_cmd::generate(&contract).into_bytes(),
+            guestpack::validate::devices_cmd::generate(&contract).into_bytes(),
         ));
         Case {
             drivers,

@@ -3,10 +3,10 @@
 //! are required: a missing tool fails the test.
 
 use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::media::{media_file, MediaFile};
+use guestpack::output::media::{media_file, MediaFile};
+use guestpack::output::zip::{ZipOptions, ZipPlan};
+use guestpack::source::vtree::{RejectKind, VTree};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt, ShortReads};
-use guestpack::vtree::{RejectKind, VTree};
-use guestpack::zipout::{ZipOptions, ZipPlan};
 use std::io::{self, Read};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,9 +2,9 @@
 //! The external tools are required: a missing tool fails the test.
 
 use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::media::{media_file, MediaFile};
+use guestpack::output::media::{media_file, MediaFile};
+use guestpack::output::zip::{cache_choices, Measurer, Method, ZipOptions, ZipPlan};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt};
-use guestpack::zipout::{cache_choices, Measurer, Method, ZipOptions, ZipPlan};
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
 use std::path::Path;
@@ -74,7 +74,7 @@ fn opts(level: u32, threads: usize) -> ZipOptions {
 }
 
 fn sha(bytes: &[u8]) -> String {
-    guestpack::media::hex(&Sha256::digest(bytes))
+    guestpack::source::digest::hex(&Sha256::digest(bytes))
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -306,7 +306,7 @@ fn a_file_that_changes_after_planning_is_an_error_not_a_corrupt_zip() {
             stable,
             opened: AtomicUsize::new(0),
         };
-        let (size, sha256, crc32) = guestpack::media::digest(&fickle).unwrap();
+        let (size, sha256, crc32) = guestpack::source::digest::digest(&fickle).unwrap();
         let f = MediaFile {
             path: "a.inf".into(),
             content: Arc::new(fickle),

@@ -5,7 +5,7 @@
 //! it; referenced files use `/` only; text without `%` resolves to itself.
 #![no_main]
 
-use guestpack::inf;
+use guestpack::validate::inf;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -13,13 +13,13 @@
 
 use arbitrary::Arbitrary;
 use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::iso::{check_structure, IsoFs};
-use guestpack::package::{self, BuildOptions, MediaSet};
+use guestpack::output::iso::{check_structure, IsoFs};
+use guestpack::build::{self, BuildOptions, MediaSet};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt};
-use guestpack::split::{self, Output};
+use guestpack::build::shared::{self, Output};
 use guestpack::validate::{self, InputRef, Staged, ValidateInput};
-use guestpack::vtree::VTree;
-use guestpack::{embedded, sample};
+use guestpack::source::vtree::VTree;
+use guestpack::bundled::{embedded, sample};
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -82,9 +82,9 @@ fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: 
     let mut kept_by = Vec::new();
     for (w, part) in [odd, even].into_iter().enumerate() {
         let mut budget = keep;
-        let digests = split::digest_files_keeping(staged, &part, opts.zip_level, &mut budget)
+        let digests = shared::digest_files_keeping(staged, &part, opts.zip_level, &mut budget)
             .expect("digests");
-        let mut kept = split::Kept::new();
+        let mut kept = shared::Kept::new();
         for (i, (d, k)) in part.into_iter().zip(digests) {
             if let Some(k) = k {
                 owner.insert(staged.files[i].0.clone(), w as u32);
@@ -98,7 +98,7 @@ fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: 
     let sets: Vec<MediaSet> = kept_by
         .into_iter()
         .map(|kept| {
-            split::build_from_digests_keeping(staged, opts, &all, kept).expect("a plan from the digests")
+            shared::build_from_digests_keeping(staged, opts, &all, kept).expect("a plan from the digests")
         })
         .collect();
     for (output, whole) in [
@@ -108,9 +108,9 @@ fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: 
     ] {
         let mut bytes = Vec::new();
         let who = |path: &str| owner.get(path).copied();
-        for (p, o) in split::pieces_owned(&sets[0], output, min_work, &who) {
+        for (p, o) in shared::pieces_owned(&sets[0], output, min_work, &who) {
             let from = &sets[o.unwrap_or(0) as usize];
-            let r = split::reader_from(from, output, p.start).expect("a piece reader");
+            let r = shared::reader_from(from, output, p.start).expect("a piece reader");
             bytes.extend(drain(r.take(p.end - p.start)));
         }
         assert!(bytes == whole, "{output:?}: the shared build differs");
@@ -190,7 +190,7 @@ fuzz_target!(|input: Input| {
             contract: None,
             signing_policy: opts.signing_policy,
         };
-        let (report, set) = package::package(&input, &opts).expect("the shipped spec parses");
+        let (report, set) = build::package(&input, &opts).expect("the shipped spec parses");
         assert_eq!(report.has_errors(), set.is_none());
         if let Some(set) = set {
             check(&set);
@@ -229,7 +229,7 @@ fuzz_target!(|input: Input| {
         packages: Vec::new(),
         layout: Default::default(),
     };
-    if let Ok(set) = package::build(&staged, &opts) {
+    if let Ok(set) = build::build(&staged, &opts) {
         check(&set);
         check_shared(&staged, &opts, &set, piece_work, keep);
     }

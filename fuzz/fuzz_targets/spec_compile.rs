@@ -8,7 +8,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use guestpack::spec;
+use guestpack::validate::spec;
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeSet;
 

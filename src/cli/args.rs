@@ -70,15 +70,15 @@ pub struct Args {
     pub out_dir: PathBuf,
 
     /// Stem of the output file names and the package name in the manifest
-    #[arg(long, value_name = "STEM", default_value = guestpack::package::DEFAULT_NAME)]
+    #[arg(long, value_name = "STEM", default_value = guestpack::build::DEFAULT_NAME)]
     pub name: String,
 
     /// Package version recorded in the manifest
-    #[arg(long, value_name = "VERSION", default_value = guestpack::package::DEFAULT_VERSION)]
+    #[arg(long, value_name = "VERSION", default_value = guestpack::build::DEFAULT_VERSION)]
     pub version: String,
 
     /// Build identifier recorded in the manifest (e.g. a CI run number)
-    #[arg(long, value_name = "ID", default_value = guestpack::package::DEFAULT_BUILD_ID)]
+    #[arg(long, value_name = "ID", default_value = guestpack::build::DEFAULT_BUILD_ID)]
     pub build_id: String,
 
     /// ISO volume label, at most 16 characters [default: derived from --name, e.g. GUEST_TOOLS]
@@ -102,7 +102,7 @@ pub struct Args {
     pub report: Option<PathBuf>,
 
     /// Deflate level for the zip, 0 (store) to 9
-    #[arg(long, value_name = "LEVEL", default_value_t = guestpack::package::DEFAULT_ZIP_LEVEL)]
+    #[arg(long, value_name = "LEVEL", default_value_t = guestpack::build::DEFAULT_ZIP_LEVEL)]
     pub zip_level: u32,
 
     /// Worker threads for hashing and compression [default: all cores]; never changes the output

@@ -2,11 +2,11 @@
 //! reach the core, so `./x`, `/abs/x` and another working directory give the same output.
 
 use anyhow::{bail, Context, Result};
+use guestpack::input::iso::IsoFs;
 use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::iso::IsoFs;
 use guestpack::limits::Limits;
 use guestpack::native::{read_dir_tree_limited, NativeFile};
-use guestpack::vtree::VTree;
+use guestpack::source::vtree::VTree;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -60,12 +60,12 @@ pub fn spec(arg: Option<&Path>) -> Result<(String, Vec<u8>)> {
         return Ok((file_name(arg), read_small(arg, "spec")?));
     }
     let name = arg.to_string_lossy();
-    match guestpack::embedded::spec_file(&name) {
+    match guestpack::bundled::embedded::spec_file(&name) {
         Some(bytes) => Ok((name.into_owned(), bytes.to_vec())),
         None => bail!(
             "spec {}: no such file, and not a shipped spec name (shipped: {})",
             arg.display(),
-            guestpack::embedded::spec_names().join(", ")
+            guestpack::bundled::embedded::spec_names().join(", ")
         ),
     }
 }

@@ -2,8 +2,9 @@
 //! every problem path and maps the outcome to the exit code. The comparison is
 //! [`guestpack::verify`]; this file only translates.
 
-use super::args::VerifyArgs;
-use super::{inputs, output, EXIT_REJECTED};
+use crate::args::VerifyArgs;
+use crate::run::EXIT_REJECTED;
+use crate::{inputs, output};
 use anyhow::Result;
 use guestpack::verify::{self, VerifyReport};
 use std::process::ExitCode;

@@ -9,7 +9,7 @@
 use super::file::FileContent;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::vtree::{RejectKind, VTree};
+use crate::source::vtree::{RejectKind, VTree};
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Native adapters: the only library code that touches the filesystem.
 //!
 //! Compiled on every target except wasm32 (see `lib.rs`, the one place that decides). They
-//! turn a directory or a file on disk into the core's [`crate::vtree::VTree`] /
+//! turn a directory or a file on disk into the core's [`crate::source::vtree::VTree`] /
 //! [`crate::source::ReadAt`] and nothing more: no validation, no layout decisions.
 
 pub mod dir;

@@ -1,7 +1,7 @@
 //! The functions and classes JS calls: open bundles, list shipped specs, validate, build.
 //!
 //! Each one turns JS values into core inputs and calls the same core functions as the native
-//! command line (`validate::validate`, then `package::build`). Nothing is decided here that
+//! command line (`validate::validate`, then `build::build`). Nothing is decided here that
 //! the core decides; nothing here touches a file system or the clock.
 
 use super::js_err;
@@ -9,16 +9,18 @@ use super::options::{JsOptions, Resolved};
 use super::report;
 use super::source::{bytes_source, BlobSource};
 use super::stream::OutputStream;
+use crate::build::manifest;
+use crate::build::shared::{self, Output};
+use crate::build::{self, MediaSet};
+use crate::bundled::{embedded, sample};
+use crate::input::iso::IsoFs;
 use crate::input::zip::{read_zip, ZipLimits};
-use crate::iso::IsoFs;
 use crate::limits::Limits;
-use crate::package::{self, MediaSet};
-use crate::readahead::ReadAhead;
+use crate::source::readahead::ReadAhead;
+use crate::source::vtree::VTree;
 use crate::source::ReadAt;
-use crate::split::{self, Output};
 use crate::validate::{self, Staged, ValidateInput};
-use crate::vtree::VTree;
-use crate::{embedded, manifest, sample, Report};
+use crate::Report;
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -219,7 +221,7 @@ fn build_impl(
         None
     } else {
         Some(Rc::new(
-            package::build(&v.staged, &v.resolved.build).map_err(js_err)?,
+            build::build(&v.staged, &v.resolved.build).map_err(js_err)?,
         ))
     };
     Ok(Media {
@@ -344,7 +346,7 @@ impl Media {
         let output: Output = output.parse().map_err(js_err)?;
         let set = self.planned()?;
         let owner = |path: &str| self.owners.get(path).copied();
-        Ok(split::pieces_for(set, output, workers.max(1), &owner)
+        Ok(shared::pieces_for(set, output, workers.max(1), &owner)
             .into_iter()
             .flat_map(|(p, o)| {
                 [
@@ -388,7 +390,7 @@ impl Media {
     pub(super) fn from_set(
         report: serde_json::Value,
         set: Rc<MediaSet>,
-        opts: &crate::package::BuildOptions,
+        opts: &crate::build::BuildOptions,
     ) -> Media {
         Media {
             report,

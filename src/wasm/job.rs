@@ -1,5 +1,5 @@
 //! One build shared among several workers, each running its own instance of this module on
-//! the same dropped file (see [`crate::split`] for why the result cannot depend on the split).
+//! the same dropped file (see [`crate::build::shared`] for why the result cannot depend on the split).
 //!
 //! In every worker: `prepare` validates (cheap) and keeps the staged file list; `digest`
 //! hashes and measures the files the page hands this worker, keeping the compressed bytes of
@@ -13,10 +13,10 @@ use super::api::{validated, Bundle, Media};
 use super::js_err;
 use super::options::Resolved;
 use super::report;
-use crate::media::hex;
-use crate::split::{self, FileDigest, Kept};
+use crate::build::shared::{self, FileDigest, Kept};
+use crate::output::zip::CACHE_BUDGET;
+use crate::source::digest::hex;
 use crate::validate::Staged;
-use crate::zipout::CACHE_BUDGET;
 use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -113,14 +113,14 @@ impl Job {
     }
 
     /// Digests the staged files at `indices`; returns their records back to back, in the
-    /// order given ([`split::DIGEST_RECORD`] bytes each). Small deflated files are kept
+    /// order given ([`shared::DIGEST_RECORD`] bytes each). Small deflated files are kept
     /// compressed while the budget lasts (see [`Job::kept`]).
     pub fn digest(&self, indices: Vec<u32>) -> Result<Vec<u8>, JsError> {
         self.check_accepted()?;
         let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
         let mut budget = self.budget.get();
         let level = self.resolved.build.zip_level;
-        let digested = split::digest_files_keeping(&self.staged, &indices, level, &mut budget)
+        let digested = shared::digest_files_keeping(&self.staged, &indices, level, &mut budget)
             .map_err(js_err)?;
         self.budget.set(budget);
         let mut kept = self.kept.borrow_mut();
@@ -131,7 +131,7 @@ impl Job {
             }
             digests.push(d);
         }
-        Ok(split::encode_all(&digests))
+        Ok(shared::encode_all(&digests))
     }
 
     /// Staged indices of the files this worker kept compressed while digesting.
@@ -155,7 +155,7 @@ impl Job {
         }
         let kept = std::mem::take(&mut *self.kept.borrow_mut());
         let set =
-            split::build_from_digests_keeping(&self.staged, &self.resolved.build, &digests, kept)
+            shared::build_from_digests_keeping(&self.staged, &self.resolved.build, &digests, kept)
                 .map_err(js_err)?;
         let owners: BTreeMap<String, u32> = self
             .staged

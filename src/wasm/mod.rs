@@ -1,7 +1,7 @@
 //! JavaScript bindings for the browser (wasm32 only): a thin translation layer.
 //!
-//! JS values become core inputs (a `Blob` or bytes become a [`crate::vtree::VTree`], an options
-//! object becomes [`crate::package::BuildOptions`]) and core results become JS values (the
+//! JS values become core inputs (a `Blob` or bytes become a [`crate::source::vtree::VTree`], an options
+//! object becomes [`crate::build::BuildOptions`]) and core results become JS values (the
 //! report as a plain object, each output as a pull stream). No packaging logic lives here:
 //! validation, planning and writing are the same core calls the native CLI makes.
 //!

@@ -3,11 +3,11 @@
 //!
 //! This module only reads options; it does not open bundles or validate anything.
 
-use crate::embedded;
-use crate::layout::LayoutOptions;
+use crate::build::{self, BuildOptions};
+use crate::bundled::embedded;
 use crate::limits::Limits;
-use crate::package::{self, BuildOptions};
-use crate::signing::{self, SigningPolicy};
+use crate::validate::layout::LayoutOptions;
+use crate::validate::signing::{self, SigningPolicy};
 use serde::Deserialize;
 use wasm_bindgen::{JsError, JsValue};
 
@@ -108,7 +108,7 @@ impl JsOptions {
             volume_id: self.volume_id.clone(),
             signing_policy,
             source_date_epoch: self.source_date_epoch.unwrap_or(d.source_date_epoch),
-            zip_level: self.zip_level.unwrap_or(package::DEFAULT_ZIP_LEVEL),
+            zip_level: self.zip_level.unwrap_or(build::DEFAULT_ZIP_LEVEL),
             // wasm32 has no threads: one worker does everything, in order.
             threads: 1,
         };

@@ -4,7 +4,7 @@
 //! handed to JS with `JSON.parse`. This module only converts; it decides nothing.
 
 use crate::diag::Report;
-use crate::layout::LayoutSummary;
+use crate::validate::layout::LayoutSummary;
 use crate::validate::{PackageState, PackageStatus};
 use crate::verify::VerifyReport;
 use serde_json::{json, Value};

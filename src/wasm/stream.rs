@@ -6,10 +6,10 @@
 //! does not write anywhere: the page decides where chunks go (a file handle, a Blob).
 
 use super::js_err;
-use crate::iso::IsoReader;
-use crate::package::MediaSet;
-use crate::split::Output;
-use crate::zipout::ZipReader;
+use crate::build::shared::Output;
+use crate::build::MediaSet;
+use crate::output::iso::IsoReader;
+use crate::output::zip::ZipReader;
 use self_cell::self_cell;
 use std::io::Read;
 use std::rc::Rc;
@@ -83,7 +83,7 @@ impl OutputStream {
     }
 
     /// Bytes `start..end` of one output, where `start..end` is one of its pieces
-    /// ([`crate::split::pieces`]): every piece can be produced on its own, by any worker.
+    /// ([`crate::build::shared::pieces`]): every piece can be produced on its own, by any worker.
     pub(super) fn range(
         set: &Rc<MediaSet>,
         output: Output,

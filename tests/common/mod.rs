@@ -63,7 +63,7 @@ pub fn listing(dir: &Path) -> Vec<String> {
 }
 
 /// Writes a virtual tree to disk under `dir`.
-pub fn write_tree(tree: &guestpack::vtree::VTree, dir: &Path) {
+pub fn write_tree(tree: &guestpack::source::vtree::VTree, dir: &Path) {
     for (path, content) in tree.files() {
         let dest = dir.join(path);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();

@@ -4,10 +4,10 @@
 //! certificates), and zips of trees written with the crate's own zip writer.
 #![allow(dead_code)]
 
-use guestpack::media;
+use guestpack::output::media;
+use guestpack::output::zip::{ZipOptions, ZipPlan};
+use guestpack::source::vtree::VTree;
 use guestpack::source::{read_to_vec, MemContent};
-use guestpack::vtree::VTree;
-use guestpack::zipout::{ZipOptions, ZipPlan};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -44,7 +44,7 @@ pub fn utf16le(text: &str) -> Vec<u8> {
 
 /// The sample with both viostor INF files stored as UTF-16LE.
 pub fn sample_utf16_inf() -> VTree {
-    let mut t = guestpack::sample::sample_drivers();
+    let mut t = guestpack::bundled::sample::sample_drivers();
     for arch in ["x86", "amd64"] {
         let path = format!("{arch}/viostor/viostor.inf");
         let text = String::from_utf8(bytes_of(&t, &path)).expect("sample INF is UTF-8");
@@ -55,7 +55,7 @@ pub fn sample_utf16_inf() -> VTree {
 
 /// The sample with architecture folders spelled `i386` and `x64`.
 pub fn sample_arch_aliases() -> VTree {
-    map_paths(&guestpack::sample::sample_drivers(), |p| {
+    map_paths(&guestpack::bundled::sample::sample_drivers(), |p| {
         let (arch, rest) = p.split_once('/')?;
         let alias = match arch {
             "x86" => "i386",
@@ -68,7 +68,7 @@ pub fn sample_arch_aliases() -> VTree {
 
 /// The sample plus non-ASCII file names next to the drivers and in the guest tools.
 pub fn sample_unicode_names() -> (VTree, VTree) {
-    let mut d = guestpack::sample::sample_drivers();
+    let mut d = guestpack::bundled::sample::sample_drivers();
     put(
         &mut d,
         "amd64/netkvm/Lisez-moi é.txt",
@@ -79,7 +79,7 @@ pub fn sample_unicode_names() -> (VTree, VTree) {
         "x86/viostor/说明.txt",
         "VirtIO 存储驱动\r\n".as_bytes().to_vec(),
     );
-    let mut gt = guestpack::embedded::guest_tools();
+    let mut gt = guestpack::bundled::embedded::guest_tools();
     put(
         &mut gt,
         "licenses/Ünïcödé licence.txt",
@@ -90,7 +90,7 @@ pub fn sample_unicode_names() -> (VTree, VTree) {
 
 /// The built-in guest tools plus a test-signing certificate (placeholder DER bytes).
 pub fn guest_tools_with_cert() -> VTree {
-    let mut gt = guestpack::embedded::guest_tools();
+    let mut gt = guestpack::bundled::embedded::guest_tools();
     let mut der = vec![0x30, 0x82, 0x01, 0x0a];
     der.extend((0u32..266).map(|i| (i.wrapping_mul(31) % 251) as u8));
     put(&mut gt, "certs/guestpack-test.cer", der);

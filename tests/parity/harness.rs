@@ -5,12 +5,13 @@
 //! entries of the cases that ran; on wasm32 the golden file is compiled in and only read.
 #![allow(dead_code)]
 
-use guestpack::package::{self, BuildOptions, MediaSet};
-use guestpack::signing::SigningPolicy;
-use guestpack::split::{self, FileDigest, Output};
+use guestpack::build::shared::{self, FileDigest, Output};
+use guestpack::build::{self, BuildOptions, MediaSet};
+use guestpack::bundled::embedded;
+use guestpack::source::vtree::VTree;
+use guestpack::validate::signing::SigningPolicy;
 use guestpack::validate::{self, Staged, ValidateInput};
-use guestpack::vtree::VTree;
-use guestpack::{embedded, Report};
+use guestpack::Report;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -53,7 +54,7 @@ impl<'a> Case<'a> {
     /// Validates and plans; `None` when the input is rejected.
     pub fn package(&self) -> (Report, Option<MediaSet>) {
         self.with_input(|input| {
-            package::package(input, &self.opts)
+            build::package(input, &self.opts)
                 .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
         })
     }
@@ -118,9 +119,9 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
             .collect();
         let mut budget = keep;
         let digested =
-            split::digest_files_keeping(&staged, &mine, case.opts.zip_level, &mut budget)
+            shared::digest_files_keeping(&staged, &mine, case.opts.zip_level, &mut budget)
                 .unwrap_or_else(|e| panic!("digest: {e}"));
-        let mut kept = split::Kept::new();
+        let mut kept = shared::Kept::new();
         let mut digests = Vec::new();
         for (&i, (d, k)) in mine.iter().zip(digested) {
             if let Some(k) = k {
@@ -130,7 +131,7 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
             digests.push(d);
         }
         // Through the wire format, as between workers.
-        let wire = split::encode_all(&digests);
+        let wire = shared::encode_all(&digests);
         let back = FileDigest::decode_all(&wire).expect("records decode");
         assert_eq!(back, digests);
         for (i, d) in mine.into_iter().zip(back) {
@@ -152,19 +153,19 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
         .iter()
         .zip(kept_by)
         .map(|(staged, kept)| {
-            split::build_from_digests_keeping(staged, &case.opts, &all, kept)
+            shared::build_from_digests_keeping(staged, &case.opts, &all, kept)
                 .unwrap_or_else(|e| panic!("plan from digests: {e}"))
         })
         .collect();
     let by_pieces = |output: Output, len: u64| -> Vec<u8> {
         let who = |path: &str| owner.get(path).copied();
-        let pieces = split::pieces_owned(&sets[0], output, min_work, &who);
+        let pieces = shared::pieces_owned(&sets[0], output, min_work, &who);
         assert_eq!(pieces.first().map(|p| p.0.start), Some(0));
         assert_eq!(pieces.last().map(|p| p.0.end), Some(len));
         let mut out = Vec::new();
         for (p, o) in pieces {
             let set = &sets[o.unwrap_or(0) as usize];
-            let mut r = split::reader_from(set, output, p.start)
+            let mut r = shared::reader_from(set, output, p.start)
                 .unwrap_or_else(|e| panic!("{output:?} piece at {}: {e}", p.start));
             out.extend(drain(
                 &mut (&mut r).take(p.end - p.start),

@@ -81,11 +81,11 @@ fn bindings_give_the_golden_bytes() {
 
 #[test]
 fn bundle_from_bytes_and_spec_text() {
-    let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "wrapped/");
+    let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "wrapped/");
     let b = Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED)
         .unwrap_or_else(|e| panic!("{}", message(e)));
     let spec = String::from_utf8(
-        guestpack::embedded::spec_file("win7-virtio-win.json")
+        guestpack::bundled::embedded::spec_file("win7-virtio-win.json")
             .unwrap()
             .to_vec(),
     )
@@ -182,7 +182,7 @@ fn limits_apply_when_opening_bundles() {
             .map(message)
             .unwrap_or_default()
     };
-    let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "");
+    let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "");
     let err = open_err(&zip, "sample.zip", r#"{"maxEntries":5}"#);
     assert!(
         err.starts_with("sample.zip: ")
@@ -255,8 +255,8 @@ fn iso_bundles_open_and_verify_against_their_manifest() {
 
 #[test]
 fn os_option_chooses_among_virtio_win_oses() {
-    let sample = guestpack::sample::sample_drivers();
-    let mut tree = guestpack::vtree::VTree::new();
+    let sample = guestpack::bundled::sample::sample_drivers();
+    let mut tree = guestpack::source::vtree::VTree::new();
     for (p, c) in sample.files() {
         let mut it = p.splitn(3, '/');
         let (arch, drv, rest) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
@@ -281,7 +281,7 @@ fn os_option_chooses_among_virtio_win_oses() {
 /// digest with its name.
 #[test]
 fn shared_build_bindings_give_the_golden_bytes() {
-    let zip = super::fixtures::zip_tree(&guestpack::sample::sample_drivers(), "");
+    let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "");
     let opts = r#"{"spec":"win7-virtio-win.json"}"#;
     let open = || Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED).unwrap();
     let jobs: Vec<wasm::Job> = (0..2)
@@ -291,7 +291,7 @@ fn shared_build_bindings_give_the_golden_bytes() {
     assert_eq!(jobs[0].fingerprint(), jobs[1].fingerprint());
     let n = jobs[0].file_count() as usize;
     assert_eq!(jobs[0].sizes().len(), n);
-    let mut records = vec![0u8; n * guestpack::split::DIGEST_RECORD];
+    let mut records = vec![0u8; n * guestpack::build::shared::DIGEST_RECORD];
     let mut owners = vec![wasm::NO_OWNER; n];
     for (w, job) in jobs.iter().enumerate() {
         let mine: Vec<u32> = (0..n as u32).filter(|i| *i as usize % 2 == w).collect();
@@ -299,7 +299,7 @@ fn shared_build_bindings_give_the_golden_bytes() {
             .digest(mine.clone())
             .unwrap_or_else(|e| panic!("{}", message(e)));
         for (k, &i) in mine.iter().enumerate() {
-            let r = guestpack::split::DIGEST_RECORD;
+            let r = guestpack::build::shared::DIGEST_RECORD;
             records[i as usize * r..(i as usize + 1) * r].copy_from_slice(&got[k * r..(k + 1) * r]);
         }
         for i in job.kept() {

@@ -12,7 +12,7 @@
 //! NUL, absolute paths, any `:` (drive letters such as `C:` and NTFS stream names), and `.`,
 //! `..` or empty components. This module does not read the archive.
 
-use crate::vtree::RejectKind;
+use crate::source::vtree::RejectKind;
 use std::collections::BTreeMap;
 
 /// The UTF-8 name of an entry, or the lossy rendering to report when it has none.

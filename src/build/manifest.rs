@@ -1,0 +1,98 @@
+//! `manifest.json`: the one serialized description of a media set.
+//!
+//! Field order is the declaration order below and never changes within a `schema_version`.
+//! Only input *names* (never paths) and content hashes go in, so the manifest — and the media
+//! that carry it — depend on what the inputs contain, not on where they were.
+
+use crate::output::media::MediaFile;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA_VERSION: u32 = 1;
+/// File name of the manifest on the media and next to the ISO and zip.
+pub const FILE_NAME: &str = "manifest.json";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub package: PackageInfo,
+    pub signing_policy: String,
+    pub certs_required: bool,
+    pub inputs: Inputs,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageInfo {
+    pub name: String,
+    pub version: String,
+    pub build_id: String,
+    pub source_date_epoch: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    pub spec: InputHash,
+    pub windows_device_contract: Option<InputHash>,
+    pub packager: Packager,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputHash {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Packager {
+    pub name: String,
+    pub version: String,
+    /// The deflate implementation and version: compressed bytes depend on it.
+    pub deflate: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl Manifest {
+    /// Lists `files` (already sorted by path, manifest itself excluded).
+    pub fn file_entries(files: &[MediaFile]) -> Vec<FileEntry> {
+        files
+            .iter()
+            .map(|f| FileEntry {
+                path: f.path.clone(),
+                sha256: f.sha256_hex(),
+                size: f.size,
+            })
+            .collect()
+    }
+
+    /// Pretty JSON, 2-space indent, LF, trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = serde_json::to_string_pretty(self).expect("manifest serializes");
+        s.push('\n');
+        s.into_bytes()
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        serde_json::from_slice(bytes).map_err(|e| format!("not a guestpack manifest: {e}"))
+    }
+}
+
+/// The packager identity recorded in every manifest.
+pub fn packager() -> Packager {
+    Packager {
+        name: "guestpack".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        deflate: crate::output::deflate::BACKEND.into(),
+    }
+}

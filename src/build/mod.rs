@@ -1,0 +1,306 @@
+//! Orchestration: validated, staged files → digested media set → ISO, zip and manifest.
+//!
+//! This is the only place that knows the order of the steps; each step lives in its own
+//! module. Nothing here does I/O: the caller drains the readers of the returned [`MediaSet`]
+//! wherever it wants (a temp file, a pipe, a browser stream).
+
+pub mod manifest;
+pub mod shared;
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::output::iso::{IsoImage, IsoOptions};
+use crate::output::media::{self, MediaFile};
+use crate::output::zip::{self as zipout, Measurement, Measurer, ZipOptions, ZipPlan};
+use crate::source::{Content, MemContent};
+use crate::validate::signing::SigningPolicy;
+use crate::validate::{self, Staged, ValidateInput};
+use crate::Report;
+use manifest::{InputHash, Inputs, Manifest, PackageInfo};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Everything that shapes the output besides the input trees.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Stem of the output file names and `package.name` in the manifest.
+    pub name: String,
+    pub version: String,
+    pub build_id: String,
+    /// Volume label; `None` derives it from `name` (`guest-tools` → `GUEST_TOOLS`).
+    pub volume_id: Option<String>,
+    pub signing_policy: SigningPolicy,
+    /// Seconds since the Unix epoch used for every timestamp in the outputs.
+    pub source_date_epoch: i64,
+    /// Deflate level 0–9 for the zip.
+    pub zip_level: u32,
+    /// Worker threads for hashing and compression; 1 spawns nothing (the wasm build).
+    pub threads: usize,
+}
+
+pub const DEFAULT_NAME: &str = "guest-tools";
+pub const DEFAULT_VERSION: &str = "0.0.0";
+pub const DEFAULT_BUILD_ID: &str = "local";
+pub const DEFAULT_ZIP_LEVEL: u32 = 6;
+/// Joliet stores the volume label in 16 UCS-2 units; longer labels would be cut by readers.
+pub const MAX_VOLUME_ID: usize = 16;
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            name: DEFAULT_NAME.into(),
+            version: DEFAULT_VERSION.into(),
+            build_id: DEFAULT_BUILD_ID.into(),
+            volume_id: None,
+            signing_policy: SigningPolicy::default(),
+            source_date_epoch: 0,
+            zip_level: DEFAULT_ZIP_LEVEL,
+            threads: 1,
+        }
+    }
+}
+
+impl BuildOptions {
+    /// The label actually written: the explicit one, or the name upper-cased with every
+    /// character outside `A-Z0-9_` turned into `_`, cut to [`MAX_VOLUME_ID`].
+    pub fn effective_volume_id(&self) -> String {
+        match &self.volume_id {
+            Some(v) => v.clone(),
+            None => self
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .take(MAX_VOLUME_ID)
+                .collect(),
+        }
+    }
+
+    pub fn iso_file_name(&self) -> String {
+        format!("{}.iso", self.name)
+    }
+
+    pub fn zip_file_name(&self) -> String {
+        format!("{}.zip", self.name)
+    }
+
+    /// Rejects option values that would produce broken or surprising media.
+    pub fn check(&self) -> Result<()> {
+        let bad = |option, message: String| Err(Error::Option { option, message });
+        if self.name.is_empty()
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || self.name.starts_with('.')
+        {
+            return bad(
+                "--name",
+                format!(
+                    "\"{}\": use letters, digits, '-', '_' or '.' (e.g. guest-tools)",
+                    self.name
+                ),
+            );
+        }
+        let vol = self.effective_volume_id();
+        if vol.is_empty() || vol.chars().count() > MAX_VOLUME_ID {
+            return bad(
+                "--volume-id",
+                format!(
+                    "\"{vol}\": must be 1 to {MAX_VOLUME_ID} characters (the Joliet label limit)"
+                ),
+            );
+        }
+        if !vol
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ' | '.'))
+        {
+            return bad(
+                "--volume-id",
+                format!("\"{vol}\": use letters, digits, '_', '-', '.' or spaces"),
+            );
+        }
+        if self.zip_level > 9 {
+            return bad(
+                "--zip-level",
+                format!("{}: must be 0 (store) to 9", self.zip_level),
+            );
+        }
+        for (option, v) in [("--version", &self.version), ("--build-id", &self.build_id)] {
+            if v.is_empty() || v.len() > 128 || v.chars().any(|c| c.is_control()) {
+                return bad(
+                    option,
+                    format!("\"{v}\": must be 1 to 128 printable characters"),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A fully planned media set: every file digested, every byte position known.
+pub struct MediaSet {
+    /// All files on the media, `manifest.json` included, sorted by path.
+    pub files: Vec<MediaFile>,
+    pub manifest: Manifest,
+    /// The exact bytes of `manifest.json` (on the media and next to the ISO).
+    pub manifest_bytes: Arc<[u8]>,
+    pub iso: IsoImage,
+    pub zip: ZipPlan,
+}
+
+/// Validates and, when there are no errors, plans the media. `Ok((report, None))` means the
+/// input was rejected: nothing should be written, and the report says why.
+pub fn package(input: &ValidateInput, opts: &BuildOptions) -> Result<(Report, Option<MediaSet>)> {
+    package_limited(input, opts, &Limits::default())
+}
+
+/// [`package`] under explicit [`Limits`] for validation.
+pub fn package_limited(
+    input: &ValidateInput,
+    opts: &BuildOptions,
+    limits: &Limits,
+) -> Result<(Report, Option<MediaSet>)> {
+    opts.check()?;
+    let (report, staged) = validate::validate_limited(input, limits)?;
+    if report.has_errors() {
+        return Ok((report, None));
+    }
+    let set = build(&staged, opts)?;
+    Ok((report, Some(set)))
+}
+
+/// Digests the staged files, writes the manifest and plans the ISO and zip.
+pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
+    opts.check()?;
+    let (files, measured) = digest_all(&staged.files, opts.zip_level, opts.threads)?;
+    assemble(staged, opts, files, measured)
+}
+
+/// Writes the manifest and plans the ISO and zip from files already digested (in staged
+/// order) and their zip measurements. Reads no payload when every file has a measurement.
+pub(crate) fn assemble(
+    staged: &Staged,
+    opts: &BuildOptions,
+    mut files: Vec<MediaFile>,
+    measured: BTreeMap<String, Measurement>,
+) -> Result<MediaSet> {
+    let manifest = Manifest {
+        schema_version: manifest::SCHEMA_VERSION,
+        package: PackageInfo {
+            name: opts.name.clone(),
+            version: opts.version.clone(),
+            build_id: opts.build_id.clone(),
+            source_date_epoch: opts.source_date_epoch,
+        },
+        signing_policy: opts.signing_policy.as_str().into(),
+        certs_required: opts.signing_policy == SigningPolicy::Test,
+        inputs: Inputs {
+            spec: InputHash {
+                name: staged.spec.name.clone(),
+                sha256: staged.spec.sha256.clone(),
+            },
+            windows_device_contract: staged.contract.as_ref().map(|c| InputHash {
+                name: c.name.clone(),
+                sha256: c.sha256.clone(),
+            }),
+            packager: manifest::packager(),
+        },
+        files: Manifest::file_entries(&files),
+    };
+    let manifest_bytes: Arc<[u8]> = manifest.to_bytes().into();
+    let content: Arc<dyn Content> = Arc::new(MemContent(manifest_bytes.clone()));
+    files.push(
+        media::media_file(manifest::FILE_NAME, content)
+            .map_err(|e| Error::io(manifest::FILE_NAME, e))?,
+    );
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let iso = IsoImage::plan(
+        &files,
+        &IsoOptions {
+            volume_id: opts.effective_volume_id(),
+            source_date_epoch: opts.source_date_epoch,
+            application_id: format!("GUESTPACK {}", env!("CARGO_PKG_VERSION")),
+        },
+    )?;
+    let zip = ZipPlan::plan_measured(
+        &files,
+        &ZipOptions {
+            level: opts.zip_level,
+            source_date_epoch: opts.source_date_epoch,
+            threads: opts.threads,
+        },
+        measured,
+    )?;
+    Ok(MediaSet {
+        files,
+        manifest,
+        manifest_bytes,
+        iso,
+        zip,
+    })
+}
+
+/// Hashes every staged file once and, in the same read, measures it for the zip. With
+/// `threads > 1` files are shared out dynamically; results come back in input order, so the
+/// thread count never changes the output. Which small files keep their compressed bytes
+/// depends only on sizes in path order ([`zipout::cache_choices`]).
+fn digest_all(
+    staged: &[(String, Arc<dyn Content>)],
+    level: u32,
+    threads: usize,
+) -> Result<(Vec<MediaFile>, BTreeMap<String, Measurement>)> {
+    let mut order: Vec<usize> = (0..staged.len()).collect();
+    order.sort_by(|&a, &b| staged[a].0.cmp(&staged[b].0));
+    let mut keep = vec![false; staged.len()];
+    let choices = zipout::cache_choices(order.iter().map(|&i| staged[i].1.len()));
+    for (&i, k) in order.iter().zip(choices) {
+        keep[i] = k;
+    }
+    let results = crate::output::par::map_ordered(staged, threads, |i, (path, content)| {
+        digest_one(path, content, level, keep[i])
+    });
+    let mut files = Vec::with_capacity(staged.len());
+    let mut measured = BTreeMap::new();
+    for r in results {
+        let (file, m): (MediaFile, Option<Measurement>) = r?;
+        if let Some(m) = m {
+            measured.insert(file.path.clone(), m);
+        }
+        files.push(file);
+    }
+    Ok((files, measured))
+}
+
+/// Reads one staged file once: size, SHA-256 and CRC-32, and (level > 0) its zip
+/// measurement, keeping the compressed bytes when `keep`.
+pub(crate) fn digest_one(
+    path: &str,
+    content: &Arc<dyn Content>,
+    level: u32,
+    keep: bool,
+) -> Result<(MediaFile, Option<Measurement>)> {
+    let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep));
+    let digest = crate::source::digest::digest_with(content.as_ref(), &mut |piece| {
+        if let Some(m) = m.as_mut() {
+            m.update(piece);
+        }
+    });
+    let io = |e| Error::io(path, e);
+    let (size, sha256, crc32) = digest.map_err(io)?;
+    let measured = m.map(Measurer::finish).transpose().map_err(io)?;
+    let file = MediaFile {
+        path: path.to_string(),
+        content: content.clone(),
+        size,
+        sha256,
+        crc32,
+    };
+    Ok((file, measured))
+}

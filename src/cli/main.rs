@@ -1,0 +1,20 @@
+//! The native command line: parse flags, open inputs from disk, run the core, write outputs
+//! atomically. All packaging logic lives in the library; this folder only translates.
+
+mod args;
+mod inputs;
+mod output;
+mod run;
+mod verify;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run::run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("guestpack: error: {e:#}");
+            ExitCode::from(run::EXIT_ERROR)
+        }
+    }
+}

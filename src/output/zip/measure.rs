@@ -1,0 +1,321 @@
+//! Planning pass: learns each file's deflated size, and decides stored or deflated.
+//!
+//! [`Measurer`] takes a file's bytes in any pieces (it re-chunks them into
+//! [`DEFLATE_CHUNK`]s), so it can ride along the hashing pass and a file is read once for
+//! both. The decision depends only on the bytes and the level:
+//! - a file of at most one chunk is deflated whole and stored if that does not shrink it;
+//! - a longer file whose first chunk, deflated on its own, does not shrink is stored without
+//!   deflating the rest (already-compressed payloads: cabinets, firmware, media);
+//! - any other file is deflated whole and stored if that does not shrink it.
+//!
+//! Small files may keep their compressed bytes ([`Measurement`]'s cache) so the streaming
+//! pass does not deflate them again. This module does not decide offsets or headers.
+
+use crate::error::{Error, Result};
+use crate::output::deflate::{DeflateStream, DEFLATE_CHUNK};
+use crate::output::media::MediaFile;
+use crate::output::par;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+/// Files up to this size may keep their compressed bytes from the planning pass.
+pub const CACHE_FILE_MAX: u64 = 4 << 20;
+/// Total size of the files whose compressed bytes are kept (their compressed bytes are
+/// smaller still): bounds the memory the cache can take, whatever the payload.
+pub const CACHE_BUDGET: u64 = 32 << 20;
+
+/// What the planning pass learned about one file.
+#[derive(Clone, Debug, Default)]
+pub struct Measurement {
+    /// Compressed size when deflate shrinks the file; `None` stores it.
+    pub compressed: Option<u64>,
+    /// The compressed bytes, kept for some small files (see [`cache_choices`]).
+    pub(crate) cached: Option<Arc<[u8]>>,
+}
+
+impl Measurement {
+    /// True when the streaming pass will copy kept bytes instead of deflating again.
+    pub fn is_cached(&self) -> bool {
+        self.cached.is_some()
+    }
+}
+
+/// Which files (given their sizes, in archive order) keep their compressed bytes: files up
+/// to [`CACHE_FILE_MAX`], first come first served, until [`CACHE_BUDGET`] is used up. Depends
+/// only on the sizes, so every run and thread count caches the same files.
+pub fn cache_choices(sizes: impl IntoIterator<Item = u64>) -> Vec<bool> {
+    let mut used = 0u64;
+    sizes
+        .into_iter()
+        .map(|size| {
+            let keep = size > 0 && size <= CACHE_FILE_MAX && used + size <= CACHE_BUDGET;
+            if keep {
+                used += size;
+            }
+            keep
+        })
+        .collect()
+}
+
+enum State {
+    /// Nothing processed yet.
+    Start,
+    Deflating(DeflateStream),
+    /// The first chunk did not shrink: the file is stored, the rest is not deflated.
+    Incompressible,
+}
+
+/// Measures one file fed piece by piece; see the module documentation for the rules.
+pub struct Measurer {
+    level: u32,
+    declared: u64,
+    keep: Option<Vec<u8>>,
+    buf: Vec<u8>,
+    state: State,
+    compressed: u64,
+    error: Option<io::Error>,
+}
+
+impl Measurer {
+    /// `declared` is the file's size (from its content); `keep` asks for the compressed bytes.
+    pub fn new(level: u32, declared: u64, keep: bool) -> Self {
+        Measurer {
+            level,
+            declared,
+            keep: keep.then(Vec::new),
+            buf: Vec::with_capacity(DEFLATE_CHUNK),
+            state: State::Start,
+            compressed: 0,
+            error: None,
+        }
+    }
+
+    /// Feeds the next bytes of the file, in pieces of any size.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let n = bytes.len().min(DEFLATE_CHUNK - self.buf.len());
+            self.buf.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.buf.len() == DEFLATE_CHUNK {
+                self.chunk();
+                self.buf.clear();
+            }
+        }
+    }
+
+    fn chunk(&mut self) {
+        if self.error.is_some() {
+            return;
+        }
+        let piece = &self.buf[..];
+        if let State::Start = self.state {
+            if self.declared > piece.len() as u64 && !shrinks(piece, self.level) {
+                self.state = State::Incompressible;
+                self.keep = None;
+                return;
+            }
+            self.state = State::Deflating(DeflateStream::new(self.level));
+        }
+        if let State::Deflating(z) = &mut self.state {
+            let (compressed, keep) = (&mut self.compressed, &mut self.keep);
+            let r = z.feed(piece, &mut |out| {
+                *compressed += out.len() as u64;
+                if let Some(k) = keep.as_mut() {
+                    k.extend_from_slice(out);
+                }
+            });
+            if let Err(e) = r {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Ends the file and returns the decision.
+    pub fn finish(mut self) -> io::Result<Measurement> {
+        if !self.buf.is_empty() || matches!(self.state, State::Start) {
+            self.chunk();
+        }
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let State::Deflating(z) = self.state else {
+            return Ok(Measurement::default());
+        };
+        let (compressed, keep) = (&mut self.compressed, &mut self.keep);
+        z.finish(&mut |out| {
+            *compressed += out.len() as u64;
+            if let Some(k) = keep.as_mut() {
+                k.extend_from_slice(out);
+            }
+        })?;
+        if self.compressed >= self.declared {
+            return Ok(Measurement::default());
+        }
+        Ok(Measurement {
+            compressed: Some(self.compressed),
+            cached: self.keep.map(Arc::from),
+        })
+    }
+}
+
+/// Whether one chunk, deflated as a stream of its own, comes out smaller than it went in.
+fn shrinks(piece: &[u8], level: u32) -> bool {
+    let mut z = DeflateStream::new(level);
+    let mut n = 0u64;
+    let mut count = |out: &[u8]| n += out.len() as u64;
+    // A compressor error here only means "no evidence it shrinks": the file is then stored.
+    z.feed(piece, &mut count).is_ok() && z.finish(&mut count).is_ok() && n < piece.len() as u64
+}
+
+/// Measures every file by reading it again (used when the hashing pass did not measure).
+/// Nothing is cached: the streaming pass then re-reads, and so re-checks, every file.
+pub(crate) fn measure_all(
+    files: &[MediaFile],
+    level: u32,
+    threads: usize,
+) -> Result<Vec<Measurement>> {
+    let results = par::map_ordered(files, threads, |_, f| measure_one(f, level));
+    // Collecting stops at the first error in file order, whichever thread found it first.
+    results.into_iter().collect()
+}
+
+fn measure_one(f: &MediaFile, level: u32) -> Result<Measurement> {
+    if level == 0 || f.size == 0 {
+        return Ok(Measurement::default());
+    }
+    let mut m = Measurer::new(level, f.size, false);
+    let mut crc = crc32fast::Hasher::new();
+    let mut total = 0u64;
+    let mut reader = f.content.open().map_err(|e| Error::io(&f.path, e))?;
+    let mut buf = vec![0u8; crate::source::digest::IO_CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&f.path, e)),
+        };
+        crc.update(&buf[..n]);
+        m.update(&buf[..n]);
+        total += n as u64;
+    }
+    if total != f.size || crc.finalize() != f.crc32 {
+        return Err(Error::io(
+            &f.path,
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the file changed after it was hashed (size or crc32 differs)",
+            ),
+        ));
+    }
+    m.finish().map_err(|e| Error::io(&f.path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::deflate::ChunkedDeflater;
+
+    fn noise(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect()
+    }
+
+    fn text(len: usize) -> Vec<u8> {
+        b"[Strings]\r\nDiskName = \"driver disk\"\r\n"
+            .iter()
+            .cycle()
+            .take(len)
+            .copied()
+            .collect()
+    }
+
+    fn measure_pieces(data: &[u8], level: u32, piece: usize, keep: bool) -> Measurement {
+        let mut m = Measurer::new(level, data.len() as u64, keep);
+        for p in data.chunks(piece.max(1)) {
+            m.update(p);
+        }
+        if data.is_empty() {
+            m.update(&[]);
+        }
+        m.finish().unwrap()
+    }
+
+    fn deflated_len(data: &[u8], level: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        ChunkedDeflater::new(data, level)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn sizes_and_kept_bytes_match_the_streaming_deflater_for_any_piece_size() {
+        let mut mixed = text(3 * DEFLATE_CHUNK);
+        mixed.extend(noise(DEFLATE_CHUNK + 5, 3));
+        for data in [
+            text(300),
+            text(DEFLATE_CHUNK),
+            text(DEFLATE_CHUNK + 1),
+            mixed,
+        ] {
+            let want = deflated_len(&data, 6);
+            for piece in [1usize, 1000, DEFLATE_CHUNK, 1 << 20] {
+                let m = measure_pieces(&data, 6, piece, true);
+                assert_eq!(m.compressed, Some(want.len() as u64), "piece {piece}");
+                assert_eq!(m.cached.as_deref(), Some(&want[..]), "piece {piece}");
+                let plain = measure_pieces(&data, 6, piece, false);
+                assert_eq!(plain.compressed, m.compressed);
+                assert!(plain.cached.is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn incompressible_start_stores_the_file_and_small_files_follow_the_whole_result() {
+        // Starts with noise but compresses overall: stored by the first-chunk rule.
+        let mut data = noise(DEFLATE_CHUNK, 9);
+        data.extend(text(10 * DEFLATE_CHUNK));
+        assert!((deflated_len(&data, 6).len() as u64) < data.len() as u64);
+        let m = measure_pieces(&data, 6, 4096, true);
+        assert_eq!(m.compressed, None);
+        assert!(m.cached.is_none());
+        // Starts compressible, ends with noise: measured whole.
+        let mut data = text(DEFLATE_CHUNK);
+        data.extend(noise(4 * DEFLATE_CHUNK, 5));
+        assert_eq!(
+            measure_pieces(&data, 6, 4096, false).compressed,
+            Some(deflated_len(&data, 6).len() as u64)
+        );
+        // At most one chunk: exactly "does the whole file shrink".
+        assert_eq!(
+            measure_pieces(&noise(DEFLATE_CHUNK, 1), 6, 999, true).compressed,
+            None
+        );
+        assert_eq!(measure_pieces(&[], 6, 1, true).compressed, None);
+        assert_eq!(measure_pieces(b"a", 6, 1, true).compressed, None);
+    }
+
+    #[test]
+    fn cache_choices_respect_the_file_limit_and_the_budget() {
+        let sizes = [0, 10, CACHE_FILE_MAX + 1, CACHE_FILE_MAX, 5];
+        assert_eq!(cache_choices(sizes), [false, true, false, true, true]);
+        let many = vec![CACHE_FILE_MAX; (CACHE_BUDGET / CACHE_FILE_MAX + 3) as usize];
+        let chosen = cache_choices(many.iter().copied());
+        let kept: u64 = many
+            .iter()
+            .zip(&chosen)
+            .filter(|(_, k)| **k)
+            .map(|(s, _)| s)
+            .sum();
+        assert_eq!(kept, CACHE_BUDGET);
+        assert!(!chosen[chosen.len() - 1]);
+    }
+}

@@ -1,0 +1,217 @@
+//! Where the architecture folders are in a driver input: alias matching (`x64` → amd64, ...),
+//! wrapper-folder detection and the layout findings.
+//!
+//! This module only looks at folder names; it does not decide which files are packaged
+//! ([`crate::validate::policy`]) nor check driver contents ([`crate::validate::rules`]). Other input shapes
+//! (virtio-win `<driver>/<os>/<arch>/`, flat arch folders) are turned into this one by
+//! [`resolve`].
+
+use crate::diag::Finding;
+use crate::source::vtree::VTree;
+
+pub mod flat;
+pub mod resolve;
+pub mod summary;
+pub mod virtio;
+
+pub use resolve::{resolve, LayoutOptions, Resolved};
+pub use summary::{DriverSource, LayoutKind, LayoutSummary};
+
+/// A Windows processor architecture the media carries drivers for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Arch {
+    X86,
+    Amd64,
+}
+
+impl Arch {
+    pub const ALL: [Arch; 2] = [Arch::X86, Arch::Amd64];
+
+    /// Folder name on the media: `x86` or `amd64`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::Amd64 => "amd64",
+        }
+    }
+
+    /// Maps an input folder name to an architecture, case-insensitively.
+    pub fn from_folder(name: &str) -> Option<Arch> {
+        match name.to_ascii_lowercase().as_str() {
+            "x86" | "i386" | "win32" => Some(Arch::X86),
+            "amd64" | "x64" | "x86_64" | "x86-64" => Some(Arch::Amd64),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Arch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How many wrapper folders are descended at most: enough for `release/drivers/`, not a search.
+pub const MAX_WRAPPER_DEPTH: usize = 3;
+
+/// The architecture folders found in a driver input.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// Input-relative wrapper path ("" when the arch folders are at the root).
+    pub root: String,
+    /// Architecture and input-relative folder path, sorted by architecture.
+    pub arches: Vec<(Arch, String)>,
+}
+
+impl Layout {
+    pub fn folder(&self, arch: Arch) -> Option<&str> {
+        self.arches
+            .iter()
+            .find(|(a, _)| *a == arch)
+            .map(|(_, p)| p.as_str())
+    }
+}
+
+/// True for entries that are never content: hidden names and macOS archive residue.
+pub fn is_noise(name: &str) -> bool {
+    name.starts_with('.') || name == "__MACOSX"
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// True when `path` is a folder of `tree` (every non-file entry that `children` returns is one).
+pub fn is_dir(tree: &VTree, path: &str) -> bool {
+    tree.get(path).is_none()
+}
+
+/// True when the folder `root` holds an architecture folder (`amd64`, `x64`, `i386`, ...).
+pub(crate) fn has_arch_folder(tree: &VTree, root: &str) -> bool {
+    tree.children(root)
+        .iter()
+        .any(|n| !is_noise(n) && Arch::from_folder(n).is_some() && is_dir(tree, &join(root, n)))
+}
+
+/// Descends from the root through single wrapper folders (a folder whose only non-noise entry
+/// is one folder), at most [`MAX_WRAPPER_DEPTH`] levels, stopping early where `stop` says the
+/// current folder already is the layout's root. Returns that folder ("" = the tree's root).
+pub(crate) fn descend_wrappers(tree: &VTree, stop: impl Fn(&str) -> bool) -> String {
+    let mut root = String::new();
+    for _ in 0..=MAX_WRAPPER_DEPTH {
+        if stop(&root) {
+            break;
+        }
+        let kids: Vec<String> = tree
+            .children(&root)
+            .into_iter()
+            .filter(|n| !is_noise(n))
+            .collect();
+        if kids.len() == 1 && is_dir(tree, &join(&root, &kids[0])) {
+            root = join(&root, &kids[0]);
+            continue;
+        }
+        break;
+    }
+    root
+}
+
+/// Finds the architecture folders, descending through single wrapper folders.
+pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let root = descend_wrappers(tree, |root| has_arch_folder(tree, root));
+    let mut layout = Layout {
+        root: root.clone(),
+        arches: Vec::new(),
+    };
+    for name in tree.children(&root).into_iter().filter(|n| !is_noise(n)) {
+        let path = join(&root, &name);
+        let arch = if is_dir(tree, &path) {
+            Arch::from_folder(&name)
+        } else {
+            None
+        };
+        match arch {
+            Some(a) => match layout.folder(a) {
+                Some(first) => findings.push(
+                    Finding::error("LAY002", format!("folders \"{first}\" and \"{path}\" both map to architecture \"{a}\""))
+                        .at(path.clone())
+                        .help(format!("keep one folder per architecture; merge or remove \"{path}\"")),
+                ),
+                None => layout.arches.push((a, path)),
+            },
+            None => findings.push(
+                Finding::warning("LAY003", format!("\"{path}\" is not an architecture folder and is not packaged"))
+                    .at(path.clone())
+                    .help("driver folders belong under x86/ or amd64/ (aliases: i386, win32, x64, x86_64, x86-64)"),
+            ),
+        }
+    }
+    layout.arches.sort();
+    if layout.arches.is_empty() {
+        let shown = if root.is_empty() {
+            "the root".to_string()
+        } else {
+            format!("\"{root}\"")
+        };
+        findings.push(
+            Finding::error("LAY001", format!("no architecture folder found in the driver input (looked in {shown})"))
+                .help("lay drivers out as x86/<driver>/... and amd64/<driver>/... (aliases: i386, win32, x64, x86_64, x86-64), optionally inside one wrapper folder"),
+        );
+    }
+    (layout, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::MemContent;
+    use std::sync::Arc;
+
+    fn tree(paths: &[&str]) -> VTree {
+        let mut t = VTree::new();
+        for p in paths {
+            t.insert(*p, Arc::new(MemContent::new(&b"x"[..])));
+        }
+        t
+    }
+
+    #[test]
+    fn aliases_are_case_insensitive() {
+        assert_eq!(Arch::from_folder("X64"), Some(Arch::Amd64));
+        assert_eq!(Arch::from_folder("x86-64"), Some(Arch::Amd64));
+        assert_eq!(Arch::from_folder("Win32"), Some(Arch::X86));
+        assert_eq!(Arch::from_folder("I386"), Some(Arch::X86));
+        assert_eq!(Arch::from_folder("arm64"), None);
+    }
+
+    #[test]
+    fn descends_wrappers_ignoring_noise() {
+        let (l, f) = detect(&tree(&[
+            "w/inner/X64/a/a.inf",
+            "w/inner/i386/a/a.inf",
+            "__MACOSX/w/._x",
+            ".DS_Store",
+        ]));
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(l.root, "w/inner");
+        assert_eq!(
+            l.arches,
+            vec![
+                (Arch::X86, "w/inner/i386".into()),
+                (Arch::Amd64, "w/inner/X64".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn file_named_like_arch_is_not_a_folder() {
+        let (l, f) = detect(&tree(&["amd64"]));
+        assert!(l.arches.is_empty());
+        assert!(f.iter().any(|f| f.code == "LAY001") && f.iter().any(|f| f.code == "LAY003"));
+    }
+}

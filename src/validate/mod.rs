@@ -1,0 +1,239 @@
+//! The validation entry point: from the raw driver and guest-tools trees, the spec and the
+//! optional device contract to a [`Report`] and the sorted list of files for the media.
+//!
+//! It orders the checks in [`crate::validate::rules`] and builds the result. It writes nothing: the
+//! manifest, ISO and zip writers take [`Staged`] from here.
+
+pub mod contract;
+pub mod devices_cmd;
+pub mod inf;
+pub mod layout;
+pub mod policy;
+pub mod rules;
+pub mod signing;
+pub mod spec;
+
+use crate::diag::{Finding, Report};
+use crate::limits::Limits;
+use crate::source::digest::hex;
+use crate::source::vtree::VTree;
+use crate::source::Content;
+use crate::validate::signing::SigningPolicy;
+use crate::{Error, Result};
+use layout::Arch;
+use rules::StagedFiles;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// Everything validation reads.
+pub struct ValidateInput<'a> {
+    /// Raw driver input (directory or zip), possibly inside one wrapper folder.
+    pub drivers: &'a VTree,
+    pub guest_tools: &'a VTree,
+    /// File name only (e.g. `win7-virtio-win.json`), used in findings and the manifest.
+    pub spec_name: &'a str,
+    pub spec_json: &'a [u8],
+    /// Windows device contract (file name, bytes).
+    pub contract: Option<(&'a str, &'a [u8])>,
+    pub signing_policy: SigningPolicy,
+}
+
+/// An input file named in the manifest with the digest of its canonical JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputRef {
+    pub name: String,
+    /// Hex SHA-256 of the JSON re-serialized compactly with sorted keys.
+    pub sha256: String,
+}
+
+/// What goes on the media.
+pub struct Staged {
+    /// Media path -> content, sorted by path; manifest.json is not included.
+    pub files: Vec<(String, Arc<dyn Content>)>,
+    pub spec: InputRef,
+    pub contract: Option<InputRef>,
+    /// One row per (spec or found driver, arch), sorted by arch then driver.
+    pub packages: Vec<PackageStatus>,
+    /// The driver input's layout and which input files make each driver.
+    pub layout: layout::LayoutSummary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackageState {
+    /// Listed in the spec and found.
+    Present,
+    /// Listed in the spec, not found for this arch.
+    Missing,
+    /// Found but not listed in the spec (not packaged).
+    Unlisted,
+}
+
+/// A row for a per-driver status table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageStatus {
+    pub arch: Arch,
+    pub driver: String,
+    pub required: bool,
+    pub state: PackageState,
+    /// Files packaged for this driver and arch.
+    pub files: usize,
+    /// Expected hardware ID patterns (spec) and IDs (devices.cmd) found in its INFs.
+    pub hwids_matched: Vec<String>,
+    /// Every INF decoded and every file they reference is packaged.
+    pub inf_refs_ok: bool,
+}
+
+/// Validates and stages with the default layout options (the OS is chosen only when the
+/// input holds one). Fatal only for malformed spec or contract JSON; everything else is a finding.
+pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
+    validate_with(input, &layout::LayoutOptions::default())
+}
+
+/// [`validate`] with choices about the driver input's layout (which OS to take).
+pub fn validate_with(
+    input: &ValidateInput,
+    layout_opts: &layout::LayoutOptions,
+) -> Result<(Report, Staged)> {
+    validate_with_limits(input, layout_opts, &Limits::default())
+}
+
+/// [`validate`] under explicit limits: regex sizes for the spec, text size for INF files and
+/// devices.cmd. (Tree limits apply earlier, when the input trees are read.)
+pub fn validate_limited(input: &ValidateInput, limits: &Limits) -> Result<(Report, Staged)> {
+    validate_with_limits(input, &layout::LayoutOptions::default(), limits)
+}
+
+/// [`validate_with`] and [`validate_limited`] together.
+pub fn validate_with_limits(
+    input: &ValidateInput,
+    layout_opts: &layout::LayoutOptions,
+    limits: &Limits,
+) -> Result<(Report, Staged)> {
+    let raw = spec::parse(input.spec_name, input.spec_json)?;
+    let spec_ref = input_ref(input.spec_name, input.spec_json)?;
+    let contract = match input.contract {
+        Some((name, bytes)) => Some((contract::parse(name, bytes)?, input_ref(name, bytes)?)),
+        None => None,
+    };
+    let mut findings: Vec<Finding> = Vec::new();
+    let (spec, spec_findings) = spec::compile_limited(&raw, input.spec_name, limits);
+    findings.extend(spec_findings);
+    findings.extend(rules::refusals::scan(input.drivers, "driver input"));
+    findings.extend(rules::refusals::scan(
+        input.guest_tools,
+        "guest-tools input",
+    ));
+
+    let mut staged = StagedFiles::new();
+    let gt = rules::guest_tools::stage(
+        input.guest_tools,
+        contract.as_ref().map(|(c, _)| c),
+        input.signing_policy,
+        limits,
+        &mut staged,
+        &mut findings,
+    );
+    let resolved = layout::resolve(input.drivers, layout_opts);
+    findings.extend(resolved.findings);
+    let packages = if resolved.usable {
+        rules::drivers::stage(
+            &resolved.tree,
+            &resolved.layout,
+            &spec,
+            gt.devices.as_ref(),
+            limits,
+            &mut staged,
+            &mut findings,
+        )
+    } else {
+        Vec::new()
+    };
+    findings.extend(rules::names::check(staged.keys().map(String::as_str)));
+
+    let mut report = Report { findings };
+    report.normalize();
+    let staged = Staged {
+        files: staged.into_iter().collect(),
+        spec: spec_ref,
+        contract: contract.map(|(_, r)| r),
+        packages,
+        layout: resolved.summary,
+    };
+    Ok((report, staged))
+}
+
+/// Names an input JSON file by the digest of its canonical form, so whitespace and key order
+/// do not change the manifest.
+pub fn input_ref(name: &str, bytes: &[u8]) -> Result<InputRef> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
+        file: name.to_string(),
+        message: e.to_string(),
+    })?;
+    let mut text = String::new();
+    canonical(&value, &mut text);
+    Ok(InputRef {
+        name: name.to_string(),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+    })
+}
+
+/// Compact JSON with object keys sorted by byte order, independent of serde_json features.
+pub fn canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                canonical(&map[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_digest_ignores_formatting_and_key_order() {
+        let a = input_ref(
+            "a.json",
+            br#"{"b": [1, {"y": 2, "x": "\u00e9"}], "a": null}"#,
+        )
+        .unwrap();
+        let b = input_ref(
+            "a.json",
+            "{\"a\":null,\"b\":[1,{\"x\":\"é\",\"y\":2}]}".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(a, b);
+        let mut s = String::new();
+        canonical(&serde_json::json!({"b": 1, "a": [true]}), &mut s);
+        assert_eq!(s, r#"{"a":[true],"b":1}"#);
+        assert_eq!(
+            a.sha256,
+            hex(&Sha256::digest(
+                r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#.as_bytes()
+            ))
+        );
+    }
+}
