@@ -32,15 +32,23 @@ pub struct Finding {
     pub code: &'static str,
     pub severity: Severity,
     /// Path on the media (`drivers/amd64/viostor/viostor.inf`) or of the input (`spec.json`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 1-based line number inside `path`, where the finding has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     pub message: String,
     /// How to fix it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// When the fix is a choice among known values (which OS folder to take), the option that
+    /// makes it and the values offered, so a front end can offer a control instead of text.
+    pub choice: Option<Choice>,
+}
+
+/// A choice a finding asks the user to make: `option` is the name of the JS option (and, in
+/// kebab case, of the command-line flag), `values` what may be chosen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub option: &'static str,
+    pub values: Vec<String>,
 }
 
 impl Finding {
@@ -52,6 +60,7 @@ impl Finding {
             line: None,
             message: message.into(),
             help: None,
+            choice: None,
         }
     }
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
@@ -78,6 +87,10 @@ impl Finding {
         self.help = Some(help.into());
         self
     }
+    pub fn choice(mut self, option: &'static str, values: Vec<String>) -> Self {
+        self.choice = Some(Choice { option, values });
+        self
+    }
 }
 
 impl fmt::Display for Finding {
@@ -98,8 +111,9 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Every finding of one validation run, in a deterministic order.
-#[derive(Clone, Debug, Default, Serialize)]
+/// Every finding of one validation run, in a deterministic order. Serialized as part of
+/// [`crate::validate::report::ValidationReport`], the one report shape.
+#[derive(Clone, Debug, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
 }
@@ -134,8 +148,5 @@ impl Report {
                 .cmp(&(b.severity, &b.path, b.line, b.code, &b.message))
         });
         self.findings.dedup();
-    }
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("report serializes")
     }
 }

@@ -414,7 +414,8 @@ fn sample_media() -> guestpack::build::MediaSet {
         contract: None,
         signing_policy: Default::default(),
     };
-    let (report, set) = guestpack::build::package(&input, &Default::default()).expect("package");
+    let (report, set) = guestpack::build::package(&input, &Default::default(), &Default::default())
+        .expect("package");
     set.unwrap_or_else(|| panic!("sample rejected: {report:?}"))
 }
 

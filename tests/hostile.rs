@@ -10,7 +10,7 @@ use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::limits::Limits;
 use guestpack::source::vtree::{RejectKind, VTree};
 use guestpack::source::{Content, MemContent, MemSource, ReadAt};
-use guestpack::validate::{validate_limited, ValidateInput};
+use guestpack::validate::{validate, ValidateInput, ValidateOptions};
 use guestpack::Error;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -316,7 +316,15 @@ fn run_limited(case: &Case, drivers: &VTree, limits: &Limits) -> guestpack::Repo
         contract: None,
         signing_policy: case.policy,
     };
-    validate_limited(&input, limits).unwrap().0
+    validate(
+        &input,
+        &ValidateOptions {
+            limits: limits.clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .0
 }
 
 #[test]

@@ -192,3 +192,37 @@ fn a_flat_folder_reports_files_no_inf_references() {
         );
     }
 }
+
+#[test]
+fn a_large_inf_in_a_flat_folder_follows_max_inf_size_as_in_a_driver_folder() {
+    // A 10 MB INF is over the 8 MiB default and under --max-inf-size 16M: the flat folder must
+    // read it under the user's limit too, not a fixed one (its files were once reported as
+    // unreferenced, LAY007, and left out).
+    let tmp = tempfile::tempdir().unwrap();
+    let pad = |inf: &Path| {
+        let mut text = std::fs::read(inf).unwrap();
+        while text.len() < 10_000_000 {
+            text.extend_from_slice(
+                b"; padding that makes this INF larger than the default limit\r\n",
+            );
+        }
+        std::fs::write(inf, text).unwrap();
+    };
+    let per_arch = tmp.path().join("per-arch");
+    let flat = tmp.path().join("flat");
+    each_file(|arch, driver, file| {
+        copy_into(file, &per_arch.join(arch).join(driver));
+        copy_into(file, &flat.join("Win7").join(arch));
+    });
+    for arch in ["amd64", "x86"] {
+        pad(&per_arch.join(arch).join("viostor/viostor.inf"));
+        pad(&flat.join("Win7").join(arch).join("viostor.inf"));
+    }
+    let limit = ["--max-inf-size", "16M"];
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    package(&per_arch, &limit, &a);
+    let log = package(&flat, &limit, &b);
+    assert!(!log.contains("LAY007"), "{log}");
+    assert_eq!(output_hashes(&a), output_hashes(&b));
+    assert!(report(&b).contains("\"driver\": \"viostor\""));
+}

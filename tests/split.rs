@@ -23,7 +23,7 @@ fn staged() -> Staged {
         contract: None,
         signing_policy: Default::default(),
     };
-    let (report, staged) = validate::validate(&input).unwrap();
+    let (report, staged) = validate::validate(&input, &Default::default()).unwrap();
     assert!(!report.has_errors());
     staged
 }

@@ -264,17 +264,20 @@ fn spec_and_contract_json_errors_are_fatal_regex_errors_are_findings() {
     let mut c = Case::base();
     c.spec = r#"{"drivers":[{"name":"viostor","expected_hwids":[]}]}"#.into();
     let input = |c: &Case, d, g| {
-        guestpack::validate::validate(&guestpack::validate::ValidateInput {
-            drivers: d,
-            guest_tools: g,
-            spec_name: "my-spec.json",
-            spec_json: c.spec.as_bytes(),
-            contract: c
-                .contract
-                .as_deref()
-                .map(|x| ("my-contract.json", x.as_bytes())),
-            signing_policy: c.policy,
-        })
+        guestpack::validate::validate(
+            &guestpack::validate::ValidateInput {
+                drivers: d,
+                guest_tools: g,
+                spec_name: "my-spec.json",
+                spec_json: c.spec.as_bytes(),
+                contract: c
+                    .contract
+                    .as_deref()
+                    .map(|x| ("my-contract.json", x.as_bytes())),
+                signing_policy: c.policy,
+            },
+            &Default::default(),
+        )
         .err()
         .map(|e| e.to_string())
     };
@@ -313,7 +316,11 @@ fn reports_are_deterministic_and_normalized() {
     c.drivers.reverse();
     c.guest_tools.reverse();
     let (r2, s2) = c.run();
-    assert_eq!(r1.to_json(), r2.to_json());
+    use guestpack::validate::report::ValidationReport;
+    assert_eq!(
+        ValidationReport::new(&r1, &s1).to_json(),
+        ValidationReport::new(&r2, &s2).to_json()
+    );
     assert_eq!(paths(&s1), paths(&s2));
     let sev: Vec<Severity> = r1.findings.iter().map(|f| f.severity).collect();
     assert!(sev.windows(2).all(|w| w[0] <= w[1]));

@@ -49,14 +49,17 @@ fn run(spec: &str, drivers: &VTree) -> (guestpack::Report, guestpack::validate::
     let spec_json = std::fs::read(format!("specs/{spec}")).unwrap();
     let contract = std::fs::read("specs/windows-device-contract.json").unwrap();
     let gt = tree(&Case::base().guest_tools);
-    validate(&ValidateInput {
-        drivers,
-        guest_tools: &gt,
-        spec_name: spec,
-        spec_json: &spec_json,
-        contract: Some(("windows-device-contract.json", &contract)),
-        signing_policy: SigningPolicy::Production,
-    })
+    validate(
+        &ValidateInput {
+            drivers,
+            guest_tools: &gt,
+            spec_name: spec,
+            spec_json: &spec_json,
+            contract: Some(("windows-device-contract.json", &contract)),
+            signing_policy: SigningPolicy::Production,
+        },
+        &Default::default(),
+    )
     .unwrap()
 }
 

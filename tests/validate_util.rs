@@ -141,7 +141,7 @@ impl Case {
                 .map(|c| ("contract.json", c.as_bytes())),
             signing_policy: self.policy,
         };
-        validate(&input).expect("validation runs")
+        validate(&input, &Default::default()).expect("validation runs")
     }
 }
 

@@ -190,11 +190,11 @@ fuzz_target!(|input: Input| {
             contract: None,
             signing_policy: opts.signing_policy,
         };
-        let (report, set) = build::package(&input, &opts).expect("the shipped spec parses");
+        let (report, set) = build::package(&input, &Default::default(), &opts).expect("the shipped spec parses");
         assert_eq!(report.has_errors(), set.is_none());
         if let Some(set) = set {
             check(&set);
-            let (_, staged) = validate::validate(&input).expect("the shipped spec parses");
+            let (_, staged) = validate::validate(&input, &Default::default()).expect("the shipped spec parses");
             check_shared(&staged, &opts, &set, piece_work, keep);
         }
         return;

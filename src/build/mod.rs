@@ -8,13 +8,12 @@ pub mod manifest;
 pub mod shared;
 
 use crate::error::{Error, Result};
-use crate::limits::Limits;
 use crate::output::iso::{IsoImage, IsoOptions};
 use crate::output::media::{self, MediaFile};
 use crate::output::zip::{self as zipout, Measurement, Measurer, ZipOptions, ZipPlan};
 use crate::source::{Content, MemContent};
 use crate::validate::signing::SigningPolicy;
-use crate::validate::{self, Staged, ValidateInput};
+use crate::validate::{self, Staged, ValidateInput, ValidateOptions};
 use crate::Report;
 use manifest::{InputHash, Inputs, Manifest, PackageInfo};
 use std::collections::BTreeMap;
@@ -156,18 +155,13 @@ pub struct MediaSet {
 
 /// Validates and, when there are no errors, plans the media. `Ok((report, None))` means the
 /// input was rejected: nothing should be written, and the report says why.
-pub fn package(input: &ValidateInput, opts: &BuildOptions) -> Result<(Report, Option<MediaSet>)> {
-    package_limited(input, opts, &Limits::default())
-}
-
-/// [`package`] under explicit [`Limits`] for validation.
-pub fn package_limited(
+pub fn package(
     input: &ValidateInput,
+    validate_opts: &ValidateOptions,
     opts: &BuildOptions,
-    limits: &Limits,
 ) -> Result<(Report, Option<MediaSet>)> {
     opts.check()?;
-    let (report, staged) = validate::validate_limited(input, limits)?;
+    let (report, staged) = validate::validate(input, validate_opts)?;
     if report.has_errors() {
         return Ok((report, None));
     }

@@ -19,6 +19,9 @@ pub fn guest_tools() -> VTree {
     t
 }
 
+/// The shipped spec used when none is named: by the CLI, the JS API and the page.
+pub const DEFAULT_SPEC: &str = "win7-virtio-win.json";
+
 /// File names of the shipped specs (`win7-virtio-win.json`, ...), excluding the JSON Schema
 /// and the device contract, in sorted order.
 pub fn spec_names() -> Vec<&'static str> {

@@ -2,16 +2,13 @@
 //! reach the core, so `./x`, `/abs/x` and another working directory give the same output.
 
 use anyhow::{bail, Context, Result};
-use guestpack::input::iso::IsoFs;
-use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::limits::Limits;
 use guestpack::native::{read_dir_tree_limited, NativeFile};
 use guestpack::source::vtree::VTree;
 use std::path::Path;
 use std::sync::Arc;
 
-/// A directory, a file that starts like a zip archive, or an ISO9660 image (`CD001` in the
-/// first volume descriptor). Archives are recognized by content, not by their file name.
+/// A directory, or a zip archive or ISO image recognized by content ([`guestpack::input::open`]).
 pub fn open_tree(path: &Path, what: &str, limits: &Limits) -> Result<VTree> {
     let meta = std::fs::metadata(path)
         .with_context(|| format!("{what} {}: cannot open", path.display()))?;
@@ -20,23 +17,9 @@ pub fn open_tree(path: &Path, what: &str, limits: &Limits) -> Result<VTree> {
     }
     let file = NativeFile::open(path)
         .with_context(|| format!("{what} {}: cannot open", path.display()))?;
-    let mut magic = [0u8; 4];
-    let n = guestpack::source::ReadAt::read_at(&file, 0, &mut magic).unwrap_or(0);
-    if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
-        let name = file_name(path);
-        return Ok(read_zip(Arc::new(file), &name, &ZipLimits::from(limits))?);
-    }
-    let mut cd = [0u8; 5];
-    let n = guestpack::source::ReadAt::read_at(&file, ISO_MAGIC_OFFSET, &mut cd).unwrap_or(0);
-    if n == 5 && cd == *b"CD001" {
-        let name = file_name(path);
-        return Ok(IsoFs::open(Arc::new(file), &name)?.to_vtree_limited(limits)?);
-    }
-    bail!("{what} {}: not a directory, a .zip archive or an ISO image (give the folder holding x86/ and amd64/, or a zip or ISO of it)", path.display())
+    guestpack::input::open(Arc::new(file), &file_name(path), limits)
+        .with_context(|| format!("{what} {}", path.display()))
 }
-
-/// Where an ISO9660 image says `CD001`: byte 1 of the first volume descriptor (sector 16).
-const ISO_MAGIC_OFFSET: u64 = 16 * 2048 + 1;
 
 /// Reads a small JSON input whole (spec, contract). Refuses absurd sizes before reading.
 pub fn read_small(path: &Path, what: &str) -> Result<Vec<u8>> {
@@ -55,7 +38,7 @@ pub fn read_small(path: &Path, what: &str) -> Result<Vec<u8>> {
 
 /// The spec named by `--spec`: a file, or a shipped spec by name when no such file exists.
 pub fn spec(arg: Option<&Path>) -> Result<(String, Vec<u8>)> {
-    let arg = arg.unwrap_or(Path::new("win7-virtio-win.json"));
+    let arg = arg.unwrap_or(Path::new(guestpack::bundled::embedded::DEFAULT_SPEC));
     if arg.exists() {
         return Ok((file_name(arg), read_small(arg, "spec")?));
     }

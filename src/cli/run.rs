@@ -7,8 +7,9 @@ use clap::Parser;
 use guestpack::build::manifest;
 use guestpack::build::{self, BuildOptions};
 use guestpack::limits::Limits;
+use guestpack::validate::report::ValidationReport;
 use guestpack::validate::signing::SigningPolicy;
-use guestpack::validate::ValidateInput;
+use guestpack::validate::{ValidateInput, ValidateOptions};
 use guestpack::{Report, Severity};
 use output::Output;
 use std::io::Read;
@@ -40,7 +41,11 @@ pub fn run() -> Result<ExitCode> {
     let limits = limits(&args);
 
     let drivers = match (&args.drivers_dir, args.sample) {
-        (Some(p), _) => inputs::open_tree(p, "drivers", &limits)?,
+        (Some(_), true) => anyhow::bail!(
+            "--sample and --drivers-dir name two driver inputs: drop --sample to package the \
+             folder, or drop --drivers-dir to package the built-in sample"
+        ),
+        (Some(p), false) => inputs::open_tree(p, "drivers", &limits)?,
         (None, _) => guestpack::bundled::sample::sample_drivers(),
     };
     let guest_tools = match &args.guest_tools_dir {
@@ -64,15 +69,18 @@ pub fn run() -> Result<ExitCode> {
         signing_policy: opts.signing_policy,
     };
 
-    let layout_opts = guestpack::validate::layout::LayoutOptions {
-        os: args.os.clone(),
+    let validate_opts = ValidateOptions {
+        layout: guestpack::validate::layout::LayoutOptions {
+            os: args.os.clone(),
+        },
+        limits,
     };
     // The layout found (LAY010/LAY011 notes) is printed with the other findings.
-    let (report, staged) =
-        guestpack::validate::validate_with_limits(&input, &layout_opts, &limits)?;
+    let (report, staged) = guestpack::validate::validate(&input, &validate_opts)?;
     print_findings(&report, args.quiet);
     if let Some(path) = &args.report {
-        output::write_file_atomic(path, report.to_json().as_bytes())?;
+        let json = ValidationReport::new(&report, &staged).to_json();
+        output::write_file_atomic(path, json.as_bytes())?;
     }
     if report.has_errors() {
         eprintln!(

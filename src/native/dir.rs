@@ -9,7 +9,7 @@
 use super::file::FileContent;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::source::vtree::{RejectKind, VTree};
+use crate::source::vtree::{join, RejectKind, VTree};
 use std::fs;
 use std::path::Path;
 use std::sync::Arc;
@@ -127,13 +127,5 @@ impl Walk<'_> {
         }
         self.tree.insert(child, Arc::new(FileContent { path, len }));
         Ok(())
-    }
-}
-
-fn join(rel: &str, name: &str) -> String {
-    if rel.is_empty() {
-        name.to_string()
-    } else {
-        format!("{rel}/{name}")
     }
 }

@@ -9,6 +9,23 @@ use crate::source::Content;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// How many wrapper folders are descended at most: enough for `release/drivers/`, not a search.
+pub const MAX_WRAPPER_DEPTH: usize = 3;
+
+/// Joins a relative path onto a folder ("" = the root).
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Entries no input layout counts: hidden files and folders, and macOS's `__MACOSX`.
+pub fn is_noise(name: &str) -> bool {
+    name.starts_with('.') || name == "__MACOSX"
+}
+
 /// Why an adapter could not take an entry as a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RejectKind {
@@ -75,6 +92,36 @@ impl VTree {
             path: path.into(),
             kind,
         });
+    }
+
+    /// True when `path` is a folder of the tree (every non-file entry that `children` returns
+    /// is one).
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.get(path).is_none()
+    }
+
+    /// Descends from the root through single wrapper folders (a folder whose only non-noise
+    /// entry is one folder, as CI artifacts and archives of a folder have), at most
+    /// [`MAX_WRAPPER_DEPTH`] levels, stopping early where `stop` says the current folder
+    /// already is the root being looked for. Returns that folder ("" = the tree's root).
+    pub fn descend_wrappers(&self, stop: impl Fn(&str) -> bool) -> String {
+        let mut root = String::new();
+        for _ in 0..=MAX_WRAPPER_DEPTH {
+            if stop(&root) {
+                break;
+            }
+            let kids: Vec<String> = self
+                .children(&root)
+                .into_iter()
+                .filter(|n| !is_noise(n))
+                .collect();
+            if kids.len() == 1 && self.is_dir(&join(&root, &kids[0])) {
+                root = join(&root, &kids[0]);
+                continue;
+            }
+            break;
+        }
+        root
     }
 
     pub fn get(&self, path: &str) -> Option<&Arc<dyn Content>> {

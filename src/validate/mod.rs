@@ -9,6 +9,7 @@ pub mod devices_cmd;
 pub mod inf;
 pub mod layout;
 pub mod policy;
+pub mod report;
 pub mod rules;
 pub mod signing;
 pub mod spec;
@@ -83,32 +84,21 @@ pub struct PackageStatus {
     pub inf_refs_ok: bool,
 }
 
-/// Validates and stages with the default layout options (the OS is chosen only when the
-/// input holds one). Fatal only for malformed spec or contract JSON; everything else is a finding.
-pub fn validate(input: &ValidateInput) -> Result<(Report, Staged)> {
-    validate_with(input, &layout::LayoutOptions::default())
+/// The user's choices for one validation run.
+#[derive(Clone, Debug, Default)]
+pub struct ValidateOptions {
+    /// Which OS folder to take from a virtio-win or flat input.
+    pub layout: layout::LayoutOptions,
+    /// Size and count limits: regex sizes for the spec, text size for every INF and
+    /// devices.cmd read whole, wherever it sits in the input. (Tree limits apply earlier,
+    /// when the input trees are read.)
+    pub limits: Limits,
 }
 
-/// [`validate`] with choices about the driver input's layout (which OS to take).
-pub fn validate_with(
-    input: &ValidateInput,
-    layout_opts: &layout::LayoutOptions,
-) -> Result<(Report, Staged)> {
-    validate_with_limits(input, layout_opts, &Limits::default())
-}
-
-/// [`validate`] under explicit limits: regex sizes for the spec, text size for INF files and
-/// devices.cmd. (Tree limits apply earlier, when the input trees are read.)
-pub fn validate_limited(input: &ValidateInput, limits: &Limits) -> Result<(Report, Staged)> {
-    validate_with_limits(input, &layout::LayoutOptions::default(), limits)
-}
-
-/// [`validate_with`] and [`validate_limited`] together.
-pub fn validate_with_limits(
-    input: &ValidateInput,
-    layout_opts: &layout::LayoutOptions,
-    limits: &Limits,
-) -> Result<(Report, Staged)> {
+/// The one validation entry point: checks everything and stages the media file list. Fatal
+/// only for malformed spec or contract JSON; everything else is a finding in the report.
+pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report, Staged)> {
+    let limits = &opts.limits;
     let raw = spec::parse(input.spec_name, input.spec_json)?;
     let spec_ref = input_ref(input.spec_name, input.spec_json)?;
     let contract = match input.contract {
@@ -133,7 +123,7 @@ pub fn validate_with_limits(
         &mut staged,
         &mut findings,
     );
-    let resolved = layout::resolve(input.drivers, layout_opts);
+    let resolved = layout::resolve(input.drivers, &opts.layout, limits);
     findings.extend(resolved.findings);
     let packages = if resolved.usable {
         rules::drivers::stage(

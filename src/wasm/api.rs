@@ -13,8 +13,6 @@ use crate::build::manifest;
 use crate::build::shared::{self, Output};
 use crate::build::{self, MediaSet};
 use crate::bundled::{embedded, sample};
-use crate::input::iso::IsoFs;
-use crate::input::zip::{read_zip, ZipLimits};
 use crate::limits::Limits;
 use crate::source::readahead::ReadAhead;
 use crate::source::vtree::VTree;
@@ -24,9 +22,6 @@ use crate::Report;
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
-
-/// Where an ISO9660 image says `CD001`: byte 1 of the first volume descriptor (sector 16).
-const ISO_MAGIC_OFFSET: u64 = 16 * 2048 + 1;
 
 /// An opened input tree: a driver bundle, or a guest-tools payload.
 #[wasm_bindgen]
@@ -103,36 +98,15 @@ impl Bundle {
 }
 
 impl Bundle {
-    /// Opens any random-access source holding a zip or an ISO9660 image, recognized by
-    /// content (`PK` at 0, `CD001` at byte 32769); `name` is used in messages.
-    pub fn open(src: Arc<dyn ReadAt>, name: String) -> Result<Bundle, JsError> {
-        Bundle::open_limited(src, name, &Limits::default())
-    }
-
-    /// [`Bundle::open`] under explicit input limits.
+    /// Opens a random-access source holding a zip or an ISO9660 image (recognized by content)
+    /// under `limits`; `name` is used in messages.
     pub fn open_limited(
         src: Arc<dyn ReadAt>,
         name: String,
         limits: &Limits,
     ) -> Result<Bundle, JsError> {
-        let io = |e: std::io::Error| JsError::new(&format!("{name}: {e}"));
-        let mut magic = [0u8; 4];
-        let n = src.read_at(0, &mut magic).map_err(io)?;
-        if n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06") {
-            let tree = read_zip(src, &name, &ZipLimits::from(limits)).map_err(js_err)?;
-            return Ok(Bundle { tree, name });
-        }
-        let mut cd = [0u8; 5];
-        let n = src.read_at(ISO_MAGIC_OFFSET, &mut cd).map_err(io)?;
-        if n == 5 && cd == *b"CD001" {
-            let tree = IsoFs::open(src, &name)
-                .and_then(|fs| fs.to_vtree_limited(limits))
-                .map_err(js_err)?;
-            return Ok(Bundle { tree, name });
-        }
-        Err(JsError::new(&format!(
-            "{name}: not a zip archive or an ISO image; zip the folder holding x86/ and amd64/ and drop that"
-        )))
+        let tree = crate::input::open(src, &name, limits).map_err(js_err)?;
+        Ok(Bundle { tree, name })
     }
 
     /// Wraps a tree built in Rust (tests, the sample).
@@ -151,6 +125,18 @@ pub fn sample_bundle() -> Bundle {
         tree: sample::sample_drivers(),
         name: "sample drivers".into(),
     }
+}
+
+/// Values the JS side must agree with the core on, so no script copies them:
+/// `{ defaultSpec, digestRecord, noOwner }` (the spec used when none is chosen, the size of
+/// one shared-build digest record, the owner byte of a file no worker kept).
+#[wasm_bindgen]
+pub fn constants() -> JsValue {
+    report::to_js(&serde_json::json!({
+        "defaultSpec": embedded::DEFAULT_SPEC,
+        "digestRecord": crate::build::shared::DIGEST_RECORD,
+        "noOwner": super::job::NO_OWNER,
+    }))
 }
 
 /// File names of the specs shipped in the module, for a spec picker.
@@ -189,16 +175,6 @@ pub fn validate_with(
 #[wasm_bindgen]
 pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsError> {
     build_impl(drivers, None, &options)
-}
-
-/// [`build`] with a guest-tools payload of the page's own.
-#[wasm_bindgen(js_name = buildWith)]
-pub fn build_with(
-    drivers: &Bundle,
-    guest_tools: &Bundle,
-    options: JsValue,
-) -> Result<Media, JsError> {
-    build_impl(drivers, Some(guest_tools), &options)
 }
 
 fn validate_impl(
@@ -265,8 +241,7 @@ pub(super) fn validated(
         contract: r.contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
         signing_policy: r.build.signing_policy,
     };
-    let (report, staged) =
-        validate::validate_with_limits(&input, &r.layout, &r.limits).map_err(js_err)?;
+    let (report, staged) = validate::validate(&input, &r.validate).map_err(js_err)?;
     let report_value = report::to_value(&report, &staged.packages, &staged.layout);
     Ok(Validated {
         resolved,

@@ -17,7 +17,7 @@ mod source;
 mod stream;
 
 pub use api::{
-    build, build_with, sample_bundle, shipped_specs, validate, validate_with, verify, version,
+    build, constants, sample_bundle, shipped_specs, validate, validate_with, verify, version,
     Bundle, Media,
 };
 pub use job::{prepare, prepare_with, Job, NO_OWNER};

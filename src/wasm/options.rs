@@ -8,11 +8,11 @@ use crate::bundled::embedded;
 use crate::limits::Limits;
 use crate::validate::layout::LayoutOptions;
 use crate::validate::signing::{self, SigningPolicy};
+use crate::validate::ValidateOptions;
 use serde::Deserialize;
 use wasm_bindgen::{JsError, JsValue};
 
 /// The spec used when the options name none (the same default as the command line).
-pub const DEFAULT_SPEC: &str = "win7-virtio-win.json";
 
 /// Options as JS passes them (`camelCase`); every field is optional.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -50,8 +50,7 @@ pub struct Resolved {
     pub spec_json: Vec<u8>,
     pub contract: Option<(String, Vec<u8>)>,
     pub build: BuildOptions,
-    pub layout: LayoutOptions,
-    pub limits: Limits,
+    pub validate: ValidateOptions,
 }
 
 impl JsOptions {
@@ -79,7 +78,9 @@ impl JsOptions {
                 text.as_bytes().to_vec(),
             ),
             (name, None) => {
-                let name = name.clone().unwrap_or_else(|| DEFAULT_SPEC.into());
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| embedded::DEFAULT_SPEC.into());
                 (name.clone(), shipped(&name, "spec")?.to_vec())
             }
         };
@@ -119,10 +120,12 @@ impl JsOptions {
             spec_json,
             contract,
             build,
-            layout: LayoutOptions {
-                os: self.os.clone(),
+            validate: ValidateOptions {
+                layout: LayoutOptions {
+                    os: self.os.clone(),
+                },
+                limits,
             },
-            limits,
         })
     }
 }

@@ -1,83 +1,20 @@
-//! The validation report as a plain JS object: findings plus the per-driver table.
-//!
-//! Built as JSON first so the shape is the same one `guestpack --report` users know, then
-//! handed to JS with `JSON.parse`. This module only converts; it decides nothing.
+//! Reports as plain JS objects: the core's one report shape ([`ValidationReport`]) and the
+//! verify result, built as JSON and handed to JS with `JSON.parse`. This module only
+//! converts; it decides nothing.
 
 use crate::diag::Report;
 use crate::validate::layout::LayoutSummary;
-use crate::validate::{PackageState, PackageStatus};
+use crate::validate::report::ValidationReport;
+use crate::validate::PackageStatus;
 use crate::verify::VerifyReport;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
 
-/// `{ accepted, errors, warnings, findings: [...], packages: [...], layout: {...} }`. Absent
-/// fields of a finding are `null`, so page code can rely on every key being there.
+/// The one report shape ([`ValidationReport`]) as JSON, exactly what `guestpack --report`
+/// writes for the same input.
 pub fn to_value(report: &Report, packages: &[PackageStatus], layout: &LayoutSummary) -> Value {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "code": f.code,
-                "severity": f.severity.to_string(),
-                "path": f.path,
-                "line": f.line,
-                "message": f.message,
-                "help": f.help,
-                "text": f.to_string(),
-            })
-        })
-        .collect();
-    let packages: Vec<Value> = packages
-        .iter()
-        .map(|p| {
-            json!({
-                "arch": p.arch.as_str(),
-                "driver": p.driver,
-                "required": p.required,
-                "state": match p.state {
-                    PackageState::Present => "present",
-                    PackageState::Missing => "missing",
-                    PackageState::Unlisted => "unlisted",
-                },
-                "files": p.files,
-                "hwidsMatched": p.hwids_matched,
-                "infRefsOk": p.inf_refs_ok,
-            })
-        })
-        .collect();
-    json!({
-        "accepted": !report.has_errors(),
-        "errors": report.errors(),
-        "warnings": report.warnings(),
-        "findings": findings,
-        "packages": packages,
-        "layout": layout_value(layout),
-    })
-}
-
-/// `{ kind, root, os, oses, drivers: [{arch, driver, source, files}] }`: how the driver input
-/// was read, before anything was packaged.
-pub fn layout_value(s: &LayoutSummary) -> Value {
-    let drivers: Vec<Value> = s
-        .drivers
-        .iter()
-        .map(|d| {
-            json!({
-                "arch": d.arch.as_str(),
-                "driver": d.driver,
-                "source": d.source,
-                "files": d.files,
-            })
-        })
-        .collect();
-    json!({
-        "kind": s.kind.as_str(),
-        "root": s.root,
-        "os": s.os,
-        "oses": s.oses,
-        "drivers": drivers,
-    })
+    serde_json::to_value(ValidationReport::from_parts(report, packages, layout))
+        .expect("a report always serializes")
 }
 
 /// `{ ok, package, version, listed, matched, missing: [path], changed: [{path, expectedSize,

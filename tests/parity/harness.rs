@@ -54,7 +54,7 @@ impl<'a> Case<'a> {
     /// Validates and plans; `None` when the input is rejected.
     pub fn package(&self) -> (Report, Option<MediaSet>) {
         self.with_input(|input| {
-            build::package(input, &self.opts)
+            build::package(input, &Default::default(), &self.opts)
                 .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
         })
     }
@@ -62,7 +62,7 @@ impl<'a> Case<'a> {
     /// Validates only; panics with the findings when the input is rejected.
     pub fn stage(&self) -> Staged {
         let (report, staged) = self.with_input(|input| {
-            validate::validate(input)
+            validate::validate(input, &Default::default())
                 .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
         });
         assert!(

@@ -14,7 +14,8 @@
   // ?download=1: every save control becomes a plain download (no dialog), for automation.
   const pickerAvailable = typeof window.showSaveFilePicker === 'function' && params.get('download') !== '1';
   const CUSTOM_SPEC = 'custom';
-  const DEFAULT_SPEC = 'win7-virtio-win.json';
+  // Findings that ask for a choice name an option; this page offers it as the control named here.
+  const CHOICE_CONTROLS = { os: 'Windows version' };
   const CHUNK = 1 << 20;
 
   // ?workers=N: how many workers share a build (default: one per core, at most 4).
@@ -501,8 +502,9 @@
     const order = { error: 0, warning: 1, info: 2 };
     const sorted = r.findings.map((f, i) => [f, i]).sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
     for (const [f] of sorted) {
-      // The core's help names the command-line flag; on this page the choice is a menu.
-      const help = (f.code === 'LAY004' || f.code === 'LAY005') ? 'Choose one under “Windows version” in the inputs above.' : f.help;
+      // A finding that asks for a choice names the option; on this page that choice is a menu.
+      const control = f.choice && CHOICE_CONTROLS[f.choice.option];
+      const help = control ? `Choose one under “${control}” in the inputs above.` : f.help;
       const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
       list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },
         el('p', { class: 'finding-head' },
@@ -710,9 +712,8 @@
     for (const b of document.querySelectorAll('button.save')) b.addEventListener('click', () => save(b.dataset.key));
     $('findings-json').addEventListener('click', () => {
       if (!state.report) return;
-      const json = JSON.stringify({ findings: state.report.findings.map(({ text, ...f }) => f),
-        packages: state.report.packages, errors: state.report.errors, warnings: state.report.warnings }, null, 2);
-      saveBlob(new Blob([json + '\n'], { type: 'application/json' }), 'findings.json');
+      // The core's report as the worker returned it: the same JSON `guestpack --report` writes.
+      saveBlob(new Blob([JSON.stringify(state.report, null, 2) + '\n'], { type: 'application/json' }), 'findings.json');
     });
 
     const drop = $('drop');
@@ -741,11 +742,11 @@
       $('engine').className = 'engine alert';
       return;
     }
-    const { specs, version } = await client.specs();
+    const { specs, defaultSpec, version } = await client.specs();
     const select = $('spec-select');
     for (const s of specs) select.append(el('option', { value: s, text: s }));
     select.append(el('option', { value: CUSTOM_SPEC, text: 'Use my own spec.json…' }));
-    select.value = specs.includes(DEFAULT_SPEC) ? DEFAULT_SPEC : specs[0];
+    select.value = specs.includes(defaultSpec) ? defaultSpec : specs[0];
     if (state.specFile) select.value = CUSTOM_SPEC;
     $('tool-version').textContent = version;
     $('engine').textContent = 'Ready. Everything below runs offline, in this tab.';

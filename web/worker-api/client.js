@@ -65,6 +65,8 @@ class GuestpackClient {
     const glueUrl = o.glueUrl ? new URL(o.glueUrl, location.href).href : undefined;
     const inits = await Promise.all(client.links.map((l) => l.call({ type: 'init', module, glueUrl })));
     client.version = inits[0].version;
+    // Shared-build record size and no-owner marker come from the core, never copied here.
+    client.constants = inits[0].constants;
     return client;
   }
 
@@ -96,7 +98,7 @@ class GuestpackClient {
     return this.guard(signal, () => this.links[0].call(msg));
   }
 
-  /** Shipped spec names and the packager version. */
+  /** Shipped spec names, the default one and the packager version. */
   specs() {
     return this.call({ type: 'specs' });
   }
@@ -126,7 +128,7 @@ class GuestpackClient {
     const sizes = first.sizes;
     const records = await this.digestShared(sizes, onProgress);
     // Each worker kept some small files compressed: it produces the zip pieces holding them.
-    const owners = new Uint8Array(sizes.length).fill(255);
+    const owners = new Uint8Array(sizes.length).fill(this.constants.noOwner);
     const kept = await Promise.all(this.links.map((l) => l.call({ type: 'kept' })));
     kept.forEach((indices, w) => { for (const i of indices) owners[i] = w; });
     const plans = await Promise.all(this.links.map((l) => l.call({ type: 'plan', records, owners, workers: this.links.length })));
@@ -145,7 +147,7 @@ class GuestpackClient {
   // Hands files out to whichever worker is free, biggest first (so the last ones even out),
   // in batches of up to 8 MiB or 256 files; puts the records back in staged order.
   async digestShared(sizes, onProgress) {
-    const RECORD = 53;
+    const RECORD = this.constants.digestRecord;
     const n = sizes.length;
     const order = [...Array(n).keys()].sort((a, b) => sizes[b] - sizes[a] || a - b);
     const total = order.reduce((s, i) => s + sizes[i], 0);

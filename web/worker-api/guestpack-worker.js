@@ -10,7 +10,7 @@
 // Requests (see client.js for the promise API):
 //   validate {drivers, guestTools?, options}      -> report object
 //   cancel   {}                                   -> drops the current build and its streams
-//   specs    {}                                   -> {specs, version}
+//   specs    {}                                   -> {specs, defaultSpec, version}
 //   verify   {media, manifestText?, options?}      -> {ok, missing, changed, extra, ...}
 //   stats    {}                                   -> {wasmMemoryBytes, busyMs: {type: ms}} (wasm memory size,
 //                                                    time spent on each kind of request)
@@ -84,17 +84,17 @@ function dropCurrent() {
 
 const handlers = {
   init(msg) {
-    if (api) return { version: api.version() };
+    if (api) return { version: api.version(), constants: api.constants() };
     if (msg.glueUrl) importScripts(msg.glueUrl);
     // The no-modules glue declares a global `wasm_bindgen` (a script-level `let`, so it is
     // not a property of `self`) carrying the exports.
     const exports = wasm_bindgen.initSync({ module: msg.module }); // eslint-disable-line no-undef
     memory = exports && exports.memory;
     api = wasm_bindgen; // eslint-disable-line no-undef
-    return { version: api.version() };
+    return { version: api.version(), constants: api.constants() };
   },
   specs() {
-    return { specs: api.shippedSpecs(), version: api.version() };
+    return { specs: api.shippedSpecs(), defaultSpec: api.constants().defaultSpec, version: api.version() };
   },
   validate(msg) {
     return withBundles(msg, (d, t) => (t ? api.validateWith(d, t, msg.options) : api.validate(d, msg.options)));

@@ -9,7 +9,7 @@
 
 use super::{MAX_DIR_BYTES, SECTOR};
 use crate::limits::Limits;
-use crate::source::vtree::{RejectKind, VTree};
+use crate::source::vtree::{join, RejectKind, VTree};
 use crate::source::{read_exact_at, RangeContent, ReadAt};
 use crate::{Error, Result};
 use std::collections::BTreeSet;
@@ -350,13 +350,5 @@ impl IsoFs {
             }
         }
         Some(n)
-    }
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
     }
 }

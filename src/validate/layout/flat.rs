@@ -13,13 +13,13 @@
 //! This module only groups files. It does not judge INFs: a missing referenced file is reported
 //! by the package checks, which see the package exactly as if it had been a folder.
 
-use super::{is_dir, is_noise, join};
+use super::{is_noise, join};
 use crate::diag::Finding;
+use crate::limits::Limits;
 use crate::source::read_to_vec;
 use crate::source::vtree::VTree;
 use crate::validate::inf::{self, Inf};
 use crate::validate::policy;
-use crate::validate::rules::MAX_TEXT_BYTES;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Extensions of debug-symbol files that follow the binary of the same stem.
@@ -35,7 +35,7 @@ pub fn is_flat(tree: &VTree, folder: &str) -> bool {
         .into_iter()
         .filter(|n| !is_noise(n))
         .collect();
-    let any_dir = kids.iter().any(|n| is_dir(tree, &join(folder, n)));
+    let any_dir = kids.iter().any(|n| tree.is_dir(&join(folder, n)));
     !any_dir && kids.iter().any(|n| policy::extension(n) == "inf")
 }
 
@@ -46,8 +46,8 @@ fn stem(name: &str) -> String {
     }
 }
 
-fn read_inf(tree: &VTree, path: &str) -> Option<Inf> {
-    let bytes = read_to_vec(tree.get(path)?.as_ref(), MAX_TEXT_BYTES).ok()?;
+fn read_inf(tree: &VTree, path: &str, limits: &Limits) -> Option<Inf> {
+    let bytes = read_to_vec(tree.get(path)?.as_ref(), limits.max_inf_size).ok()?;
     let (text, _) = inf::decode(&bytes).ok()?;
     Some(inf::parse(&text))
 }
@@ -57,11 +57,11 @@ pub type Split = BTreeMap<String, Vec<String>>;
 
 /// Groups the files of flat folder `folder` into packages; reports files no package takes
 /// and INFs whose package names collide.
-pub fn split(tree: &VTree, folder: &str, findings: &mut Vec<Finding>) -> Split {
+pub fn split(tree: &VTree, folder: &str, limits: &Limits, findings: &mut Vec<Finding>) -> Split {
     let names: Vec<String> = tree
         .children(folder)
         .into_iter()
-        .filter(|n| !is_noise(n) && !is_dir(tree, &join(folder, n)))
+        .filter(|n| !is_noise(n) && !tree.is_dir(&join(folder, n)))
         .collect();
     // Lower-cased name → name as written: Windows resolves INF references case-insensitively.
     let by_lower: BTreeMap<String, &String> = names.iter().map(|n| (n.to_lowercase(), n)).collect();
@@ -87,7 +87,7 @@ pub fn split(tree: &VTree, folder: &str, findings: &mut Vec<Finding>) -> Split {
         inf_of.insert(pkg.clone(), name.clone());
         let mut files = vec![name.clone()];
         // An INF that cannot be read still forms its package: the package checks report it.
-        if let Some(inf) = read_inf(tree, &join(folder, name)) {
+        if let Some(inf) = read_inf(tree, &join(folder, name), limits) {
             for r in inf.referenced_files() {
                 let base = r.name.rsplit('/').next().unwrap_or(&r.name).to_lowercase();
                 if let Some(found) = by_lower.get(&base) {
@@ -200,7 +200,7 @@ mod tests {
         ]);
         assert!(is_flat(&t, "x64"));
         let mut f = Vec::new();
-        let s = split(&t, "x64", &mut f);
+        let s = split(&t, "x64", &Limits::default(), &mut f);
         assert_eq!(s["a"], vec!["A.inf", "a.cat", "a.pdb", "a.sys"]);
         // The symbols follow a.sys into both packages that carry it.
         assert_eq!(s["b"], vec!["a.pdb", "a.sys", "b.cat", "b.inf", "b.sys"]);
@@ -231,7 +231,7 @@ mod tests {
     fn inf_names_differing_in_case_collide() {
         let t = tree(&[("x64/a.inf", ""), ("x64/A.INF", "")]);
         let mut f = Vec::new();
-        let s = split(&t, "x64", &mut f);
+        let s = split(&t, "x64", &Limits::default(), &mut f);
         assert_eq!(s.len(), 1);
         assert_eq!(f[0].code, "LAY008");
     }

@@ -8,6 +8,7 @@
 
 use crate::diag::Finding;
 use crate::source::vtree::VTree;
+pub use crate::source::vtree::{is_noise, join};
 
 pub mod flat;
 pub mod resolve;
@@ -51,9 +52,6 @@ impl std::fmt::Display for Arch {
     }
 }
 
-/// How many wrapper folders are descended at most: enough for `release/drivers/`, not a search.
-pub const MAX_WRAPPER_DEPTH: usize = 3;
-
 /// The architecture folders found in a driver input.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layout {
@@ -72,65 +70,24 @@ impl Layout {
     }
 }
 
-/// True for entries that are never content: hidden names and macOS archive residue.
-pub fn is_noise(name: &str) -> bool {
-    name.starts_with('.') || name == "__MACOSX"
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-/// True when `path` is a folder of `tree` (every non-file entry that `children` returns is one).
-pub fn is_dir(tree: &VTree, path: &str) -> bool {
-    tree.get(path).is_none()
-}
-
 /// True when the folder `root` holds an architecture folder (`amd64`, `x64`, `i386`, ...).
 pub(crate) fn has_arch_folder(tree: &VTree, root: &str) -> bool {
     tree.children(root)
         .iter()
-        .any(|n| !is_noise(n) && Arch::from_folder(n).is_some() && is_dir(tree, &join(root, n)))
-}
-
-/// Descends from the root through single wrapper folders (a folder whose only non-noise entry
-/// is one folder), at most [`MAX_WRAPPER_DEPTH`] levels, stopping early where `stop` says the
-/// current folder already is the layout's root. Returns that folder ("" = the tree's root).
-pub(crate) fn descend_wrappers(tree: &VTree, stop: impl Fn(&str) -> bool) -> String {
-    let mut root = String::new();
-    for _ in 0..=MAX_WRAPPER_DEPTH {
-        if stop(&root) {
-            break;
-        }
-        let kids: Vec<String> = tree
-            .children(&root)
-            .into_iter()
-            .filter(|n| !is_noise(n))
-            .collect();
-        if kids.len() == 1 && is_dir(tree, &join(&root, &kids[0])) {
-            root = join(&root, &kids[0]);
-            continue;
-        }
-        break;
-    }
-    root
+        .any(|n| !is_noise(n) && Arch::from_folder(n).is_some() && tree.is_dir(&join(root, n)))
 }
 
 /// Finds the architecture folders, descending through single wrapper folders.
 pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
     let mut findings = Vec::new();
-    let root = descend_wrappers(tree, |root| has_arch_folder(tree, root));
+    let root = tree.descend_wrappers(|root| has_arch_folder(tree, root));
     let mut layout = Layout {
         root: root.clone(),
         arches: Vec::new(),
     };
     for name in tree.children(&root).into_iter().filter(|n| !is_noise(n)) {
         let path = join(&root, &name);
-        let arch = if is_dir(tree, &path) {
+        let arch = if tree.is_dir(&path) {
             Arch::from_folder(&name)
         } else {
             None

@@ -13,10 +13,9 @@
 //! This module does not check driver contents.
 
 use super::summary::{describe, quoted, DriverSource, LayoutKind, LayoutSummary};
-use super::{
-    descend_wrappers, detect, flat, has_arch_folder, is_dir, is_noise, join, virtio, Arch, Layout,
-};
+use super::{detect, flat, has_arch_folder, is_noise, join, virtio, Arch, Layout};
 use crate::diag::Finding;
+use crate::limits::Limits;
 use crate::source::vtree::VTree;
 use std::borrow::Cow;
 
@@ -46,11 +45,11 @@ fn os_folders(tree: &VTree, dir: &str) -> Vec<String> {
         .filter(|n| !is_noise(n) && Arch::from_folder(n).is_none())
         .filter(|n| {
             let p = join(dir, n);
-            is_dir(tree, &p)
+            tree.is_dir(&p)
                 && tree
                     .children(&p)
                     .iter()
-                    .any(|a| Arch::from_folder(a).is_some() && is_dir(tree, &join(&p, a)))
+                    .any(|a| Arch::from_folder(a).is_some() && tree.is_dir(&join(&p, a)))
         })
         .collect()
 }
@@ -70,7 +69,8 @@ fn choose_os(
             if hit.is_none() {
                 findings.push(
                     Finding::error("LAY005", format!("os \"{w}\" is not in the driver input (found: {})", quoted(found)))
-                        .help("choose one of the OS folders found (--os on the command line, os in the JS options)"),
+                        .help("choose one of the OS folders found (--os on the command line, os in the JS options)")
+                        .choice("os", found.to_vec()),
                 );
             }
             hit
@@ -79,7 +79,8 @@ fn choose_os(
         None => {
             findings.push(
                 Finding::error("LAY004", format!("the driver input holds drivers for several OSes ({}); none was chosen", quoted(found)))
-                    .help(format!("choose one with --os on the command line or os in the JS options, e.g. --os {}", found.last().map_or("w10", String::as_str))),
+                    .help(format!("choose one with --os on the command line or os in the JS options, e.g. --os {}", found.last().map_or("w10", String::as_str)))
+                    .choice("os", found.to_vec()),
             );
             None
         }
@@ -87,9 +88,9 @@ fn choose_os(
 }
 
 /// Finds the layout of `tree` and returns its per-arch view.
-pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
+pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Resolved<'a> {
     let mut findings = Vec::new();
-    let root = descend_wrappers(tree, |root| {
+    let root = tree.descend_wrappers(|root| {
         has_arch_folder(tree, root)
             || !virtio::leaves(tree, root).is_empty()
             || os_folders(tree, root).len() > 1
@@ -214,7 +215,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
     for (arch, folder) in &layout.arches {
         if flat::is_flat(&view, folder) {
             kind = LayoutKind::Flat;
-            let split = flat::split(&view, folder, &mut findings);
+            let split = flat::split(&view, folder, limits, &mut findings);
             for (pkg, names) in &split {
                 drivers.push(DriverSource {
                     arch: *arch,
@@ -228,7 +229,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions) -> Resolved<'a> {
         }
         for name in view.children(folder) {
             let path = join(folder, &name);
-            if !is_noise(&name) && is_dir(&view, &path) {
+            if !is_noise(&name) && view.is_dir(&path) {
                 drivers.push(DriverSource {
                     arch: *arch,
                     files: files_under(&view, &path),
@@ -297,7 +298,7 @@ mod tests {
     #[test]
     fn per_arch_tree_is_used_as_is_and_reports_nothing_new() {
         let t = tree(&["wrap/amd64/a/a.inf", "wrap/x86/a/a.inf"]);
-        let r = resolve(&t, &LayoutOptions::default());
+        let r = resolve(&t, &LayoutOptions::default(), &Limits::default());
         assert!(matches!(r.tree, Cow::Borrowed(_)) && r.usable);
         assert!(r.findings.is_empty(), "{:?}", r.findings);
         assert_eq!(r.summary.kind, LayoutKind::PerArch);
@@ -308,7 +309,7 @@ mod tests {
     #[test]
     fn virtio_win_single_os_is_taken_and_multiple_need_a_choice() {
         let one = tree(&["iso/NetKVM/w7/amd64/netkvm.inf", "iso/data/readme.txt"]);
-        let r = resolve(&one, &LayoutOptions::default());
+        let r = resolve(&one, &LayoutOptions::default(), &Limits::default());
         assert_eq!(r.summary.kind, LayoutKind::VirtioWin);
         assert_eq!(r.summary.root, "iso");
         assert_eq!(r.summary.os.as_deref(), Some("w7"));
@@ -316,32 +317,35 @@ mod tests {
         assert_eq!(codes(&r), vec!["LAY012", "LAY010", "LAY011"]);
 
         let two = tree(&["NetKVM/w7/amd64/netkvm.inf", "viostor/w10/x86/viostor.inf"]);
-        let r = resolve(&two, &LayoutOptions::default());
+        let r = resolve(&two, &LayoutOptions::default(), &Limits::default());
         assert!(!r.usable);
         assert_eq!(codes(&r), vec!["LAY004"]);
         assert!(r.findings[0].message.contains("(\"w10\", \"w7\")"));
         assert_eq!(r.summary.oses, vec!["w10", "w7"]);
         // Before the choice, the summary already tells what kind of input it is.
         assert_eq!(r.summary.kind, LayoutKind::VirtioWin);
-        let r = resolve(&two, &os("W10"));
+        let r = resolve(&two, &os("W10"), &Limits::default());
         assert_eq!(files(&r), vec!["x86/viostor/viostor.inf"]);
         assert_eq!(r.summary.drivers[0].source, "viostor/w10/x86");
-        assert_eq!(codes(&resolve(&two, &os("w11"))), vec!["LAY005"]);
+        assert_eq!(
+            codes(&resolve(&two, &os("w11"), &Limits::default())),
+            vec!["LAY005"]
+        );
     }
 
     #[test]
     fn os_folders_around_flat_arch_folders_are_chosen_by_name() {
         let t = tree(&["Win7/amd64/a.inf", "Win7/amd64/a.sys", "Win10/amd64/a.inf"]);
-        let unchosen = resolve(&t, &LayoutOptions::default());
+        let unchosen = resolve(&t, &LayoutOptions::default(), &Limits::default());
         assert_eq!(codes(&unchosen), vec!["LAY004"]);
         assert_eq!(unchosen.summary.kind, LayoutKind::Flat);
         let per_arch = tree(&["Win7/amd64/a/a.inf", "Win10/amd64/a/a.inf"]);
-        let unchosen = resolve(&per_arch, &LayoutOptions::default());
+        let unchosen = resolve(&per_arch, &LayoutOptions::default(), &Limits::default());
         assert_eq!(
             (unchosen.summary.kind, codes(&unchosen)),
             (LayoutKind::PerArch, vec!["LAY004"])
         );
-        let r = resolve(&t, &os("win7"));
+        let r = resolve(&t, &os("win7"), &Limits::default());
         assert_eq!(r.summary.kind, LayoutKind::Flat);
         assert_eq!(r.summary.os.as_deref(), Some("Win7"));
         // a.sys is not referenced by the (empty) INF: reported, not packaged.
@@ -352,7 +356,7 @@ mod tests {
     #[test]
     fn an_os_choice_without_os_folders_is_a_warning() {
         let t = tree(&["amd64/a/a.inf"]);
-        let r = resolve(&t, &os("w7"));
+        let r = resolve(&t, &os("w7"), &Limits::default());
         assert!(r.usable);
         assert_eq!(codes(&r), vec!["LAY006"]);
     }

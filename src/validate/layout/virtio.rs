@@ -5,7 +5,7 @@
 //! Only folder names and the presence of an INF are looked at; nothing is read. Choosing the
 //! OS and reporting the result is [`super::resolve`].
 
-use super::{is_dir, is_noise, join, Arch};
+use super::{is_noise, join, Arch};
 use crate::diag::Finding;
 use crate::source::vtree::VTree;
 
@@ -46,7 +46,7 @@ pub struct Leaf {
 fn has_inf(tree: &VTree, dir: &str) -> bool {
     tree.children(dir)
         .iter()
-        .any(|n| n.to_ascii_lowercase().ends_with(".inf") && !is_dir(tree, &join(dir, n)))
+        .any(|n| n.to_ascii_lowercase().ends_with(".inf") && !tree.is_dir(&join(dir, n)))
 }
 
 /// Every `<driver>/<os>/<arch>` folder directly under `root` whose arch folder holds an INF
@@ -56,17 +56,17 @@ pub fn leaves(tree: &VTree, root: &str) -> Vec<Leaf> {
     let mut out = Vec::new();
     for driver in tree.children(root) {
         let dpath = join(root, &driver);
-        if is_noise(&driver) || !is_dir(tree, &dpath) || Arch::from_folder(&driver).is_some() {
+        if is_noise(&driver) || !tree.is_dir(&dpath) || Arch::from_folder(&driver).is_some() {
             continue;
         }
         for os in tree.children(&dpath) {
             let opath = join(&dpath, &os);
-            if !is_os_name(&os) || !is_dir(tree, &opath) {
+            if !is_os_name(&os) || !tree.is_dir(&opath) {
                 continue;
             }
             for arch in tree.children(&opath) {
                 let apath = join(&opath, &arch);
-                if !is_noise(&arch) && is_dir(tree, &apath) && has_inf(tree, &apath) {
+                if !is_noise(&arch) && tree.is_dir(&apath) && has_inf(tree, &apath) {
                     out.push(Leaf {
                         driver: driver.clone(),
                         os: os.clone(),

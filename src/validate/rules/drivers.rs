@@ -10,7 +10,7 @@ use crate::diag::Finding;
 use crate::limits::Limits;
 use crate::source::vtree::VTree;
 use crate::validate::devices_cmd::DevicesCmd;
-use crate::validate::layout::{is_dir, is_noise, Arch, Layout};
+use crate::validate::layout::{is_noise, Arch, Layout};
 use crate::validate::spec::Spec;
 use crate::validate::{PackageState, PackageStatus};
 
@@ -35,7 +35,7 @@ pub fn stage(
             if is_noise(&name) {
                 continue;
             }
-            if !is_dir(tree, &path) {
+            if !tree.is_dir(&path) {
                 findings.push(
                     Finding::warning(
                         "DRV008",

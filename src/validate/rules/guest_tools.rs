@@ -8,11 +8,11 @@
 use super::{join, StagedFiles};
 use crate::diag::Finding;
 use crate::limits::Limits;
+use crate::source::vtree::is_noise;
 use crate::source::vtree::VTree;
 use crate::source::{read_to_vec, MemContent};
 use crate::validate::contract::Contract;
 use crate::validate::devices_cmd::{self, DevicesCmd};
-use crate::validate::layout::{is_dir, is_noise};
 use crate::validate::policy::{self, Decision};
 use crate::validate::signing::SigningPolicy;
 use std::sync::Arc;
@@ -39,26 +39,6 @@ pub struct GuestTools {
     pub devices: Option<DevicesCmd>,
 }
 
-/// Finds the guest-tools root: the tree root, or a single wrapper folder holding `setup.cmd`.
-fn root(tree: &VTree) -> String {
-    let mut root = String::new();
-    for _ in 0..crate::validate::layout::MAX_WRAPPER_DEPTH {
-        if tree.get(&join(&root, "setup.cmd")).is_some() {
-            break;
-        }
-        let kids: Vec<String> = tree
-            .children(&root)
-            .into_iter()
-            .filter(|n| !is_noise(n))
-            .collect();
-        match kids.as_slice() {
-            [only] if is_dir(tree, &join(&root, only)) => root = join(&root, only),
-            _ => break,
-        }
-    }
-    root
-}
-
 /// Stages the guest-tools files and checks them.
 pub fn stage(
     tree: &VTree,
@@ -68,7 +48,8 @@ pub fn stage(
     staged: &mut StagedFiles,
     findings: &mut Vec<Finding>,
 ) -> GuestTools {
-    let root = root(tree);
+    // The payload's root: the tree's, or the wrapper folder that holds setup.cmd.
+    let root = tree.descend_wrappers(|root| tree.get(&join(root, "setup.cmd")).is_some());
     let prefix = if root.is_empty() {
         String::new()
     } else {

@@ -1,0 +1,116 @@
+//! The one report shape: what `guestpack --report` writes, what the JS API's `validate` and
+//! `build` return and what the page's findings download saves, byte for byte the same JSON
+//! for the same input. Its JSON Schema is `specs/report.schema.json`.
+//!
+//! Every key is always present (absent values are `null`, empty lists `[]`), so consumers
+//! never test for a key. Keys are camelCase, as JavaScript expects.
+
+use super::layout::{DriverSource, LayoutSummary};
+use super::{PackageState, PackageStatus, Staged};
+use crate::diag::{Finding, Report};
+use serde::Serialize;
+
+/// `{ accepted, errors, warnings, findings, packages, layout }`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidationReport<'a> {
+    /// No error: the media may be built.
+    pub accepted: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: &'a [Finding],
+    pub packages: Vec<PackageRow<'a>>,
+    pub layout: LayoutRow<'a>,
+}
+
+/// One row of the per-driver table.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageRow<'a> {
+    pub arch: &'static str,
+    pub driver: &'a str,
+    pub required: bool,
+    /// `present`, `missing` or `unlisted`.
+    pub state: &'static str,
+    pub files: usize,
+    pub hwids_matched: &'a [String],
+    pub inf_refs_ok: bool,
+}
+
+/// How the driver input was read: `{ kind, root, os, oses, drivers: [{arch, driver, source,
+/// files}] }`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LayoutRow<'a> {
+    pub kind: &'static str,
+    pub root: &'a str,
+    pub os: Option<&'a str>,
+    pub oses: &'a [String],
+    pub drivers: Vec<DriverRow<'a>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DriverRow<'a> {
+    pub arch: &'static str,
+    pub driver: &'a str,
+    pub source: &'a str,
+    pub files: &'a [String],
+}
+
+impl<'a> ValidationReport<'a> {
+    pub fn new(report: &'a Report, staged: &'a Staged) -> Self {
+        Self::from_parts(report, &staged.packages, &staged.layout)
+    }
+
+    pub fn from_parts(
+        report: &'a Report,
+        packages: &'a [PackageStatus],
+        layout: &'a LayoutSummary,
+    ) -> Self {
+        ValidationReport {
+            accepted: !report.has_errors(),
+            errors: report.errors(),
+            warnings: report.warnings(),
+            findings: &report.findings,
+            packages: packages.iter().map(package_row).collect(),
+            layout: LayoutRow {
+                kind: layout.kind.as_str(),
+                root: &layout.root,
+                os: layout.os.as_deref(),
+                oses: &layout.oses,
+                drivers: layout.drivers.iter().map(driver_row).collect(),
+            },
+        }
+    }
+
+    /// The report as pretty-printed JSON with a final newline: the bytes every front end saves.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a report always serializes");
+        s.push('\n');
+        s
+    }
+}
+
+fn package_row(p: &PackageStatus) -> PackageRow<'_> {
+    PackageRow {
+        arch: p.arch.as_str(),
+        driver: &p.driver,
+        required: p.required,
+        state: match p.state {
+            PackageState::Present => "present",
+            PackageState::Missing => "missing",
+            PackageState::Unlisted => "unlisted",
+        },
+        files: p.files,
+        hwids_matched: &p.hwids_matched,
+        inf_refs_ok: p.inf_refs_ok,
+    }
+}
+
+fn driver_row(d: &DriverSource) -> DriverRow<'_> {
+    DriverRow {
+        arch: d.arch.as_str(),
+        driver: &d.driver,
+        source: &d.source,
+        files: &d.files,
+    }
+}
