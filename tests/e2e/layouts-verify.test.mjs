@@ -3,7 +3,7 @@
 // for one OS must give the CLI's bytes for the per-arch tree; verify must pass good media and
 // name each changed, missing and extra file of tampered media.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   OUTPUTS, checked, cliOutputs, download, mediaToVerify, open, root, screenshot, session, sha256,
@@ -30,8 +30,11 @@ after(async () => {
   if (run) await run.stop();
 });
 
-const verifyDone = (page) => page.waitForFunction(() =>
-  /^(OK|Mismatch|Cannot verify)/.test(document.querySelector('[data-testid=verify-status]').textContent), null, { timeout: 60000 });
+// Waits for the verification of exactly this media and manifest: the page marks the status
+// line with what its result is of, and clears the mark when the choice changes.
+const verifyDone = (page, mediaPath, manifestPath) => page.waitForFunction((key) =>
+  document.querySelector('[data-testid=verify-status]').dataset.verified === key,
+`${basename(mediaPath)}|${manifestPath ? basename(manifestPath) : ''}`, { timeout: 60000 });
 
 for (const label of ['site', 'file']) {
   describe(`page (${label}): virtio-win layouts and verify mode`, () => {
@@ -97,11 +100,11 @@ for (const label of ['site', 'file']) {
       assert.ok(await page.isHidden('[data-testid=bundle-input]'), 'build inputs hidden in verify mode');
 
       await page.setInputFiles('[data-testid=verify-input]', media.iso);
-      await verifyDone(page);
+      await verifyDone(page, media.iso);
       assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 19 files of guest-tools 0\.0\.0 match/);
 
       await page.setInputFiles('[data-testid=verify-input]', media.tampered);
-      await verifyDone(page);
+      await verifyDone(page, media.tampered);
       assert.match(await page.textContent('[data-testid=verify-status]'), /^Mismatch: 3 problems .*\(17 of 19 files match\)/);
       const rows = await page.$$eval('[data-testid=verify-table] tbody tr', (trs) => trs.map((tr) => `${tr.dataset.problem} ${tr.dataset.path}`));
       assert.deepEqual(rows.sort(), [`changed ${FLIP}`, `extra ${EXTRA}`, `missing ${DROP}`]);
@@ -114,7 +117,7 @@ for (const label of ['site', 'file']) {
       // The zip checked against a manifest.json given separately.
       await page.setInputFiles('[data-testid=verify-manifest-input]', media.manifest);
       await page.setInputFiles('[data-testid=verify-input]', media.zip);
-      await verifyDone(page);
+      await verifyDone(page, media.zip, media.manifest);
       assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 19 files/);
       await page.click('[data-testid=mode-build]');
       assert.ok(await page.isVisible('[data-testid=bundle-input]'), 'back in build mode');

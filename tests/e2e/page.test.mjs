@@ -3,10 +3,12 @@
 // ?download=1) must be byte-identical to the native CLI's for the same inputs and options.
 // Run with `node --test tests/e2e/` after `npm run build` (scripts/test-web.sh does both).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  OUTPUTS, brokenBundle, checked, cliOutputs, download, fakeSavePicker, open, screenshot, session, sha256,
+  OUTPUTS, brokenBundle, checked, cli, cliOutputs, download, fakeSavePicker, open, screenshot, session, sha256,
   virtioBundle, workDir,
 } from './harness.mjs';
 
@@ -23,6 +25,12 @@ before(async () => {
       '--source-date-epoch', '1700000000'], work),
     virtioDefaults: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json'], work),
   };
+  // The CLI's --report of the sample: the page's findings download must be these bytes.
+  const report = join(work, 'sample-report.json');
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
+  execFileSync(cli(), ['--sample', '--validate-only', '--quiet', '--report', report], { env });
+  want.sampleReport = readFileSync(report, 'utf8');
   run = await session();
   ({ server, pages, browser } = run);
 });
@@ -85,7 +93,9 @@ for (const label of ['site', 'file']) {
       assert.ok(findings.length > 0 && !findings.includes('error'), `findings: ${findings}`);
       assert.ok(await page.isEnabled('[data-testid=build-button]'));
 
-      const json = JSON.parse((await download(page, 'findings-json')).bytes.toString('utf8'));
+      const text = (await download(page, 'findings-json')).bytes.toString('utf8');
+      assert.equal(text, want.sampleReport, 'the findings download is the CLI --report, byte for byte');
+      const json = JSON.parse(text);
       assert.equal(json.findings.length, findings.length, 'one list item per finding in the JSON');
       assert.ok(json.findings.every((f) => f.code && f.severity && f.message), 'findings carry code, severity, message');
 

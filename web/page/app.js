@@ -580,7 +580,20 @@
 
   // ---------- verify ----------
 
-  const verifyState = { media: null, manifest: null, result: null, busy: null };
+  // `generation` bumps whenever the media or the manifest changes: a verification started for
+  // an older choice is not shown, and a choice made while one runs is verified right after it.
+  const verifyState = { media: null, manifest: null, result: null, busy: null, generation: 0, pending: false };
+
+  // What a finished verification was of, on the status line (`data-verified`), so anyone
+  // waiting for a result can tell this verification's from an earlier one's.
+  const verifyKey = (v) => `${v.media ? v.media.name : ''}|${v.manifest ? v.manifest.name : ''}`;
+
+  function verifyChoiceChanged() {
+    const v = verifyState;
+    v.generation += 1;
+    v.result = null;
+    delete $('verify-status').dataset.verified;
+  }
 
   function renderVerify() {
     const v = verifyState;
@@ -623,7 +636,9 @@
 
   async function runVerify() {
     const v = verifyState;
-    if (!v.media || v.busy) return;
+    if (!v.media) return;
+    if (v.busy) { v.pending = true; return; }
+    const generation = v.generation;
     const controller = new AbortController();
     v.busy = { controller };
     v.result = null;
@@ -631,9 +646,12 @@
     renderVerify();
     try {
       const limits = limitOptions();
-      v.result = await client.verify(v.media, { manifestText: v.manifest ? v.manifest.text : undefined, signal: controller.signal, options: limits });
+      const result = await client.verify(v.media, { manifestText: v.manifest ? v.manifest.text : undefined, signal: controller.signal, options: limits });
+      if (generation === v.generation) v.result = result;
     } catch (e) {
-      if (e instanceof InputProblem) {
+      if (generation !== v.generation && !isAbort(e)) {
+        // A failure of a verification nobody waits for any more: the next one reports.
+      } else if (e instanceof InputProblem) {
         verifyStatus(`Cannot verify ${v.media.name}: ${e.message}`, 'bad');
       } else if (isAbort(e)) {
         verifyStatus('Verification cancelled.');
@@ -647,7 +665,13 @@
       }
     } finally {
       v.busy = null;
+      const stale = generation !== v.generation;
+      if (!stale) $('verify-status').dataset.verified = verifyKey(v);
       renderVerify();
+      if (v.pending) {
+        v.pending = false;
+        if (stale && v.media) runVerify();
+      }
     }
   }
 
@@ -655,7 +679,7 @@
     const v = verifyState;
     $('verify-input').addEventListener('change', (e) => {
       v.media = e.target.files[0] || null;
-      v.result = null;
+      verifyChoiceChanged();
       verifyStatus(v.media ? `Ready to verify ${v.media.name} (${fmtBytes(v.media.size)}).` : 'Choose an ISO or zip to verify.');
       renderVerify();
       if (v.media) runVerify();
@@ -663,14 +687,14 @@
     $('verify-manifest-input').addEventListener('change', async (e) => {
       const f = e.target.files[0];
       v.manifest = f ? { name: f.name, text: await f.text() } : null;
-      v.result = null;
+      verifyChoiceChanged();
       renderVerify();
       if (v.media) runVerify();
     });
     $('verify-manifest-clear').addEventListener('click', () => {
       v.manifest = null;
       $('verify-manifest-input').value = '';
-      v.result = null;
+      verifyChoiceChanged();
       renderVerify();
       if (v.media) runVerify();
     });

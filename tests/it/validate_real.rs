@@ -1,8 +1,7 @@
 //! Validation of the real virtio-win 8.1 driver packages (read from ../shared/data) with the
 //! shipped specs and the shipped default device contract.
 
-#[path = "validate_util.rs"]
-mod util;
+use crate::validate_util as util;
 
 use guestpack::source::vtree::VTree;
 use guestpack::source::MemContent;

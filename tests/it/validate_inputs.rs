@@ -1,8 +1,7 @@
 //! Validation rules about the guest-tools tree, signing policy, refusals, media names and the
 //! fatal errors of `validate`.
 
-#[path = "validate_util.rs"]
-mod util;
+use crate::validate_util as util;
 
 use guestpack::diag::Severity;
 use guestpack::source::read_to_vec;

@@ -1,6 +1,5 @@
 //! Builders shared by the validation tests: in-memory trees, a valid baseline input and
-//! finding lookups. Included by the `validate_*` tests with `#[path]`.
-#![allow(dead_code)]
+//! finding lookups, for the `validate_*` and `hostile` tests.
 
 use guestpack::diag::{Finding, Report, Severity};
 use guestpack::source::vtree::VTree;

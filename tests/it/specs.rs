@@ -143,3 +143,92 @@ fn default_contract_generates_the_shipped_devices_cmd() {
         .expect("guest-tools/config/devices.cmd is shipped");
     assert_eq!(String::from_utf8(shipped).unwrap(), generated);
 }
+
+#[test]
+fn cli_reports_match_the_report_schema() {
+    // An accepted input, a rejected one (the sample lacks most virtio-win 8.1 drivers) and one
+    // whose finding asks for a choice (two OS folders, none chosen).
+    let tmp = tempfile::tempdir().unwrap();
+    let two = tmp.path().join("two-os");
+    for os in ["w10", "w8.1"] {
+        for arch in ["amd64", "x86"] {
+            let d = two.join("viostor").join(os).join(arch);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("viostor.inf"), "[Version]\r\n").unwrap();
+        }
+    }
+    let cases: [(&str, Vec<String>); 3] = [
+        ("accepted", vec!["--sample".into()]),
+        (
+            "rejected",
+            vec![
+                "--sample".into(),
+                "--spec".into(),
+                "virtio-win-8.1.json".into(),
+            ],
+        ),
+        (
+            "choice",
+            vec!["--drivers-dir".into(), two.display().to_string()],
+        ),
+    ];
+    let mut reports = Vec::new();
+    for (name, args) in &cases {
+        let path = tmp.path().join(format!("{name}.json"));
+        let o = crate::common::run(
+            crate::common::guestpack()
+                .args(args)
+                .args(["--validate-only", "--quiet", "--report"])
+                .arg(&path),
+        );
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "{name}: {}",
+            crate::common::stderr(&o)
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            v["accepted"],
+            serde_json::json!(*name == "accepted"),
+            "{name}"
+        );
+        reports.push(path);
+    }
+    let choice: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&reports[2]).unwrap()).unwrap();
+    let lay004 = choice["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "LAY004")
+        .expect("LAY004 in the report");
+    assert_eq!(
+        lay004["choice"],
+        serde_json::json!({"option": "os", "values": ["w10", "w8.1"]})
+    );
+    let script = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+schema = json.load(open("specs/report.schema.json"))
+Draft202012Validator.check_schema(schema)
+v = Draft202012Validator(schema)
+bad = 0
+for name in sys.argv[1:]:
+    for e in v.iter_errors(json.load(open(name))):
+        print(name, list(e.path), e.message); bad += 1
+sys.exit(1 if bad else 0)
+"#;
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(&reports)
+        .output()
+        .expect("python3 must be installed");
+    assert!(
+        out.status.success(),
+        "report schema check failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,7 +1,6 @@
 //! Validation rules about the driver input: layout, presence, file policy and INF contents.
 
-#[path = "validate_util.rs"]
-mod util;
+use crate::validate_util as util;
 
 use guestpack::diag::Severity;
 use guestpack::validate::layout::Arch;

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests: run the built CLI, hash outputs, lay out trees.
-#![allow(dead_code)]
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

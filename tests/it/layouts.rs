@@ -3,9 +3,7 @@
 //! and as flat arch folders (`Win7/<arch>/*`) must give byte-identical media to the per-arch
 //! tree they came from. xorriso is required: without it these tests fail.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

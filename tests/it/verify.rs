@@ -2,9 +2,7 @@
 //! folder, and one flipped byte, one missing file and one extra file are each reported by
 //! path with exit code 1. Errors (no media, a manifest that is not one) exit with 2.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::native::NativeFile;
 use std::path::{Path, PathBuf};

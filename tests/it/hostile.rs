@@ -3,8 +3,7 @@
 //! committed corpus in tests/hostile/ (made by scripts/make-hostile-corpus.py); big ones
 //! (100 000 entries, a 200 MB INF, 10 000 drivers, damaged ISO images) are made here.
 
-#[path = "validate_util.rs"]
-mod util;
+use crate::validate_util as util;
 
 use guestpack::input::zip::{read_zip, ZipLimits};
 use guestpack::limits::Limits;

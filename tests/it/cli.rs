@@ -1,8 +1,6 @@
 //! End-to-end tests of the `guestpack` binary: exit codes, atomic outputs, determinism.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::Path;
 
 fn pack_sample(out: &Path) -> std::process::Output {

@@ -1,0 +1,23 @@
+//! The native integration tests, compiled as one binary (one link instead of one per file).
+//! The wasm parity suites (`tests/parity.rs`, `tests/blob_worker.rs`) stay separate targets:
+//! they also run under wasm-bindgen-test in Node, Chromium and a worker.
+#![allow(dead_code)]
+
+mod common;
+mod validate_util;
+
+mod cli;
+mod guest_tools;
+mod hostile;
+mod inf_real;
+mod iso_readers;
+mod layouts;
+mod specs;
+mod split;
+mod tidy;
+mod validate_drivers;
+mod validate_inputs;
+mod validate_real;
+mod verify;
+mod zip_input;
+mod zip_writer;
