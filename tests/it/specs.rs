@@ -169,7 +169,12 @@ fn cli_reports_match_the_report_schema() {
         ),
         (
             "choice",
-            vec!["--drivers-dir".into(), two.display().to_string()],
+            vec![
+                "--drivers-dir".into(),
+                two.display().to_string(),
+                "--spec".into(),
+                "win7-virtio-win.json".into(),
+            ],
         ),
     ];
     let mut reports = Vec::new();

@@ -108,10 +108,25 @@ fn report_object_has_findings_and_packages() {
     assert_eq!(v["warnings"], 2, "{text}");
     let f = &v["findings"][0];
     for key in [
-        "code", "severity", "path", "line", "message", "help", "text",
+        "code", "severity", "path", "line", "message", "help", "choice",
     ] {
         assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
     }
+    // The same JSON the CLI's --report writes for this input: one report shape everywhere.
+    let drivers = guestpack::bundled::sample::sample_drivers();
+    let tools = guestpack::bundled::embedded::guest_tools();
+    let spec = guestpack::bundled::embedded::DEFAULT_SPEC;
+    let input = guestpack::validate::ValidateInput {
+        drivers: &drivers,
+        guest_tools: &tools,
+        spec_name: spec,
+        spec_json: guestpack::bundled::embedded::spec_file(spec).unwrap(),
+        contract: None,
+        signing_policy: Default::default(),
+    };
+    let (r, staged) = guestpack::validate::validate(&input, &Default::default()).unwrap();
+    let cli = guestpack::validate::report::ValidationReport::new(&r, &staged).to_json();
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&cli).unwrap(), v);
     let viostor = v["packages"]
         .as_array()
         .unwrap()
