@@ -182,9 +182,9 @@ fn validate_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<JsValue, JsError> {
-    Ok(report::to_js(
-        &validated(drivers, guest_tools, options)?.report_value,
-    ))
+    Ok(validated(drivers, guest_tools, options)?
+        .report_value
+        .to_js())
 }
 
 fn build_impl(
@@ -214,7 +214,7 @@ fn build_impl(
 pub(super) struct Validated {
     pub resolved: Resolved,
     pub report: Report,
-    pub report_value: serde_json::Value,
+    pub report_value: report::ReportJson,
     pub staged: Staged,
 }
 
@@ -267,7 +267,7 @@ pub fn verify(media: &Bundle, manifest_text: Option<String>) -> Result<JsValue, 
 /// The result of [`build`]: the report and, when accepted, the three outputs.
 #[wasm_bindgen]
 pub struct Media {
-    report: serde_json::Value,
+    report: report::ReportJson,
     set: Option<Rc<MediaSet>>,
     iso_name: String,
     zip_name: String,
@@ -286,7 +286,7 @@ impl Media {
     /// The validation report (a fresh object on each access).
     #[wasm_bindgen(getter)]
     pub fn report(&self) -> JsValue {
-        report::to_js(&self.report)
+        self.report.to_js()
     }
 
     /// Number of files on the media, manifest.json included (0 when rejected).
@@ -363,7 +363,7 @@ impl Media {
 impl Media {
     /// An accepted result around a media set planned elsewhere ([`super::job::Job::plan`]).
     pub(super) fn from_set(
-        report: serde_json::Value,
+        report: report::ReportJson,
         set: Rc<MediaSet>,
         opts: &crate::build::BuildOptions,
     ) -> Media {
@@ -391,11 +391,7 @@ impl Media {
 
     fn planned(&self) -> Result<&Rc<MediaSet>, JsError> {
         self.set.as_ref().ok_or_else(|| {
-            let errors = self
-                .report
-                .get("errors")
-                .and_then(|e| e.as_u64())
-                .unwrap_or(0);
+            let errors = self.report.errors;
             JsError::new(&format!(
                 "rejected: {errors} error(s) found; there is no media to read (see report)"
             ))

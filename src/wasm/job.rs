@@ -12,7 +12,6 @@
 use super::api::{validated, Bundle, Media};
 use super::js_err;
 use super::options::Resolved;
-use super::report;
 use crate::build::shared::{self, FileDigest, Kept};
 use crate::output::zip::CACHE_BUDGET;
 use crate::source::digest::hex;
@@ -26,7 +25,7 @@ use wasm_bindgen::prelude::*;
 /// A validated input, ready to be digested in parts and planned.
 #[wasm_bindgen]
 pub struct Job {
-    report: serde_json::Value,
+    report: super::report::ReportJson,
     accepted: bool,
     staged: Staged,
     resolved: Resolved,
@@ -81,7 +80,7 @@ impl Job {
     /// The validation report (a fresh object on each access).
     #[wasm_bindgen(getter)]
     pub fn report(&self) -> JsValue {
-        report::to_js(&self.report)
+        self.report.to_js()
     }
 
     /// Number of staged files (the indices `digest` takes are `0..fileCount`).

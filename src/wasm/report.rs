@@ -12,9 +12,28 @@ use wasm_bindgen::JsValue;
 
 /// The one report shape ([`ValidationReport`]) as JSON, exactly what `guestpack --report`
 /// writes for the same input.
-pub fn to_value(report: &Report, packages: &[PackageStatus], layout: &LayoutSummary) -> Value {
-    serde_json::to_value(ValidationReport::from_parts(report, packages, layout))
-        .expect("a report always serializes")
+/// Kept as text, not as a `serde_json::Value` (whose objects sort their keys), so JS sees the
+/// keys in the order the CLI writes them.
+pub fn to_value(report: &Report, packages: &[PackageStatus], layout: &LayoutSummary) -> ReportJson {
+    ReportJson {
+        text: ValidationReport::from_parts(report, packages, layout)
+            .to_json()
+            .into(),
+        errors: report.errors(),
+    }
+}
+
+/// A validation report serialized once, handed to JS as often as asked.
+#[derive(Clone, Debug)]
+pub struct ReportJson {
+    text: std::rc::Rc<str>,
+    pub errors: usize,
+}
+
+impl ReportJson {
+    pub fn to_js(&self) -> JsValue {
+        js_sys::JSON::parse(&self.text).unwrap_or(JsValue::NULL)
+    }
 }
 
 /// `{ ok, package, version, listed, matched, missing: [path], changed: [{path, expectedSize,
