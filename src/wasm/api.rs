@@ -242,7 +242,7 @@ pub(super) fn validated(
         signing_policy: r.build.signing_policy,
     };
     let (report, staged) = validate::validate(&input, &r.validate).map_err(js_err)?;
-    let report_value = report::to_value(&report, &staged.packages, &staged.layout);
+    let report_value = report::report_json(&report, &staged.packages, &staged.layout);
     Ok(Validated {
         resolved,
         report,

@@ -14,7 +14,11 @@ use wasm_bindgen::JsValue;
 /// writes for the same input.
 /// Kept as text, not as a `serde_json::Value` (whose objects sort their keys), so JS sees the
 /// keys in the order the CLI writes them.
-pub fn to_value(report: &Report, packages: &[PackageStatus], layout: &LayoutSummary) -> ReportJson {
+pub fn report_json(
+    report: &Report,
+    packages: &[PackageStatus],
+    layout: &LayoutSummary,
+) -> ReportJson {
     ReportJson {
         text: ValidationReport::from_parts(report, packages, layout)
             .to_json()

@@ -29,34 +29,10 @@ fn shipped_specs_are_the_expected_set() {
 
 #[test]
 fn shipped_specs_match_the_schema() {
-    let script = r#"
-import json, sys
-from jsonschema import Draft202012Validator
-schema = json.load(open("specs/packaging-spec.schema.json"))
-Draft202012Validator.check_schema(schema)
-v = Draft202012Validator(schema)
-bad = 0
-for name in sys.argv[1:]:
-    for e in v.iter_errors(json.load(open("specs/" + name))):
-        print(name, list(e.path), e.message); bad += 1
-# The schema must reject what the Rust types reject.
-for doc in ({"drivers": [{"name": "a", "bogus": 1}]}, {"extra": True}, {"drivers": [{"required": True}]}):
-    if v.is_valid(doc):
-        print("schema accepts", doc); bad += 1
-sys.exit(1 if bad else 0)
-"#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(spec_files())
-        .output()
-        .expect("python3 must be installed to check the specs against the schema");
-    assert!(
-        out.status.success(),
-        "schema check failed (needs `pip install jsonschema`):\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // The schema must reject what the Rust types reject.
+    let reject = r#"[{"drivers": [{"name": "a", "bogus": 1}]}, {"extra": true}, {"drivers": [{"required": true}]}]"#;
+    let docs: Vec<String> = spec_files().iter().map(|n| format!("specs/{n}")).collect();
+    check_schema("specs/packaging-spec.schema.json", &docs, reject);
 }
 
 #[test]
@@ -212,27 +188,39 @@ fn cli_reports_match_the_report_schema() {
         lay004["choice"],
         serde_json::json!({"option": "os", "values": ["w10", "w8.1"]})
     );
+    check_schema("specs/report.schema.json", &reports, "[]");
+}
+
+/// Checks each of `docs` against the JSON Schema at `schema` with Python's `jsonschema`
+/// (installed by scripts/setup.sh), and that the schema rejects every document of the JSON
+/// array `must_reject`.
+fn check_schema(schema: &str, docs: &[impl AsRef<std::ffi::OsStr>], must_reject: &str) {
     let script = r#"
 import json, sys
 from jsonschema import Draft202012Validator
-schema = json.load(open("specs/report.schema.json"))
+schema = json.load(open(sys.argv[1]))
 Draft202012Validator.check_schema(schema)
 v = Draft202012Validator(schema)
 bad = 0
-for name in sys.argv[1:]:
+for name in sys.argv[3:]:
     for e in v.iter_errors(json.load(open(name))):
         print(name, list(e.path), e.message); bad += 1
+for doc in json.loads(sys.argv[2]):
+    if v.is_valid(doc):
+        print("schema accepts", doc); bad += 1
 sys.exit(1 if bad else 0)
 "#;
     let out = Command::new("python3")
         .arg("-c")
         .arg(script)
-        .args(&reports)
+        .arg(schema)
+        .arg(must_reject)
+        .args(docs)
         .output()
-        .expect("python3 must be installed");
+        .expect("python3 must be installed to check documents against a schema");
     assert!(
         out.status.success(),
-        "report schema check failed:\n{}{}",
+        "{schema}: check failed (needs `pip install jsonschema`):\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -1,6 +1,6 @@
-//! Guards the sans-IO rule: the core never touches the filesystem, the environment, the clock
-//! or JavaScript. Only the adapters (`src/native/`, `src/cli/` and the wasm
-//! bindings in `src/wasm/`) may.
+//! Guards the sans-IO rule (the core never touches the filesystem, the environment, the clock
+//! or JavaScript; only the adapters `src/native/`, `src/cli/` and `src/wasm/` may) and the floor
+//! plan (stages as folders, used only in pipeline order, no import circles, small files).
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,8 @@ const BANNED: &[(&str, &str)] = &[
     ("web_sys", "JS bindings belong in src/wasm"),
 ];
 
-const ADAPTERS: &[&str] = &["src/native", "src/cli", "src/wasm"];
+/// The adapters: the only modules that may touch the outside world.
+const ADAPTER_MODULES: &[&str] = &["native", "cli", "wasm"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -36,26 +37,32 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn core_does_no_io() {
+/// Every source file under `src/` as (`src/...` path, text).
+fn sources() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     assert!(files.len() > 10, "expected the core sources under src/");
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn core_does_no_io() {
     let mut violations = Vec::new();
-    for f in files {
-        let rel = f
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if ADAPTERS
-            .iter()
-            .any(|a| rel == *a || rel.starts_with(&format!("{a}/")))
-        {
+    for (rel, text) in sources() {
+        if ADAPTER_MODULES.contains(&top_module(&rel).as_str()) {
             continue;
         }
-        let text = std::fs::read_to_string(&f).unwrap();
         for (i, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap_or("");
             for (needle, why) in BANNED {
@@ -74,19 +81,10 @@ fn core_does_no_io() {
 
 #[test]
 fn only_lib_rs_decides_by_target() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    for f in files {
-        let rel = f
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel == "src/lib.rs" || rel.starts_with("src/native/") || rel.starts_with("src/wasm/") {
+    for (rel, text) in sources() {
+        if rel == "src/lib.rs" || ["native", "wasm"].contains(&top_module(&rel).as_str()) {
             continue;
         }
-        let text = std::fs::read_to_string(&f).unwrap();
         assert!(
             !text.contains("target_arch"),
             "{rel}: target-specific code belongs behind the one switch in src/lib.rs"
@@ -102,8 +100,6 @@ const STAGES: &[&str] = &[
     "error", "limits", "diag", "source", "input", "validate", "output", "build", "bundled",
     "verify",
 ];
-const ADAPTER_MODULES: &[&str] = &["native", "cli", "wasm"];
-
 /// The top-level module a source file belongs to (`src/validate/layout/flat.rs` → `validate`).
 fn top_module(rel: &str) -> String {
     let rest = rel.strip_prefix("src/").unwrap();
@@ -153,23 +149,6 @@ fn crate_paths(text: &str) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-fn sources() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    files
-        .into_iter()
-        .map(|f| {
-            let rel = f
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read_to_string(&f).unwrap())
-        })
-        .collect()
 }
 
 #[test]
