@@ -27,6 +27,8 @@ for (const p of [`${pkg}/guestpack.js`, `${pkg}/guestpack_bg.wasm`]) {
 const template = read(`${page}/index.html`);
 const css = read(`${page}/style.css`);
 const app = read(`${page}/app.js`);
+const verify = read(`${page}/verify.js`);
+const view = read(`${page}/view.js`);
 const client = read(`${api}/client.js`);
 const worker = read(`${api}/guestpack-worker.js`);
 const glue = read(`${pkg}/guestpack.js`);
@@ -53,10 +55,12 @@ mkdirSync(join(dist, 'assets'), { recursive: true });
 writeFileSync(join(dist, 'index.html'), fill(template, {
   CSP: `<meta http-equiv="Content-Security-Policy" content="${siteCsp}">`,
   STYLE: '<link rel="stylesheet" href="assets/style.css">',
-  SCRIPTS: '<script src="assets/client.js"></script>\n<script src="assets/app.js"></script>',
+  SCRIPTS: '<script src="assets/client.js"></script>\n<script src="assets/view.js"></script>\n<script src="assets/verify.js"></script>\n<script src="assets/app.js"></script>',
 }));
 writeFileSync(join(dist, 'assets/style.css'), css);
 writeFileSync(join(dist, 'assets/app.js'), app);
+writeFileSync(join(dist, 'assets/verify.js'), verify);
+writeFileSync(join(dist, 'assets/view.js'), view);
 writeFileSync(join(dist, 'assets/client.js'), client);
 writeFileSync(join(dist, 'assets/guestpack-worker.js'), worker);
 writeFileSync(join(dist, 'assets/guestpack.js'), glue);
@@ -69,7 +73,7 @@ writeFileSync(join(dist, 'csp.txt'), siteCsp + '\n'); // read by scripts/serve-w
 const sha = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 const b64 = (buf) => buf.toString('base64').replace(/.{1,120}/g, '$&\n');
 const workerSource = Buffer.from(`${glue}\n;\n${worker}`, 'utf8');
-const scripts = [client, app];
+const scripts = [client, view, verify, app];
 for (const s of scripts) {
   if (/<\/script/i.test(s) || /<!--/.test(s)) throw new Error('inline script contains "</script" or "<!--"');
 }

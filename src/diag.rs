@@ -44,7 +44,8 @@ pub struct Finding {
 }
 
 /// A choice a finding asks the user to make: `option` is the name of the JS option (and, in
-/// kebab case, of the command-line flag), `values` what may be chosen.
+/// kebab case, of the command-line flag), `values` what may be chosen; no values means any
+/// larger value (a limit to raise, such as `maxRegexSize`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Choice {
     pub option: &'static str,

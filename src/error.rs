@@ -15,8 +15,8 @@ pub enum Error {
     #[error("{file}: {message}")]
     Archive { file: String, message: String },
     /// An input goes over one of the [`crate::limits::Limits`]; `flag` is the command-line
-    /// option that raises it (the message names it too).
-    #[error("{file}: {message}")]
+    /// option that raises it, named at the end of the text (a page names its own field).
+    #[error("{file}: {message} (raise it with {flag})")]
     Limit {
         file: String,
         flag: &'static str,

@@ -54,12 +54,74 @@ impl Limits {
         Error::Limit {
             file: input.to_string(),
             flag,
-            message: format!(
-                "{}, over the limit of {limit} (raise it with {flag})",
-                what.as_ref()
-            ),
+            message: format!("{}, over the limit of {limit}", what.as_ref()),
         }
     }
+}
+
+/// One limit as the user names it: its command-line flag, its JS option and whether it is a
+/// size (taking `K`/`M`/`G`/`T` suffixes) or a plain count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimitName {
+    pub flag: &'static str,
+    pub js: &'static str,
+    pub size: bool,
+}
+
+/// Every limit's names, in the order of [`Limits`]' fields: the one table the CLI flags, the
+/// JS options and the page's fields agree on.
+pub const NAMES: [LimitName; 7] = [
+    LimitName {
+        flag: "--max-entries",
+        js: "maxEntries",
+        size: false,
+    },
+    LimitName {
+        flag: "--max-total-size",
+        js: "maxTotalSize",
+        size: true,
+    },
+    LimitName {
+        flag: "--max-file-size",
+        js: "maxFileSize",
+        size: true,
+    },
+    LimitName {
+        flag: "--max-path-depth",
+        js: "maxPathDepth",
+        size: false,
+    },
+    LimitName {
+        flag: "--max-regex-size",
+        js: "maxRegexSize",
+        size: true,
+    },
+    LimitName {
+        flag: "--max-inf-size",
+        js: "maxInfSize",
+        size: true,
+    },
+    LimitName {
+        flag: "--max-ratio",
+        js: "maxRatio",
+        size: false,
+    },
+];
+
+/// The JS option behind a limit's command-line flag (`--max-entries` → `maxEntries`).
+pub fn js_option(flag: &str) -> Option<&'static str> {
+    NAMES.iter().find(|n| n.flag == flag).map(|n| n.js)
+}
+
+/// Parses a limit's value as the user typed it: a size (`512M`) for a size limit, a whole
+/// number for a count.
+pub fn parse_value(name: &LimitName, text: &str) -> Result<u64, String> {
+    if name.size {
+        return parse_size(text);
+    }
+    text.trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a whole number"))
 }
 
 /// Parses a size such as `4096`, `512K`, `512M`, `4G` or `1T` (binary multiples; an optional

@@ -6,7 +6,7 @@
 //! back exactly its declared length.
 #![no_main]
 
-use guestpack::output::iso::{check_structure, IsoFs};
+use guestpack::input::iso::{check_structure, IsoFs};
 use guestpack::source::{MemSource, ReadAt};
 use libfuzzer_sys::fuzz_target;
 use std::io::Read;

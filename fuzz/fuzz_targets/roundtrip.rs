@@ -12,14 +12,14 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use guestpack::input::zip::{read_zip, ZipLimits};
-use guestpack::output::iso::{check_structure, IsoFs};
-use guestpack::build::{self, BuildOptions, MediaSet};
-use guestpack::source::{Content, MemContent, MemSource, ReadAt};
 use guestpack::build::shared::{self, Output};
-use guestpack::validate::{self, InputRef, Staged, ValidateInput};
-use guestpack::source::vtree::VTree;
+use guestpack::build::{self, BuildOptions, MediaSet};
 use guestpack::bundled::{embedded, sample};
+use guestpack::input::iso::{check_structure, IsoFs};
+use guestpack::input::zip::{read_zip, ZipLimits};
+use guestpack::source::vtree::VTree;
+use guestpack::source::{Content, MemContent, MemSource, ReadAt};
+use guestpack::validate::{self, InputRef, Staged, ValidateInput};
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -94,11 +94,15 @@ fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: 
         }
         kept_by.push(kept);
     }
-    let all: Vec<_> = all.into_iter().map(|d| d.expect("every file digested")).collect();
+    let all: Vec<_> = all
+        .into_iter()
+        .map(|d| d.expect("every file digested"))
+        .collect();
     let sets: Vec<MediaSet> = kept_by
         .into_iter()
         .map(|kept| {
-            shared::build_from_digests_keeping(staged, opts, &all, kept).expect("a plan from the digests")
+            shared::build_from_digests_keeping(staged, opts, &all, kept)
+                .expect("a plan from the digests")
         })
         .collect();
     for (output, whole) in [
@@ -190,11 +194,13 @@ fuzz_target!(|input: Input| {
             contract: None,
             signing_policy: opts.signing_policy,
         };
-        let (report, set) = build::package(&input, &Default::default(), &opts).expect("the shipped spec parses");
+        let (report, set) =
+            build::package(&input, &Default::default(), &opts).expect("the shipped spec parses");
         assert_eq!(report.has_errors(), set.is_none());
         if let Some(set) = set {
             check(&set);
-            let (_, staged) = validate::validate(&input, &Default::default()).expect("the shipped spec parses");
+            let (_, staged) =
+                validate::validate(&input, &Default::default()).expect("the shipped spec parses");
             check_shared(&staged, &opts, &set, piece_work, keep);
         }
         return;

@@ -4,11 +4,11 @@
 //! command line (`validate::validate`, then `build::build`). Nothing is decided here that
 //! the core decides; nothing here touches a file system or the clock.
 
-use super::js_err;
 use super::options::{JsOptions, Resolved};
 use super::report;
 use super::source::{bytes_source, BlobSource};
 use super::stream::OutputStream;
+use super::{js_err, JsFailure};
 use crate::build::manifest;
 use crate::build::shared::{self, Output};
 use crate::build::{self, MediaSet};
@@ -42,9 +42,9 @@ impl Bundle {
         blob: web_sys::Blob,
         name: Option<String>,
         options: JsValue,
-    ) -> Result<Bundle, JsError> {
+    ) -> Result<Bundle, JsFailure> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
-        let limits = JsOptions::from_js(&options)?.limits();
+        let limits = JsOptions::from_js(&options)?.limits()?;
         // Every Blob read is a round trip to the browser: read ahead in growing blocks.
         Bundle::open_limited(
             Arc::new(ReadAhead::new(BlobSource::new(blob))),
@@ -60,9 +60,9 @@ impl Bundle {
         bytes: &[u8],
         name: Option<String>,
         options: JsValue,
-    ) -> Result<Bundle, JsError> {
+    ) -> Result<Bundle, JsFailure> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
-        let limits = JsOptions::from_js(&options)?.limits();
+        let limits = JsOptions::from_js(&options)?.limits()?;
         Bundle::open_limited(Arc::new(bytes_source(bytes)), name, &limits)
     }
 
@@ -104,7 +104,7 @@ impl Bundle {
         src: Arc<dyn ReadAt>,
         name: String,
         limits: &Limits,
-    ) -> Result<Bundle, JsError> {
+    ) -> Result<Bundle, JsFailure> {
         let tree = crate::input::open(src, &name, limits).map_err(js_err)?;
         Ok(Bundle { tree, name })
     }
@@ -156,7 +156,7 @@ pub fn version() -> String {
 
 /// Validates only, with the built-in guest tools: returns the report object, writes nothing.
 #[wasm_bindgen]
-pub fn validate(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsError> {
+pub fn validate(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsFailure> {
     validate_impl(drivers, None, &options)
 }
 
@@ -166,14 +166,14 @@ pub fn validate_with(
     drivers: &Bundle,
     guest_tools: &Bundle,
     options: JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsFailure> {
     validate_impl(drivers, Some(guest_tools), &options)
 }
 
 /// Validates and, when accepted, plans the media, with the built-in guest tools. A rejected
 /// input is not an exception: the result's `accepted` is false and its `report` says why.
 #[wasm_bindgen]
-pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsError> {
+pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsFailure> {
     build_impl(drivers, None, &options)
 }
 
@@ -181,7 +181,7 @@ fn validate_impl(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,
     options: &JsValue,
-) -> Result<JsValue, JsError> {
+) -> Result<JsValue, JsFailure> {
     Ok(validated(drivers, guest_tools, options)?
         .report_value
         .to_js())
@@ -191,7 +191,7 @@ fn build_impl(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,
     options: &JsValue,
-) -> Result<Media, JsError> {
+) -> Result<Media, JsFailure> {
     let v = validated(drivers, guest_tools, options)?;
     let set = if v.report.has_errors() {
         None
@@ -222,7 +222,7 @@ pub(super) fn validated(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,
     options: &JsValue,
-) -> Result<Validated, JsError> {
+) -> Result<Validated, JsFailure> {
     let resolved = JsOptions::from_js(options)?.resolve()?;
     let embedded_tools;
     let guest_tools = match guest_tools {
@@ -255,7 +255,7 @@ pub(super) fn validated(
 /// of `manifest.json` when given, else the one at the media root. Mismatches are not
 /// exceptions: the result's `ok` is false and `missing`, `changed`, `extra` list the paths.
 #[wasm_bindgen]
-pub fn verify(media: &Bundle, manifest_text: Option<String>) -> Result<JsValue, JsError> {
+pub fn verify(media: &Bundle, manifest_text: Option<String>) -> Result<JsValue, JsFailure> {
     let manifest = match manifest_text {
         Some(t) => t.into_bytes(),
         None => crate::verify::media_manifest(&media.tree).map_err(js_err)?,
@@ -296,17 +296,17 @@ impl Media {
     }
 
     /// A new stream over the ISO image, from its first byte.
-    pub fn iso(&self) -> Result<OutputStream, JsError> {
+    pub fn iso(&self) -> Result<OutputStream, JsFailure> {
         Ok(OutputStream::iso(self.planned()?, self.iso_name.clone()))
     }
 
     /// A new stream over the zip, from its first byte.
-    pub fn zip(&self) -> Result<OutputStream, JsError> {
+    pub fn zip(&self) -> Result<OutputStream, JsFailure> {
         Ok(OutputStream::zip(self.planned()?, self.zip_name.clone()))
     }
 
     /// A new stream over manifest.json.
-    pub fn manifest(&self) -> Result<OutputStream, JsError> {
+    pub fn manifest(&self) -> Result<OutputStream, JsFailure> {
         Ok(OutputStream::bytes(
             self.planned()?.manifest_bytes.clone(),
             manifest::FILE_NAME.into(),
@@ -317,7 +317,7 @@ impl Media {
     /// workers at once: `[start, end, work, owner, start, end, work, owner, …]`, consecutive
     /// byte ranges covering the output in order, each with an estimate of its cost and the
     /// worker that kept its entries compressed (-1: none; any worker can produce any piece).
-    pub fn pieces(&self, output: &str, workers: u32) -> Result<Vec<f64>, JsError> {
+    pub fn pieces(&self, output: &str, workers: u32) -> Result<Vec<f64>, JsFailure> {
         let output: Output = output.parse().map_err(js_err)?;
         let set = self.planned()?;
         let owner = |path: &str| self.owners.get(path).copied();
@@ -336,11 +336,11 @@ impl Media {
 
     /// A stream over bytes `start..end` of `output`, one of its [`Media::pieces`] (or several
     /// consecutive ones).
-    pub fn range(&self, output: &str, start: f64, end: f64) -> Result<OutputStream, JsError> {
+    pub fn range(&self, output: &str, start: f64, end: f64) -> Result<OutputStream, JsFailure> {
         let output: Output = output.parse().map_err(js_err)?;
         let whole = |v: f64| v >= 0.0 && v.fract() == 0.0 && v < 9.007_199_254_740_992e15;
         if !whole(start) || !whole(end) {
-            return Err(JsError::new(&format!(
+            return Err(JsFailure::new(&format!(
                 "range: {start}..{end} are not byte offsets"
             )));
         }
@@ -355,7 +355,7 @@ impl Media {
 
     /// manifest.json as text, for display.
     #[wasm_bindgen(js_name = manifestText)]
-    pub fn manifest_text(&self) -> Result<String, JsError> {
+    pub fn manifest_text(&self) -> Result<String, JsFailure> {
         Ok(String::from_utf8_lossy(&self.planned()?.manifest_bytes).into_owned())
     }
 }
@@ -389,10 +389,10 @@ impl Media {
         }
     }
 
-    fn planned(&self) -> Result<&Rc<MediaSet>, JsError> {
+    fn planned(&self) -> Result<&Rc<MediaSet>, JsFailure> {
         self.set.as_ref().ok_or_else(|| {
             let errors = self.report.errors;
-            JsError::new(&format!(
+            JsFailure::new(&format!(
                 "rejected: {errors} error(s) found; there is no media to read (see report)"
             ))
         })

@@ -10,8 +10,8 @@
 //! who produces which piece) is the page's: `web/worker-api/client.js`.
 
 use super::api::{validated, Bundle, Media};
-use super::js_err;
 use super::options::Resolved;
+use super::{js_err, JsFailure};
 use crate::build::shared::{self, FileDigest, Kept};
 use crate::output::zip::CACHE_BUDGET;
 use crate::source::digest::hex;
@@ -39,7 +39,7 @@ pub const NO_OWNER: u8 = 255;
 
 /// Validates with the built-in guest tools and keeps what a shared build needs.
 #[wasm_bindgen]
-pub fn prepare(drivers: &Bundle, options: JsValue) -> Result<Job, JsError> {
+pub fn prepare(drivers: &Bundle, options: JsValue) -> Result<Job, JsFailure> {
     prepare_impl(drivers, None, &options)
 }
 
@@ -49,7 +49,7 @@ pub fn prepare_with(
     drivers: &Bundle,
     guest_tools: &Bundle,
     options: JsValue,
-) -> Result<Job, JsError> {
+) -> Result<Job, JsFailure> {
     prepare_impl(drivers, Some(guest_tools), &options)
 }
 
@@ -57,7 +57,7 @@ fn prepare_impl(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,
     options: &JsValue,
-) -> Result<Job, JsError> {
+) -> Result<Job, JsFailure> {
     let v = validated(drivers, guest_tools, options)?;
     Ok(Job {
         accepted: !v.report.has_errors(),
@@ -114,7 +114,7 @@ impl Job {
     /// Digests the staged files at `indices`; returns their records back to back, in the
     /// order given ([`shared::DIGEST_RECORD`] bytes each). Small deflated files are kept
     /// compressed while the budget lasts (see [`Job::kept`]).
-    pub fn digest(&self, indices: Vec<u32>) -> Result<Vec<u8>, JsError> {
+    pub fn digest(&self, indices: Vec<u32>) -> Result<Vec<u8>, JsFailure> {
         self.check_accepted()?;
         let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
         let mut budget = self.budget.get();
@@ -142,11 +142,11 @@ impl Job {
     /// of several `digest` calls put back together), with the bytes this worker kept.
     /// `owners` gives, per staged file, the worker that kept it ([`NO_OWNER`]: none), so
     /// that `pieces` can cut the zip where the keeper changes. Reads no payload.
-    pub fn plan(&self, records: &[u8], owners: &[u8]) -> Result<Media, JsError> {
+    pub fn plan(&self, records: &[u8], owners: &[u8]) -> Result<Media, JsFailure> {
         self.check_accepted()?;
         let digests = FileDigest::decode_all(records).map_err(js_err)?;
         if owners.len() != self.staged.files.len() {
-            return Err(JsError::new(&format!(
+            return Err(JsFailure::new(&format!(
                 "plan: {} owners for {} staged files",
                 owners.len(),
                 self.staged.files.len()
@@ -172,10 +172,10 @@ impl Job {
 }
 
 impl Job {
-    fn check_accepted(&self) -> Result<(), JsError> {
+    fn check_accepted(&self) -> Result<(), JsFailure> {
         match self.accepted {
             true => Ok(()),
-            false => Err(JsError::new(
+            false => Err(JsFailure::new(
                 "rejected: the input has errors (see report); there is nothing to digest",
             )),
         }

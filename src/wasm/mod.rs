@@ -25,9 +25,90 @@ pub use options::JsOptions;
 pub use source::BlobSource;
 pub use stream::OutputStream;
 
-use wasm_bindgen::JsError;
+use crate::Error;
+use wasm_bindgen::JsValue;
 
-/// Every fatal core error reaches JS as a `JsError` carrying the core's own message.
-fn js_err(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
+/// A fatal error as JS receives it: an `Error` whose `message` is the core's own and which,
+/// when an option is the fix, names it in `option` (`maxEntries`...) and says in `fix` whether
+/// to `raise` it (an input went over the limit) or `correct` it (its value does not parse),
+/// so a page can point at its field without reading the message.
+#[derive(Debug)]
+pub struct JsFailure {
+    message: String,
+    option: Option<&'static str>,
+    fix: &'static str,
+}
+
+impl JsFailure {
+    pub fn new(message: impl Into<String>) -> JsFailure {
+        JsFailure {
+            message: message.into(),
+            option: None,
+            fix: "",
+        }
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    pub fn option(&self) -> Option<&str> {
+        self.option
+    }
+    pub fn fix(&self) -> &str {
+        self.fix
+    }
+}
+
+impl From<JsFailure> for JsValue {
+    fn from(f: JsFailure) -> JsValue {
+        let e = js_sys::Error::new(&f.message);
+        if let Some(option) = f.option {
+            // Setting a property on a fresh Error object cannot fail.
+            let _ = js_sys::Reflect::set(&e, &"option".into(), &option.into());
+            let _ = js_sys::Reflect::set(&e, &"fix".into(), &f.fix.into());
+        }
+        e.into()
+    }
+}
+
+/// Every fatal core error reaches JS with the core's own message; a limit error also names
+/// the option that raises it.
+fn js_err(e: impl Into<ErrorOrText>) -> JsFailure {
+    match e.into() {
+        // A limit names its JS option instead of the command-line flag the text would name.
+        ErrorOrText::Error(Error::Limit {
+            file,
+            flag,
+            message,
+        }) => JsFailure {
+            message: format!("{file}: {message}"),
+            option: crate::limits::js_option(flag),
+            fix: "raise",
+        },
+        ErrorOrText::Error(e) => JsFailure::new(e.to_string()),
+        ErrorOrText::Text(t) => JsFailure::new(t),
+    }
+}
+
+/// What [`js_err`] takes: a core error, or the text of any other failure.
+enum ErrorOrText {
+    Error(Error),
+    Text(String),
+}
+
+impl From<Error> for ErrorOrText {
+    fn from(e: Error) -> Self {
+        ErrorOrText::Error(e)
+    }
+}
+
+impl From<String> for ErrorOrText {
+    fn from(t: String) -> Self {
+        ErrorOrText::Text(t)
+    }
+}
+
+impl From<std::io::Error> for ErrorOrText {
+    fn from(e: std::io::Error) -> Self {
+        ErrorOrText::Text(e.to_string())
+    }
 }

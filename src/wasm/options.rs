@@ -3,14 +3,15 @@
 //!
 //! This module only reads options; it does not open bundles or validate anything.
 
+use super::JsFailure;
 use crate::build::{self, BuildOptions};
 use crate::bundled::embedded;
-use crate::limits::Limits;
+use crate::limits::{self, Limits};
 use crate::validate::layout::LayoutOptions;
 use crate::validate::signing::{self, SigningPolicy};
 use crate::validate::ValidateOptions;
 use serde::Deserialize;
-use wasm_bindgen::{JsError, JsValue};
+use wasm_bindgen::JsValue;
 
 /// The spec used when the options name none (the same default as the command line).
 
@@ -34,14 +35,23 @@ pub struct JsOptions {
     pub zip_level: Option<u32>,
     /// The OS folder to take from a driver input with several (virtio-win `w7`, `w10`, ...).
     pub os: Option<String>,
-    /// The [`Limits`], each optional (defaults as on the command line); sizes in bytes.
-    pub max_entries: Option<u64>,
-    pub max_total_size: Option<u64>,
-    pub max_file_size: Option<u64>,
-    pub max_path_depth: Option<u32>,
-    pub max_regex_size: Option<u64>,
-    pub max_inf_size: Option<u64>,
-    pub max_ratio: Option<u64>,
+    /// The [`Limits`], each optional (defaults as on the command line): a number, or text as
+    /// on the command line (`"512M"` for a size), parsed by the core.
+    pub max_entries: Option<LimitValue>,
+    pub max_total_size: Option<LimitValue>,
+    pub max_file_size: Option<LimitValue>,
+    pub max_path_depth: Option<LimitValue>,
+    pub max_regex_size: Option<LimitValue>,
+    pub max_inf_size: Option<LimitValue>,
+    pub max_ratio: Option<LimitValue>,
+}
+
+/// A limit as JS gives it: a number of bytes (or items), or the command line's text.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum LimitValue {
+    Number(u64),
+    Text(String),
 }
 
 /// Owned inputs resolved from [`JsOptions`]: everything validation needs besides the trees.
@@ -56,22 +66,22 @@ pub struct Resolved {
 impl JsOptions {
     /// Reads a JS object (or `undefined` for all defaults). Round-trips through JSON so the
     /// strict serde rules of the core apply and errors name the offending key.
-    pub fn from_js(value: &JsValue) -> Result<JsOptions, JsError> {
+    pub fn from_js(value: &JsValue) -> Result<JsOptions, JsFailure> {
         if value.is_undefined() || value.is_null() {
             return Ok(JsOptions::default());
         }
         let text = js_sys::JSON::stringify(value).map_err(|e| {
-            JsError::new(&format!(
+            JsFailure::new(&format!(
                 "options: not serializable: {}",
                 super::source::describe(&e)
             ))
         })?;
         let text = String::from(text);
-        serde_json::from_str(&text).map_err(|e| JsError::new(&format!("options: {e}")))
+        serde_json::from_str(&text).map_err(|e| JsFailure::new(&format!("options: {e}")))
     }
 
     /// Resolves shipped names, parses the signing policy and checks the build options.
-    pub fn resolve(&self) -> Result<Resolved, JsError> {
+    pub fn resolve(&self) -> Result<Resolved, JsFailure> {
         let (spec_name, spec_json) = match (&self.spec, &self.spec_text) {
             (name, Some(text)) => (
                 name.clone().unwrap_or_else(|| "spec.json".into()),
@@ -94,7 +104,7 @@ impl JsOptions {
         };
         let signing_policy = match &self.signing_policy {
             Some(p) => p.parse::<SigningPolicy>().map_err(|_| {
-                JsError::new(&format!(
+                JsFailure::new(&format!(
                     "options.signingPolicy: \"{p}\" is not a policy (accepted: {})",
                     signing::ACCEPTED
                 ))
@@ -114,7 +124,7 @@ impl JsOptions {
             threads: 1,
         };
         build.check().map_err(super::js_err)?;
-        let limits = self.limits();
+        let limits = self.limits()?;
         Ok(Resolved {
             spec_name,
             spec_json,
@@ -132,24 +142,60 @@ impl JsOptions {
 
 impl JsOptions {
     /// The [`Limits`] these options ask for: each given one, the command line's default for
-    /// the rest.
-    pub fn limits(&self) -> Limits {
+    /// the rest. A value that does not parse is an error naming its option.
+    pub fn limits(&self) -> Result<Limits, JsFailure> {
         let d = Limits::default();
-        Limits {
-            max_entries: self.max_entries.unwrap_or(d.max_entries),
-            max_total_size: self.max_total_size.unwrap_or(d.max_total_size),
-            max_file_size: self.max_file_size.unwrap_or(d.max_file_size),
-            max_path_depth: self.max_path_depth.unwrap_or(d.max_path_depth),
-            max_regex_size: self.max_regex_size.unwrap_or(d.max_regex_size),
-            max_inf_size: self.max_inf_size.unwrap_or(d.max_inf_size),
-            max_ratio: self.max_ratio.unwrap_or(d.max_ratio),
+        // In the order of `limits::NAMES`.
+        let given = [
+            &self.max_entries,
+            &self.max_total_size,
+            &self.max_file_size,
+            &self.max_path_depth,
+            &self.max_regex_size,
+            &self.max_inf_size,
+            &self.max_ratio,
+        ];
+        let mut v = [
+            d.max_entries,
+            d.max_total_size,
+            d.max_file_size,
+            u64::from(d.max_path_depth),
+            d.max_regex_size,
+            d.max_inf_size,
+            d.max_ratio,
+        ];
+        for ((value, name), out) in given.iter().zip(&limits::NAMES).zip(v.iter_mut()) {
+            let bad = |message: String| JsFailure {
+                message: format!("options.{}: {message}", name.js),
+                option: Some(name.js),
+                fix: "correct",
+            };
+            *out = match value {
+                None => continue,
+                Some(LimitValue::Number(n)) => *n,
+                Some(LimitValue::Text(t)) => limits::parse_value(name, t).map_err(bad)?,
+            };
         }
+        let depth = u32::try_from(v[3]).map_err(|_| JsFailure {
+            message: format!("options.maxPathDepth: {} is too large", v[3]),
+            option: Some("maxPathDepth"),
+            fix: "correct",
+        })?;
+        Ok(Limits {
+            max_entries: v[0],
+            max_total_size: v[1],
+            max_file_size: v[2],
+            max_path_depth: depth,
+            max_regex_size: v[4],
+            max_inf_size: v[5],
+            max_ratio: v[6],
+        })
     }
 }
 
-fn shipped(name: &str, what: &str) -> Result<&'static [u8], JsError> {
+fn shipped(name: &str, what: &str) -> Result<&'static [u8], JsFailure> {
     embedded::spec_file(name).ok_or_else(|| {
-        JsError::new(&format!(
+        JsFailure::new(&format!(
             "{what} \"{name}\": not a shipped file (shipped specs: {}); pass its JSON as {what}Text instead",
             embedded::spec_names().join(", ")
         ))

@@ -5,7 +5,7 @@
 //! and the reader together (via `self_cell`), so JS can hold it as long as it likes. This module
 //! does not write anywhere: the page decides where chunks go (a file handle, a Blob).
 
-use super::js_err;
+use super::{js_err, JsFailure};
 use crate::build::shared::Output;
 use crate::build::MediaSet;
 use crate::output::iso::IsoReader;
@@ -90,7 +90,7 @@ impl OutputStream {
         name: String,
         start: u64,
         end: u64,
-    ) -> Result<OutputStream, JsError> {
+    ) -> Result<OutputStream, JsFailure> {
         let body = match output {
             Output::Iso => Body::Iso(
                 IsoCell::try_new(set.clone(), |s| s.iso.reader_from(start)).map_err(js_err)?,
@@ -106,7 +106,7 @@ impl OutputStream {
             Output::Manifest => set.manifest_bytes.len() as u64,
         };
         if start > end || end > len {
-            return Err(JsError::new(&format!(
+            return Err(JsFailure::new(&format!(
                 "{name}: bytes {start}..{end} are not a range of its {len} bytes"
             )));
         }
@@ -121,7 +121,7 @@ impl OutputStream {
 
     /// Fills `buf` as far as the output allows; returns the count (0 once the output is done).
     /// Fails if the core reader ends before the planned length (an input changed under us).
-    pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, JsError> {
+    pub fn fill(&mut self, buf: &mut [u8]) -> Result<usize, JsFailure> {
         let want = buf
             .len()
             .min((self.end - self.pos).min(usize::MAX as u64) as usize);
@@ -139,7 +139,7 @@ impl OutputStream {
             };
             match r {
                 Ok(0) => {
-                    return Err(JsError::new(&format!(
+                    return Err(JsFailure::new(&format!(
                         "{}: output ended at byte {} of {}; an input file changed while building",
                         self.name,
                         self.pos + got as u64,
@@ -147,7 +147,7 @@ impl OutputStream {
                     )))
                 }
                 Ok(n) => got += n,
-                Err(e) => return Err(JsError::new(&format!("{}: {e}", self.name))),
+                Err(e) => return Err(JsFailure::new(&format!("{}: {e}", self.name))),
             }
         }
         self.pos += got as u64;
@@ -183,9 +183,9 @@ impl OutputStream {
     /// The next `1..=max` bytes, or `undefined` when the output is complete. Every chunk but
     /// the last is exactly `max` bytes long.
     #[wasm_bindgen(js_name = nextChunk)]
-    pub fn next_chunk(&mut self, max: u32) -> Result<Option<js_sys::Uint8Array>, JsError> {
+    pub fn next_chunk(&mut self, max: u32) -> Result<Option<js_sys::Uint8Array>, JsFailure> {
         if max == 0 {
-            return Err(JsError::new("nextChunk: max must be at least 1 byte"));
+            return Err(JsFailure::new("nextChunk: max must be at least 1 byte"));
         }
         let remaining = self.end - self.pos;
         if remaining == 0 {

@@ -87,7 +87,7 @@ for (const label of ['site', 'file']) {
         null, { timeout: 60000 });
       assert.ok(await page.isHidden('[data-testid=fatal]'), 'the default limit lets the ISO through');
       await page.fill('[data-testid=max-file-size]', '4 lots');
-      await page.waitForFunction(() => /Max file size "4 lots" is not a size/.test(document.querySelector('[data-testid=fatal]').textContent),
+      await page.waitForFunction(() => /"4 lots" is not a size.*\(correct “Max file size” under Options → Input limits\)/.test(document.querySelector('[data-testid=fatal]').textContent),
         null, { timeout: 60000 });
       assert.deepEqual(errors, []);
       await context.close();

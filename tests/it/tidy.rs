@@ -170,7 +170,25 @@ fn the_floor_plan_shows_the_pipeline() {
             "the {stage} stage is a folder of src/"
         );
     }
-    for (rel, text) in sources() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut scripts = Vec::new();
+    for dir in ["page", "worker-api"] {
+        for e in std::fs::read_dir(web.join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "js") {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                scripts.push((
+                    format!("web/{dir}/{name}"),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    assert!(
+        scripts.len() >= 4,
+        "expected the page and worker scripts under web/"
+    );
+    for (rel, text) in sources().into_iter().chain(scripts) {
         let n = text.lines().count();
         assert!(
             n <= 600,

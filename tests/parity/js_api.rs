@@ -3,30 +3,16 @@
 //! with clear messages instead of panics.
 
 use super::harness::{check_golden, Outputs};
-use guestpack::wasm::{self, Bundle, OutputStream};
-use wasm_bindgen::{JsError, JsValue};
+use guestpack::wasm::{self, Bundle, JsFailure, OutputStream};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).expect("test JSON parses")
 }
 
-fn message(e: JsError) -> String {
-    let v = JsValue::from(e);
-    v.dyn_into_error_message()
-}
-
-trait ErrorMessage {
-    fn dyn_into_error_message(self) -> String;
-}
-
-impl ErrorMessage for JsValue {
-    fn dyn_into_error_message(self) -> String {
-        use wasm_bindgen::JsCast;
-        self.dyn_ref::<js_sys::Error>()
-            .map(|e| String::from(e.message()))
-            .unwrap_or_default()
-    }
+fn message(e: JsFailure) -> String {
+    e.message().to_string()
 }
 
 fn pull(mut s: OutputStream, max: u32) -> Vec<u8> {
@@ -49,7 +35,7 @@ fn pull(mut s: OutputStream, max: u32) -> Vec<u8> {
 /// Builds through the bindings and drains all three streams.
 pub fn media_outputs(m: &wasm::Media, max: u32) -> Outputs {
     let get =
-        |r: Result<OutputStream, JsError>| r.unwrap_or_else(|e| panic!("stream: {}", message(e)));
+        |r: Result<OutputStream, JsFailure>| r.unwrap_or_else(|e| panic!("stream: {}", message(e)));
     Outputs {
         iso: pull(get(m.iso()), max),
         zip: pull(get(m.zip()), max),
@@ -190,11 +176,12 @@ fn user_mistakes_are_clear_errors() {
 /// it is opened, with the limit named; raising it lets the same bytes through.
 #[test]
 fn limits_apply_when_opening_bundles() {
-    // The message of opening `bytes` as `name` with `options`, or "" when it opens.
+    // The message of opening `bytes` as `name` with `options` and the option it names, or
+    // "" when it opens.
     let open_err = |bytes: &[u8], name: &str, options: &str| -> String {
         Bundle::from_bytes(bytes, Some(name.into()), js(options))
             .err()
-            .map(message)
+            .map(|e| format!("{} [{} {}]", e.message(), e.fix(), e.option().unwrap_or("")))
             .unwrap_or_default()
     };
     let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "");
@@ -202,11 +189,22 @@ fn limits_apply_when_opening_bundles() {
     assert!(
         err.starts_with("sample.zip: ")
             && err.contains("over the limit of 5")
-            && err.contains("--max-entries"),
+            && err.ends_with("[raise maxEntries]"),
         "{err}"
     );
     let err = open_err(&zip, "sample.zip", r#"{"maxFileSize":100}"#);
-    assert!(err.contains("--max-file-size"), "{err}");
+    assert!(err.ends_with("[raise maxFileSize]"), "{err}");
+    let err = open_err(&zip, "sample.zip", r#"{"maxFileSize":"4 lots"}"#);
+    assert!(
+        err.contains("is not a size") && err.ends_with("[correct maxFileSize]"),
+        "{err}"
+    );
+    let ok = open_err(
+        &zip,
+        "sample.zip",
+        r#"{"maxFileSize":"1M","maxEntries":"1000"}"#,
+    );
+    assert_eq!(ok, "", "limits as the command line's text");
     let ok = open_err(
         &zip,
         "sample.zip",
@@ -216,7 +214,7 @@ fn limits_apply_when_opening_bundles() {
     let out = media_outputs(&build(&wasm::sample_bundle(), "{}"), 1 << 20);
     let err = open_err(&out.iso, "media.iso", r#"{"maxPathDepth":2}"#);
     assert!(
-        err.starts_with("media.iso: ") && err.contains("--max-path-depth"),
+        err.starts_with("media.iso: ") && err.ends_with("[raise maxPathDepth]"),
         "{err}"
     );
     let err = open_err(&zip, "sample.zip", r#"{"maxEntrys":5}"#);

@@ -14,8 +14,6 @@
   // ?download=1: every save control becomes a plain download (no dialog), for automation.
   const pickerAvailable = typeof window.showSaveFilePicker === 'function' && params.get('download') !== '1';
   const CUSTOM_SPEC = 'custom';
-  // Findings that ask for a choice name an option; this page offers it as the control named here.
-  const CHOICE_CONTROLS = { os: 'Windows version' };
   const CHUNK = 1 << 20;
 
   // ?workers=N: how many workers share a build (default: one per core, at most 4).
@@ -130,35 +128,22 @@
     return o;
   }
 
-  // The input limits filled in under Options (the rest keep the command line's defaults).
+  // The input limits filled in under Options, as typed (`512M`): the core parses them and
+  // names the option of a value it cannot read (the rest keep the command line's defaults).
   function limitOptions() {
     const o = {};
     for (const input of document.querySelectorAll('[data-limit]')) {
       const v = input.value.trim();
-      if (!v) continue;
-      const n = input.dataset.size ? parseSize(v) : (/^\d+$/.test(v) ? Number(v) : null);
-      if (n == null || !Number.isSafeInteger(n)) {
-        throw new InputProblem(`${input.labels[0].textContent} "${v}" is not ${input.dataset.size ? 'a size (e.g. 512M or 4G)' : 'a whole number'}`);
-      }
-      o[input.dataset.limit] = n;
+      if (v) o[input.dataset.limit] = v;
     }
     return o;
   }
 
-  // The command line's size syntax: a whole number with an optional K, M, G or T (binary).
-  function parseSize(text) {
-    const m = /^(\d+)\s*([KMGT]?)(i?B)?$/i.exec(text);
-    if (!m) return null;
-    const n = Number(m[1]) * 2 ** (10 * ' KMGT'.indexOf(m[2].toUpperCase() || ' '));
-    return Number.isSafeInteger(n) ? n : null;
-  }
-
-  // Core messages name the command-line flag that raises a limit; here it is a field.
-  function pageMessage(message) {
-    return message.replace(/\(raise it with (--max-[a-z-]+)\)/, (all, flag) => {
-      const input = document.querySelector(`[data-flag="${flag}"]`);
-      return input ? `(raise “${input.labels[0].textContent}” under Options → Input limits)` : all;
-    });
+  // A core error whose fix is an option names it (and whether to raise or correct it): on
+  // this page that option is a field.
+  function pageMessage(e) {
+    const input = e.option && document.querySelector(`[data-limit="${e.option}"]`);
+    return input ? `${e.message} (${e.fix} “${input.labels[0].textContent}” under Options → Input limits)` : e.message;
   }
 
   function showEpochDate() {
@@ -189,7 +174,7 @@
       opts = options();
     } catch (e) {
       if (!(e instanceof InputProblem)) throw e;
-      Object.assign(state, { report: null, fatal: e.message, checking: false });
+      Object.assign(state, { report: null, fatal: e, checking: false });
       render();
       return;
     }
@@ -201,7 +186,7 @@
       Object.assign(state, { report, fatal: null });
     } catch (e) {
       if (gen !== state.generation || isAbort(e)) return;
-      Object.assign(state, { report: null, fatal: e.message });
+      Object.assign(state, { report: null, fatal: e });
     }
     state.checking = false;
     render();
@@ -246,7 +231,7 @@
       state.report = res.report;
       if (res.accepted) {
         state.outputs = res.outputs;
-        showManifest(res.manifest);
+        view.manifest(res.manifest);
         const total = res.outputs.reduce((s, o) => s + o.len, 0);
         $('progress-label').textContent = 'Built';
         $('progress-text').textContent = `Ready to save: ${fmtBytes(total)} in three files.`;
@@ -258,7 +243,7 @@
     } catch (e) {
       $('progress').hidden = true;
       if (isAbort(e)) await restartAfterCancel('Build cancelled.');
-      else state.fatal = e.message;
+      else state.fatal = e;
     } finally {
       state.busy = null;
       render();
@@ -333,25 +318,19 @@
     inputsChanged();
   }
 
-  function showManifest(text) {
-    $('manifest-text').textContent = text;
-    const body = $('manifest-body');
-    body.replaceChildren();
-    let m;
-    try { m = JSON.parse(text); } catch { return; }
-    for (const f of m.files) {
-      body.append(el('tr', {},
-        el('td', {}, el('code', { text: f.path })),
-        el('td', { class: 'num', text: f.size.toLocaleString('en') }),
-        el('td', { class: 'hash' }, el('code', { text: f.sha256 }))));
-    }
-    const total = m.files.reduce((s, f) => s + f.size, 0);
-    $('manifest-summary').textContent =
-      `${m.package.name} ${m.package.version} (build ${m.package.build_id}), signing policy ${m.signing_policy}, ` +
-      `spec ${m.inputs.spec.name}: ${m.files.length} files, ${fmtBytes(total)}.`;
-  }
-
   // ---------- rendering ----------
+
+  // Whether building is possible now, decided from the page's state, and the line that says why.
+  function buildGate(r, busy) {
+    if (!client) return { why: 'The packaging engine is starting.', ready: false };
+    if (!state.drivers) return { why: 'Choose a driver bundle first.', ready: false };
+    if (state.fatal) return { why: 'Fix the problem shown above first.', ready: false };
+    if (state.checking || !r) return { why: 'Checking the inputs…', ready: false };
+    if (r.errors) return { why: `Building is disabled: ${r.errors} error${r.errors === 1 ? '' : 's'} must be fixed first (see Findings).`, ready: false };
+    if (busy) return { why: state.busy.what === 'build' ? 'Building…' : 'Saving…', ready: false };
+    if (state.outputs) return { why: 'Built. Save the outputs below, or change inputs to build again.', ready: true };
+    return { why: 'Ready: validation passed.', ready: true };
+  }
 
   function render() {
     const r = state.report;
@@ -372,21 +351,12 @@
     status.className = `status ${r && !state.checking ? (r.errors ? 'bad' : 'good') : ''}`;
 
     $('report').hidden = !r;
-    if (r) renderReport(r);
+    if (r) view.report(r);
     renderOs(r);
 
     const button = $('build-button');
-    let why = '';
-    if (!client) why = 'The packaging engine is starting.';
-    else if (!state.drivers) why = 'Choose a driver bundle first.';
-    else if (state.fatal) why = 'Fix the problem shown above first.';
-    else if (state.checking || !r) why = 'Checking the inputs…';
-    else if (r.errors) why = `Building is disabled: ${r.errors} error${r.errors === 1 ? '' : 's'} must be fixed first (see Findings).`;
-    else if (busy) why = state.busy.what === 'build' ? 'Building…' : 'Saving…';
-    else if (state.outputs) why = 'Built. Save the outputs below, or change inputs to build again.';
-    else why = 'Ready: validation passed.';
-    button.disabled = !!why && !why.startsWith('Ready') && !why.startsWith('Built');
-    if (busy) button.disabled = true;
+    const { why, ready } = buildGate(r, busy);
+    button.disabled = !ready;
     $('build-why').textContent = why;
     $('build-why').className = `why ${r && r.errors ? 'bad' : ''}`;
     $('cancel-button').hidden = !busy;
@@ -416,12 +386,6 @@
     }
   }
 
-  // Spec patterns are regexes (`PCI\\VEN_1AF4&DEV_1041\b`); shown as the ID they match,
-  // which also folds them into the same IDs listed by config/devices.cmd.
-  function readableId(pattern) {
-    return pattern.replace(/\\b$/, '').replace(/\\\\/g, '\\');
-  }
-
   // The OS chooser appears once a check found OS folders (virtio-win <driver>/<os>/<arch>, or
   // Win7/, Win10/ … above flat arch folders) and lists exactly those.
   function renderOs(r) {
@@ -445,80 +409,6 @@
     $('os-hint').textContent = oses.length > 1
       ? `The bundle has drivers for ${oses.length} Windows versions (its OS folders); the one chosen is packaged.`
       : `The bundle's drivers are for ${oses[0]} (its only OS folder).`;
-  }
-
-  function renderLayout(layout) {
-    const shapes = { 'per-arch': '<arch>/<driver>/', 'virtio-win': '<driver>/<os>/<arch>/', flat: 'one folder per architecture, drivers side by side' };
-    const where = layout.root ? ` inside ${layout.root}/` : '';
-    const os = layout.os ? `, Windows version ${layout.os}` : layout.oses.length ? ', no Windows version chosen yet' : '';
-    const drivers = layout.drivers.length;
-    $('layout-summary').textContent = `${layout.kind} (${shapes[layout.kind] || layout.kind})${where}${os}: ` +
-      `${drivers} driver folder${drivers === 1 ? '' : 's'} found.`;
-    const list = $('layout-list');
-    list.replaceChildren(...layout.drivers.map((d) => el('li', { 'data-arch': d.arch, 'data-driver': d.driver },
-      el('code', { text: `${d.arch}/${d.driver}` }), ' ← ', el('code', { text: d.source || '(root)' }),
-      el('span', { class: 'files', text: ` · ${d.files.length} file${d.files.length === 1 ? '' : 's'}: ${d.files.map((f) => f.split('/').pop()).join(', ')}` }))));
-    $('layout-details').hidden = drivers === 0;
-  }
-
-  function renderReport(r) {
-    if (r.layout) renderLayout(r.layout);
-    const body = $('drivers-body');
-    body.replaceChildren();
-    // Missing required drivers first (the reason a build is refused), then by name and arch.
-    const rank = (p) => (p.state === 'missing' && p.required ? 0 : 1);
-    const packages = [...r.packages].sort((a, b) => rank(a) - rank(b)
-      || (a.driver < b.driver ? -1 : a.driver > b.driver ? 1 : 0) || (a.arch < b.arch ? -1 : 1));
-    const count = (f) => r.packages.filter(f).length;
-    const present = count((p) => p.state === 'present');
-    const missingReq = count((p) => p.state === 'missing' && p.required);
-    const missingOpt = count((p) => p.state === 'missing' && !p.required);
-    const unlisted = count((p) => p.state === 'unlisted');
-    $('drivers-summary').textContent = [`${present} present`,
-      missingReq ? `${missingReq} required missing` : '', missingOpt ? `${missingOpt} optional missing` : '',
-      unlisted ? `${unlisted} not in the spec (not packaged)` : ''].filter(Boolean).join(' · ');
-    $('drivers-summary').className = `summary ${missingReq ? 'bad' : ''}`;
-    for (const p of packages) {
-      const stateText = p.state === 'present' ? 'present' : p.state === 'missing' ? 'missing' : 'not in spec';
-      const cls = p.state === 'missing' ? (p.required ? 'bad' : 'warn') : p.state === 'present' ? 'good' : 'muted';
-      const kind = p.required ? 'required' : 'optional';
-      body.append(el('tr', { 'data-driver': p.driver, 'data-arch': p.arch, 'data-state': p.state },
-        el('th', { scope: 'row' }, el('code', { text: p.driver })),
-        el('td', { text: p.arch }),
-        el('td', {}, el('span', { class: `pill ${cls}`, text: stateText }), ` ${kind}`),
-        el('td', { class: 'num', text: String(p.files) }),
-        el('td', {}, p.hwidsMatched.length
-          ? el('ul', { class: 'hwids' }, ...[...new Set(p.hwidsMatched.map(readableId))].map((h) => el('li', {}, el('code', { text: h }))))
-          : el('span', { class: 'muted', text: p.state === 'present' ? 'none' : '–' })),
-        el('td', {}, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
-          : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' }))));
-    }
-    if (!r.packages.length) {
-      body.append(el('tr', {}, el('td', { colSpan: 6, class: 'muted', text: 'No driver folders found.' })));
-    }
-
-    const list = $('findings');
-    list.replaceChildren();
-    const order = { error: 0, warning: 1, info: 2 };
-    const sorted = r.findings.map((f, i) => [f, i]).sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
-    for (const [f] of sorted) {
-      // A finding that asks for a choice names the option; on this page that choice is a menu.
-      const control = f.choice && CHOICE_CONTROLS[f.choice.option];
-      const help = control ? `Choose one under “${control}” in the inputs above.` : f.help;
-      const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
-      list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },
-        el('p', { class: 'finding-head' },
-          el('span', { class: `sev ${f.severity}`, text: f.severity }), ' ',
-          el('code', { class: 'code', text: f.code }), ' ',
-          el('span', { class: 'where' }, el('code', { text: where }))),
-        el('p', { class: 'msg', text: f.message }),
-        help ? el('p', { class: 'help' }, el('strong', { text: 'Fix: ' }), help) : null));
-    }
-    $('findings-count').textContent = r.findings.length
-      ? `(${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}, ${r.findings.length - r.errors - r.warnings} info)`
-      : '';
-    $('no-findings').hidden = r.findings.length > 0;
-    list.hidden = r.findings.length === 0;
   }
 
   // ---------- inputs ----------
@@ -552,6 +442,23 @@
 
   // ---------- modes ----------
 
+  // The report and manifest tables (view.js) are drawn from the core's JSON alone.
+  const view = createView({ $, el, fmtBytes });
+
+  // Verify mode lives in verify.js; it gets the helpers it shares with build mode.
+  const verify = createVerifyMode({
+    $, el, fmtBytes, saveBlob, isAbort, InputProblem, limitOptions, pageMessage,
+    client: () => client,
+    // Cancelling a verification stops the workers: start new ones; a build made before is
+    // gone with them.
+    async restartEngine() {
+      client.terminate();
+      await startClient();
+      state.outputs = null;
+      inputsChanged();
+    },
+  });
+
   function setMode(mode) {
     const verify = mode === 'verify';
     $('build-mode').hidden = verify;
@@ -565,7 +472,7 @@
   function wireModes() {
     const tabs = ['mode-build', 'mode-verify'];
     for (const id of tabs) {
-      $(id).addEventListener('click', () => { if (!state.busy && !verifyState.busy) setMode(id === 'mode-verify' ? 'verify' : 'build'); });
+      $(id).addEventListener('click', () => { if (!state.busy && !verify.busy) setMode(id === 'mode-verify' ? 'verify' : 'build'); });
       // Arrow keys move between the tabs (the ARIA tabs pattern).
       $(id).addEventListener('keydown', (e) => {
         if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
@@ -576,135 +483,6 @@
       });
     }
     if (params.get('mode') === 'verify' || location.hash === '#verify') setMode('verify');
-  }
-
-  // ---------- verify ----------
-
-  // `generation` bumps whenever the media or the manifest changes: a verification started for
-  // an older choice is not shown, and a choice made while one runs is verified right after it.
-  const verifyState = { media: null, manifest: null, result: null, busy: null, generation: 0, pending: false };
-
-  // What a finished verification was of, on the status line (`data-verified`), so anyone
-  // waiting for a result can tell this verification's from an earlier one's.
-  const verifyKey = (v) => `${v.media ? v.media.name : ''}|${v.manifest ? v.manifest.name : ''}`;
-
-  function verifyChoiceChanged() {
-    const v = verifyState;
-    v.generation += 1;
-    v.result = null;
-    delete $('verify-status').dataset.verified;
-  }
-
-  function renderVerify() {
-    const v = verifyState;
-    const busy = !!v.busy;
-    $('verify-button').disabled = busy || !v.media || !client;
-    $('verify-cancel').hidden = !busy;
-    for (const id of ['verify-input', 'verify-manifest-input', 'verify-manifest-clear', 'mode-build']) $(id).disabled = busy;
-    $('verify-manifest-clear').hidden = !v.manifest;
-    const r = v.result;
-    $('verify-results').hidden = !r;
-    if (!r) return;
-    const body = $('verify-body');
-    body.replaceChildren();
-    if (r.ok) body.append(el('tr', {}, el('td', { colSpan: 3, class: 'muted', text: `No problems: all ${r.listed} files match.` })));
-    const row = (path, problem, details) => body.append(el('tr', { 'data-problem': problem, 'data-path': path },
-      el('td', {}, el('code', { text: path })), el('td', {}, el('span', { class: `pill ${problem === 'extra' ? 'warn' : 'bad'}`, text: problem })),
-      el('td', { text: details })));
-    for (const p of r.missing) row(p, 'missing', 'listed in the manifest, not on the media');
-    for (const c of r.changed) {
-      row(c.path, 'changed', c.error ? `cannot be read: ${c.error}`
-        : c.actualSize !== c.expectedSize ? `${c.actualSize} bytes, the manifest says ${c.expectedSize}`
-          : `SHA-256 ${c.actualSha256}, the manifest says ${c.expectedSha256}`);
-    }
-    for (const p of r.extra) row(p, 'extra', 'on the media, not in the manifest');
-    const problems = r.missing.length + r.changed.length + r.extra.length;
-    $('verify-count').textContent = `(${r.missing.length} missing, ${r.changed.length} changed, ${r.extra.length} extra)`;
-    $('verify-results-h').firstChild.textContent = r.ok ? 'Result ' : 'Problems ';
-    const status = $('verify-status');
-    const what = `${r.package || 'media'}${r.version ? ` ${r.version}` : ''}`;
-    status.textContent = r.ok
-      ? `OK: all ${r.listed} files of ${what} match the manifest (size and SHA-256), and there is nothing else.`
-      : `Mismatch: ${problems} problem${problems === 1 ? '' : 's'} in ${what} (${r.matched} of ${r.listed} files match).`;
-    status.className = `status ${r.ok ? 'good' : 'bad'}`;
-  }
-
-  function verifyStatus(text, cls = '') {
-    $('verify-status').textContent = text;
-    $('verify-status').className = `status ${cls}`;
-  }
-
-  async function runVerify() {
-    const v = verifyState;
-    if (!v.media) return;
-    if (v.busy) { v.pending = true; return; }
-    const generation = v.generation;
-    const controller = new AbortController();
-    v.busy = { controller };
-    v.result = null;
-    verifyStatus(`Verifying ${v.media.name}: reading and hashing every file…`);
-    renderVerify();
-    try {
-      const limits = limitOptions();
-      const result = await client.verify(v.media, { manifestText: v.manifest ? v.manifest.text : undefined, signal: controller.signal, options: limits });
-      if (generation === v.generation) v.result = result;
-    } catch (e) {
-      if (generation !== v.generation && !isAbort(e)) {
-        // A failure of a verification nobody waits for any more: the next one reports.
-      } else if (e instanceof InputProblem) {
-        verifyStatus(`Cannot verify ${v.media.name}: ${e.message}`, 'bad');
-      } else if (isAbort(e)) {
-        verifyStatus('Verification cancelled.');
-        // Cancelling stopped the workers: a build made before is gone with them.
-        client.terminate();
-        await startClient();
-        state.outputs = null;
-        inputsChanged();
-      } else {
-        verifyStatus(`Cannot verify ${v.media.name}: ${pageMessage(e.message)}`, 'bad');
-      }
-    } finally {
-      v.busy = null;
-      const stale = generation !== v.generation;
-      if (!stale) $('verify-status').dataset.verified = verifyKey(v);
-      renderVerify();
-      if (v.pending) {
-        v.pending = false;
-        if (stale && v.media) runVerify();
-      }
-    }
-  }
-
-  function wireVerify() {
-    const v = verifyState;
-    $('verify-input').addEventListener('change', (e) => {
-      v.media = e.target.files[0] || null;
-      verifyChoiceChanged();
-      verifyStatus(v.media ? `Ready to verify ${v.media.name} (${fmtBytes(v.media.size)}).` : 'Choose an ISO or zip to verify.');
-      renderVerify();
-      if (v.media) runVerify();
-    });
-    $('verify-manifest-input').addEventListener('change', async (e) => {
-      const f = e.target.files[0];
-      v.manifest = f ? { name: f.name, text: await f.text() } : null;
-      verifyChoiceChanged();
-      renderVerify();
-      if (v.media) runVerify();
-    });
-    $('verify-manifest-clear').addEventListener('click', () => {
-      v.manifest = null;
-      $('verify-manifest-input').value = '';
-      verifyChoiceChanged();
-      renderVerify();
-      if (v.media) runVerify();
-    });
-    $('verify-button').addEventListener('click', runVerify);
-    $('verify-cancel').addEventListener('click', () => { if (v.busy) v.busy.controller.abort(); });
-    $('verify-json').addEventListener('click', () => {
-      if (!v.result) return;
-      saveBlob(new Blob([JSON.stringify(v.result, null, 2) + '\n'], { type: 'application/json' }), 'verify.json');
-    });
-    renderVerify();
   }
 
   function wire() {
@@ -729,7 +507,7 @@
     for (const input of document.querySelectorAll('[data-limit]')) input.addEventListener('input', inputsChanged);
     $('os-select').addEventListener('change', (e) => { state.os = e.target.value || null; inputsChanged(); });
     wireModes();
-    wireVerify();
+    verify.wire();
     $('source-date-epoch').addEventListener('input', showEpochDate);
     $('build-button').addEventListener('click', build);
     $('cancel-button').addEventListener('click', () => { if (state.busy) state.busy.controller.abort(); });
@@ -775,7 +553,7 @@
     $('tool-version').textContent = version;
     $('engine').textContent = 'Ready. Everything below runs offline, in this tab.';
     $('engine').dataset.ready = '1';
-    renderVerify();
+    verify.render();
     document.documentElement.dataset.ready = '1';
     inputsChanged();
   }

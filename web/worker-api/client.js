@@ -23,12 +23,12 @@ class WorkerLink {
     this.nextId = 1;
     this.pending = new Map();
     worker.onmessage = (ev) => {
-      const { id, ok, result, error } = ev.data;
+      const { id, ok, result, error, option, fix } = ev.data;
       const p = this.pending.get(id);
       if (!p) return;
       this.pending.delete(id);
       if (ok) p.resolve(result);
-      else p.reject(new Error(error));
+      else p.reject(option ? Object.assign(new Error(error), { option, fix }) : new Error(error));
     };
     worker.onerror = (ev) => onFatal(new Error(`guestpack worker failed: ${ev.message || 'unknown error'}`));
   }

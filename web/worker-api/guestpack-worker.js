@@ -180,6 +180,7 @@ self.onmessage = (ev) => {
       : result && result.sizes instanceof Float64Array ? [result.sizes.buffer] : [];
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (e) {
-    self.postMessage({ id, ok: false, error: e && e.message ? e.message : String(e) });
+    // `option`: the limit a core error asks to raise (see the wasm's JsFailure).
+    self.postMessage({ id, ok: false, error: e && e.message ? e.message : String(e), option: e && e.option, fix: e && e.fix });
   }
 };

@@ -50,13 +50,26 @@ pub struct DriverRule {
     pub allow_path_regexes: Vec<Regex>,
 }
 
+/// Why a pattern did not compile, and whether raising `--max-regex-size` would help.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegexError {
+    pub message: String,
+    pub over_limit: bool,
+}
+
+impl std::fmt::Display for RegexError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// Builds a case-insensitive regex with the default spec size limit.
-pub fn build_regex(pattern: &str) -> Result<Regex, String> {
+pub fn build_regex(pattern: &str) -> Result<Regex, RegexError> {
     build_regex_limited(pattern, REGEX_SIZE_LIMIT as u64)
 }
 
 /// Builds a case-insensitive regex whose compiled form may use at most `size_limit` bytes.
-pub fn build_regex_limited(pattern: &str, size_limit: u64) -> Result<Regex, String> {
+pub fn build_regex_limited(pattern: &str, size_limit: u64) -> Result<Regex, RegexError> {
     let limit = usize::try_from(size_limit).unwrap_or(usize::MAX);
     RegexBuilder::new(pattern)
         .case_insensitive(true)
@@ -64,16 +77,22 @@ pub fn build_regex_limited(pattern: &str, size_limit: u64) -> Result<Regex, Stri
         .dfa_size_limit(limit)
         .build()
         .map_err(|e| match e {
-            regex::Error::CompiledTooBig(n) => format!(
-                "it compiles to more than the {n}-byte limit (raise it with --max-regex-size, or simplify it)"
-            ),
-            e => e
-                .to_string()
-                .lines()
-                .last()
-                .unwrap_or("invalid regex")
-                .trim()
-                .to_string(),
+            regex::Error::CompiledTooBig(n) => RegexError {
+                message: format!(
+                    "it compiles to more than the {n}-byte limit (raise it with --max-regex-size, or simplify it)"
+                ),
+                over_limit: true,
+            },
+            e => RegexError {
+                message: e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid regex")
+                    .trim()
+                    .to_string(),
+                over_limit: false,
+            },
         })
 }
 
@@ -87,7 +106,7 @@ impl RegexBudget {
     /// Compiles `pattern` if it fits both its own limit and what is left of the total: the
     /// automaton is measured first (and dropped), so an over-budget spec never holds more
     /// than the budget in memory.
-    fn build(&mut self, pattern: &str) -> Result<Regex, String> {
+    fn build(&mut self, pattern: &str) -> Result<Regex, RegexError> {
         use regex_automata::nfa::thompson;
         let cap = self.per_regex.min(self.left);
         let nfa = thompson::Compiler::new()
@@ -102,11 +121,14 @@ impl RegexBudget {
             Err(_) if cap < self.per_regex => {
                 // Over what is left (a syntax error would also fail below, with its message).
                 if build_regex_limited(pattern, self.per_regex).is_ok() {
-                    return Err(format!(
-                        "the spec's regexes together compile to more than {} bytes, {}x the per-regex limit (raise it with --max-regex-size, or use fewer or simpler patterns)",
-                        self.per_regex.saturating_mul(Limits::REGEX_TOTAL_FACTOR),
-                        Limits::REGEX_TOTAL_FACTOR
-                    ));
+                    return Err(RegexError {
+                        message: format!(
+                            "the spec's regexes together compile to more than {} bytes, {}x the per-regex limit (raise it with --max-regex-size, or use fewer or simpler patterns)",
+                            self.per_regex.saturating_mul(Limits::REGEX_TOTAL_FACTOR),
+                            Limits::REGEX_TOTAL_FACTOR
+                        ),
+                        over_limit: true,
+                    });
                 }
             }
             Err(_) => {}
@@ -126,11 +148,17 @@ fn rule(
         for p in pats {
             match budget.build(p) {
                 Ok(r) => out.push((p.clone(), r)),
-                Err(e) => findings.push(
-                    Finding::error("SPEC001", format!("driver \"{}\": {field} pattern \"{p}\" is not a usable regex: {e}", raw.name))
+                Err(e) => {
+                    let f = Finding::error("SPEC001", format!("driver \"{}\": {field} pattern \"{p}\" is not a usable regex: {e}", raw.name))
                         .at(spec_name)
-                        .help("fix the pattern (regex syntax, case-insensitive; escape '\\' as \"\\\\\\\\\" in JSON) or simplify it"),
-                ),
+                        .help("fix the pattern (regex syntax, case-insensitive; escape '\\' as \"\\\\\\\\\" in JSON) or simplify it");
+                    // Over the size limit: the fix may be raising it, so name the option.
+                    findings.push(if e.over_limit {
+                        f.choice("maxRegexSize", Vec::new())
+                    } else {
+                        f
+                    });
+                }
             }
         }
         out

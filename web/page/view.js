@@ -1,0 +1,113 @@
+// guestpack page: the report (layout, driver table, findings) and manifest tables, drawn from
+// the core's JSON alone (the one report shape, specs/report.schema.json). Loaded before
+// app.js, which creates it with the page's DOM helpers.
+'use strict';
+
+// eslint-disable-next-line no-unused-vars
+function createView({ $, el, fmtBytes }) {
+  // Findings that ask for a choice name an option; this page offers it as the control named here.
+  const CHOICE_CONTROLS = { os: 'Windows version' };
+
+  function showManifest(text) {
+    $('manifest-text').textContent = text;
+    const body = $('manifest-body');
+    body.replaceChildren();
+    let m;
+    try { m = JSON.parse(text); } catch { return; }
+    for (const f of m.files) {
+      body.append(el('tr', {},
+        el('td', {}, el('code', { text: f.path })),
+        el('td', { class: 'num', text: f.size.toLocaleString('en') }),
+        el('td', { class: 'hash' }, el('code', { text: f.sha256 }))));
+    }
+    const total = m.files.reduce((s, f) => s + f.size, 0);
+    $('manifest-summary').textContent =
+      `${m.package.name} ${m.package.version} (build ${m.package.build_id}), signing policy ${m.signing_policy}, ` +
+      `spec ${m.inputs.spec.name}: ${m.files.length} files, ${fmtBytes(total)}.`;
+  }
+
+  // Spec patterns are regexes (`PCI\\VEN_1AF4&DEV_1041\b`); shown as the ID they match,
+  // which also folds them into the same IDs listed by config/devices.cmd.
+  function readableId(pattern) {
+    return pattern.replace(/\\b$/, '').replace(/\\\\/g, '\\');
+  }
+
+  function renderLayout(layout) {
+    const shapes = { 'per-arch': '<arch>/<driver>/', 'virtio-win': '<driver>/<os>/<arch>/', flat: 'one folder per architecture, drivers side by side' };
+    const where = layout.root ? ` inside ${layout.root}/` : '';
+    const os = layout.os ? `, Windows version ${layout.os}` : layout.oses.length ? ', no Windows version chosen yet' : '';
+    const drivers = layout.drivers.length;
+    $('layout-summary').textContent = `${layout.kind} (${shapes[layout.kind] || layout.kind})${where}${os}: ` +
+      `${drivers} driver folder${drivers === 1 ? '' : 's'} found.`;
+    const list = $('layout-list');
+    list.replaceChildren(...layout.drivers.map((d) => el('li', { 'data-arch': d.arch, 'data-driver': d.driver },
+      el('code', { text: `${d.arch}/${d.driver}` }), ' ← ', el('code', { text: d.source || '(root)' }),
+      el('span', { class: 'files', text: ` · ${d.files.length} file${d.files.length === 1 ? '' : 's'}: ${d.files.map((f) => f.split('/').pop()).join(', ')}` }))));
+    $('layout-details').hidden = drivers === 0;
+  }
+
+  function renderReport(r) {
+    if (r.layout) renderLayout(r.layout);
+    const body = $('drivers-body');
+    body.replaceChildren();
+    // Missing required drivers first (the reason a build is refused), then by name and arch.
+    const rank = (p) => (p.state === 'missing' && p.required ? 0 : 1);
+    const packages = [...r.packages].sort((a, b) => rank(a) - rank(b)
+      || (a.driver < b.driver ? -1 : a.driver > b.driver ? 1 : 0) || (a.arch < b.arch ? -1 : 1));
+    const count = (f) => r.packages.filter(f).length;
+    const present = count((p) => p.state === 'present');
+    const missingReq = count((p) => p.state === 'missing' && p.required);
+    const missingOpt = count((p) => p.state === 'missing' && !p.required);
+    const unlisted = count((p) => p.state === 'unlisted');
+    $('drivers-summary').textContent = [`${present} present`,
+      missingReq ? `${missingReq} required missing` : '', missingOpt ? `${missingOpt} optional missing` : '',
+      unlisted ? `${unlisted} not in the spec (not packaged)` : ''].filter(Boolean).join(' · ');
+    $('drivers-summary').className = `summary ${missingReq ? 'bad' : ''}`;
+    for (const p of packages) {
+      const stateText = p.state === 'present' ? 'present' : p.state === 'missing' ? 'missing' : 'not in spec';
+      const cls = p.state === 'missing' ? (p.required ? 'bad' : 'warn') : p.state === 'present' ? 'good' : 'muted';
+      const kind = p.required ? 'required' : 'optional';
+      body.append(el('tr', { 'data-driver': p.driver, 'data-arch': p.arch, 'data-state': p.state },
+        el('th', { scope: 'row' }, el('code', { text: p.driver })),
+        el('td', { text: p.arch }),
+        el('td', {}, el('span', { class: `pill ${cls}`, text: stateText }), ` ${kind}`),
+        el('td', { class: 'num', text: String(p.files) }),
+        el('td', {}, p.hwidsMatched.length
+          ? el('ul', { class: 'hwids' }, ...[...new Set(p.hwidsMatched.map(readableId))].map((h) => el('li', {}, el('code', { text: h }))))
+          : el('span', { class: 'muted', text: p.state === 'present' ? 'none' : '–' })),
+        el('td', {}, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
+          : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' }))));
+    }
+    if (!r.packages.length) {
+      body.append(el('tr', {}, el('td', { colSpan: 6, class: 'muted', text: 'No driver folders found.' })));
+    }
+
+    const list = $('findings');
+    list.replaceChildren();
+    const order = { error: 0, warning: 1, info: 2 };
+    const sorted = r.findings.map((f, i) => [f, i]).sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
+    for (const [f] of sorted) {
+      // A finding that asks for a choice names the option; on this page that choice is a menu.
+      // A limit to raise names its option: on this page, a field under Options → Input limits.
+      const control = f.choice && CHOICE_CONTROLS[f.choice.option];
+      const limit = f.choice && document.querySelector(`[data-limit="${f.choice.option}"]`);
+      const help = control ? `Choose one under “${control}” in the inputs above.`
+        : limit ? `${f.help}; or raise “${limit.labels[0].textContent}” under Options → Input limits.` : f.help;
+      const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
+      list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },
+        el('p', { class: 'finding-head' },
+          el('span', { class: `sev ${f.severity}`, text: f.severity }), ' ',
+          el('code', { class: 'code', text: f.code }), ' ',
+          el('span', { class: 'where' }, el('code', { text: where }))),
+        el('p', { class: 'msg', text: f.message }),
+        help ? el('p', { class: 'help' }, el('strong', { text: 'Fix: ' }), help) : null));
+    }
+    $('findings-count').textContent = r.findings.length
+      ? `(${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}, ${r.findings.length - r.errors - r.warnings} info)`
+      : '';
+    $('no-findings').hidden = r.findings.length > 0;
+    list.hidden = r.findings.length === 0;
+  }
+
+  return { report: renderReport, manifest: showManifest };
+}
