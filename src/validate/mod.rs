@@ -78,7 +78,8 @@ pub struct PackageStatus {
     pub state: PackageState,
     /// Files packaged for this driver and arch.
     pub files: usize,
-    /// Expected hardware ID patterns (spec) and IDs (devices.cmd) found in its INFs.
+    /// Hardware IDs found in its INFs, as the INF writes them: what the spec's patterns
+    /// matched and the devices.cmd IDs listed, each once.
     pub hwids_matched: Vec<String>,
     /// Every INF decoded and every file they reference is packaged.
     pub inf_refs_ok: bool,

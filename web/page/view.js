@@ -26,12 +26,6 @@ function createView({ $, el, fmtBytes }) {
       `spec ${m.inputs.spec.name}: ${m.files.length} files, ${fmtBytes(total)}.`;
   }
 
-  // Spec patterns are regexes (`PCI\\VEN_1AF4&DEV_1041\b`); shown as the ID they match,
-  // which also folds them into the same IDs listed by config/devices.cmd.
-  function readableId(pattern) {
-    return pattern.replace(/\\b$/, '').replace(/\\\\/g, '\\');
-  }
-
   function renderLayout(layout) {
     const shapes = { 'per-arch': '<arch>/<driver>/', 'virtio-win': '<driver>/<os>/<arch>/', flat: 'one folder per architecture, drivers side by side' };
     const where = layout.root ? ` inside ${layout.root}/` : '';
@@ -73,7 +67,7 @@ function createView({ $, el, fmtBytes }) {
         el('td', {}, el('span', { class: `pill ${cls}`, text: stateText }), ` ${kind}`),
         el('td', { class: 'num', text: String(p.files) }),
         el('td', {}, p.hwidsMatched.length
-          ? el('ul', { class: 'hwids' }, ...[...new Set(p.hwidsMatched.map(readableId))].map((h) => el('li', {}, el('code', { text: h }))))
+          ? el('ul', { class: 'hwids' }, ...p.hwidsMatched.map((h) => el('li', {}, el('code', { text: h }))))
           : el('span', { class: 'muted', text: p.state === 'present' ? 'none' : '–' })),
         el('td', {}, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
           : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' }))));

@@ -248,8 +248,9 @@ fn check_expectations(
         .collect();
     let name = &rule.name;
     for (pat, re) in &rule.expected_hardware_ids {
-        if lines.iter().any(|l| re.is_match(l)) {
-            matched.push(pat.clone());
+        // The ID as the INF writes it, not the pattern: what a reader of the report looks for.
+        if let Some(found) = lines.iter().find_map(|l| re.find(l)) {
+            matched.push(found.as_str().to_string());
         } else {
             findings.push(
                 Finding::error("HWID001", format!("no packaged INF of driver \"{name}\" ({arch}) matches hardware ID pattern \"{pat}\""))
@@ -273,6 +274,9 @@ fn check_expectations(
             }
         }
     }
+    // One entry per ID, in the order first found (a pattern and devices.cmd may name the same).
+    let mut seen = std::collections::BTreeSet::new();
+    matched.retain(|id| seen.insert(id.to_ascii_uppercase()));
     for want in &rule.expected_inf_files {
         let want_l = want.to_lowercase();
         let found = infs.iter().any(|p| {
