@@ -6,7 +6,9 @@ rem Everything it changes is written to a state file so that uninstall.cmd can u
 rem Style notes: every path is quoted and no path is echoed inside a parenthesised block, because
 rem the medium may sit under a folder whose name contains spaces, "&" or ")". Messages go
 rem through GT_MSG and :log, which prints them with delayed expansion so no character in them
-rem is ever parsed as syntax.
+rem is ever parsed as syntax. "echo:" prints them (our messages never start with a path), and
+rem "cmd1" then "if errorlevel 1 cmd2" replaces "cmd1 || cmd2": both also behave under Wine's cmd,
+rem which the tests run these scripts with.
 
 set "GT_QUIET=0"
 set "GT_SKIPSTORAGE=0"
@@ -14,7 +16,9 @@ set "GT_VERIFY=0"
 set "GT_NOTESTSIGN=0"
 set "GT_ELEVATED=0"
 set "GT_FWD_ARGS="
-rem Subroutines use GT_MEDIA: inside a CALLed label, parameter zero names the label, not this file.
+rem This file's own path and folder, read before any SHIFT (which moves %0 too) and used instead
+rem of %~f0 and %~dp0 everywhere below: inside a CALLed label parameter zero names the label.
+set "GT_SELF=%~f0"
 set "GT_MEDIA=%~dp0"
 
 :parse_args
@@ -61,7 +65,9 @@ rem A 32-bit cmd on 64-bit Windows sees the 32-bit System32 (no pnputil, no bcde
 rem would pick the x86 drivers: start again under the native 64-bit cmd.
 if not defined PROCESSOR_ARCHITEW6432 goto native_ok
 if not exist "%SystemRoot%\Sysnative\cmd.exe" goto native_ok
-"%SystemRoot%\Sysnative\cmd.exe" /c ""%~f0" %GT_FWD_ARGS%"
+rem The path is passed as %GT_SELF%, expanded by the new cmd inside quotes: a folder name
+rem with "&", "^", "(" or ")" cannot break the command line.
+"%SystemRoot%\Sysnative\cmd.exe" /d /c ""%%GT_SELF%%" %GT_FWD_ARGS%"
 exit /b %errorlevel%
 
 :native_ok
@@ -77,9 +83,10 @@ if not errorlevel 1 goto is_admin
 if "%GT_ELEVATED%"=="1" goto not_admin
 if not defined GT_PS goto not_admin
 echo setup: administrator rights are needed; asking Windows to start setup elevated...
-set "GT_SELF=%~f0"
 set "GT_ELEV_ARGS=/elevated%GT_FWD_ARGS%"
-"%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$a = @{FilePath = $env:GT_SELF; ArgumentList = $env:GT_ELEV_ARGS; Verb = 'RunAs'; Wait = $true; PassThru = $true}; try { $p = Start-Process @a; exit $p.ExitCode } catch { exit 1223 }"
+rem Through cmd /c with the path in quotes ([char]34), not the .cmd itself: ShellExecute of a
+rem .cmd passes its path unquoted to cmd, and "&", "^", "(" or ")" in it would break it.
+"%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$q = [char]34; $a = @{FilePath = $env:ComSpec; ArgumentList = ('/d /c ' + $q + $q + $env:GT_SELF + $q + ' ' + $env:GT_ELEV_ARGS + $q); Verb = 'RunAs'; Wait = $true; PassThru = $true}; try { $p = Start-Process @a; exit $p.ExitCode } catch { exit 1223 }"
 set "GT_RC=%errorlevel%"
 if "%GT_RC%"=="1223" goto not_admin
 exit /b %GT_RC%
@@ -93,7 +100,8 @@ exit /b 5
 
 :is_admin
 set "GT_LOG=%SystemRoot%\Temp\guest-tools-setup.log"
-type nul >>"%GT_LOG%" 2>nul || set "GT_LOG=%TEMP%\guest-tools-setup.log"
+type nul >>"%GT_LOG%" 2>nul
+if errorlevel 1 set "GT_LOG=%TEMP%\guest-tools-setup.log"
 set "GT_WORK=%TEMP%\guest-tools-%RANDOM%%RANDOM%"
 mkdir "%GT_WORK%" >nul 2>&1
 if not exist "%GT_WORK%\" set "GT_WORK=%SystemRoot%\Temp\guest-tools-%RANDOM%%RANDOM%"
@@ -106,12 +114,15 @@ set "GT_FAILS=%GT_WORK%\failures.txt"
 set "GT_REBOOT=%GT_WORK%\reboot.txt"
 
 set "GT_MSG=guest-tools setup started %DATE% %TIME%" & call :log
-set "GT_MSG=medium: %~dp0" & call :log
+set "GT_MSG=medium: %GT_MEDIA%" & call :log
 set "GT_MSG=log: %GT_LOG%" & call :log
 set "GT_MSG=state: %GT_STATE%" & call :log
 
-if not exist "%~dp0config\devices.cmd" goto bad_medium
-call "%~dp0config\devices.cmd"
+if not exist "%GT_MEDIA%config\devices.cmd" goto bad_medium
+rem From the medium's folder, by a relative path: CALL doubles every caret of a quoted path.
+pushd "%GT_MEDIA%"
+call config\devices.cmd
+popd
 
 call :detect_arch
 if not defined GT_ARCH goto bad_arch
@@ -120,7 +131,9 @@ if %GT_BUILD% LSS 7600 goto bad_windows
 if %GT_BUILD% LSS 7601 set "GT_MSG=warning: Windows 7 without Service Pack 1; install SP1 and KB4474419 (SHA-2 code signing) first" & call :log
 set "GT_MSG=windows build %GT_BUILD%, architecture %GT_ARCH%" & call :log
 
+set "GT_SEEDED=0"
 if "%GT_VERIFY%"=="1" call :verify_media
+if "%GT_VERIFY%"=="1" if "%GT_VERIFY_RC%"=="2" goto verify_unknown
 if "%GT_VERIFY%"=="1" if not "%GT_VERIFY_RC%"=="0" goto verify_failed
 
 call :read_policy
@@ -137,26 +150,32 @@ rem ----------------------------------------------------------------------------
 rem Prints GT_MSG (unless /quiet) and appends it to the log. Delayed expansion keeps "&", ")"
 rem and "!" in the message literal.
 setlocal EnableDelayedExpansion
->>"%GT_LOG%" echo(%TIME% !GT_MSG!
-if "!GT_QUIET!"=="0" echo(!GT_MSG!
+>>"%GT_LOG%" echo:%TIME% !GT_MSG!
+if "!GT_QUIET!"=="0" echo:!GT_MSG!
 endlocal
 goto :eof
 
 :fail
 rem Logs GT_MSG as an error, also in /quiet mode, and remembers that a step failed.
 setlocal EnableDelayedExpansion
->>"%GT_LOG%" echo(%TIME% ERROR: !GT_MSG!
-echo(ERROR: !GT_MSG!
->>"%GT_FAILS%" echo(!GT_MSG!
+>>"%GT_LOG%" echo:%TIME% ERROR: !GT_MSG!
+echo:ERROR: !GT_MSG!
+>>"%GT_FAILS%" echo:!GT_MSG!
 endlocal
 goto :eof
 
 :record
 rem Appends GT_REC (fields separated by "|") to the state file read by uninstall.cmd.
 setlocal EnableDelayedExpansion
->>"%GT_STATE%" echo(!GT_REC!
->>"%GT_LOG%" echo(%TIME% recorded: !GT_REC!
+>>"%GT_STATE%" echo:!GT_REC!
+>>"%GT_LOG%" echo:%TIME% recorded: !GT_REC!
 endlocal
+goto :eof
+
+:file_size
+rem GT_SIZE: the size in bytes of file %1 (0 when it does not exist).
+set "GT_SIZE=%~z1"
+if not defined GT_SIZE set "GT_SIZE=0"
 goto :eof
 
 :run_logged
@@ -182,7 +201,8 @@ for /f "tokens=2 delims=[]" %%V in ('ver') do set "GT_VERSTR=%%V"
 for /f "tokens=4 delims=. " %%B in ("%GT_VERSTR%") do set "GT_BUILD=%%B"
 :detect_build_check
 if not defined GT_BUILD set "GT_BUILD=0"
-echo %GT_BUILD%| findstr /r /x "[0-9][0-9]*" >nul || set "GT_BUILD=0"
+echo %GT_BUILD%| findstr /r /x "[0-9][0-9]*" >nul
+if errorlevel 1 set "GT_BUILD=0"
 goto :eof
 
 :read_policy
@@ -209,8 +229,14 @@ goto :eof
 
 :verify_media
 set "GT_MSG=verifying the medium against manifest.json..." & call :log
-call "%GT_MEDIA%verify.cmd" /quiet /nodrivers >"%GT_WORK%\out.txt" 2>&1
+if not exist "%GT_MEDIA%verify.cmd" set "GT_VERIFY_RC=2" & set "GT_MSG=verify.cmd is missing from the medium" & call :fail & goto :eof
+rem In a child cmd, from the medium's folder: verify.cmd's variables stay out of setup, its exit
+rem code (0 matches, 1 changed, 2 could not verify) comes back as is, and no path is quoted
+rem through CALL (which doubles carets). ".\" keeps "verify" from naming cmd's VERIFY command.
+pushd "%GT_MEDIA%"
+cmd /d /c .\verify.cmd /quiet /nodrivers >"%GT_WORK%\out.txt" 2>&1
 set "GT_VERIFY_RC=%errorlevel%"
+popd
 call :run_logged
 if not "%GT_VERIFY_RC%"=="0" type "%GT_WORK%\out.txt"
 set "GT_MSG=verification exit code %GT_VERIFY_RC%" & call :log
@@ -223,8 +249,8 @@ goto :eof
 rem ---------------------------------------------------------------------------------------------
 :install_certs
 if not exist "%GT_MEDIA%certs\" goto :eof
-for %%F in ("%GT_MEDIA%certs\*.cer" "%GT_MEDIA%certs\*.crt" "%GT_MEDIA%certs\*.p7b") do (
-  set "GT_CERT=%%~fF"
+for /f "delims=" %%F in ('dir /b /a-d "%GT_MEDIA%certs\*.cer" "%GT_MEDIA%certs\*.crt" "%GT_MEDIA%certs\*.p7b" 2^>nul') do (
+  set "GT_CERT=%GT_MEDIA%certs\%%F"
   call :install_cert
 )
 goto :eof
@@ -245,7 +271,8 @@ rem certutil -dump is the fallback (older builds print the hash with spaces).
 type nul >"%GT_WORK%\thumbs.txt"
 if not defined GT_PS goto cert_thumbprints_certutil
 "%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$c = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2Collection; $c.Import($env:GT_CERT); foreach ($x in $c) { $x.Thumbprint }" <nul >"%GT_WORK%\thumbs.txt" 2>>"%GT_LOG%"
-for %%Z in ("%GT_WORK%\thumbs.txt") do if %%~zZ GTR 0 goto :eof
+call :file_size "%GT_WORK%\thumbs.txt"
+if %GT_SIZE% GTR 0 goto :eof
 :cert_thumbprints_certutil
 for /f "tokens=1,* delims=:" %%A in ('certutil -dump "%GT_CERT%" 2^>nul ^| findstr /i /c:"Cert Hash" ^| findstr /i "sha1"') do (
   set "GT_THUMB=%%B"
@@ -264,14 +291,16 @@ rem Remembers which of the file's certificates the store did not have, adds the 
 rem those so uninstall removes only what setup added.
 type nul >"%GT_WORK%\newthumbs.txt"
 for /f "usebackq delims=" %%T in ("%GT_WORK%\thumbs.txt") do (
-  certutil -store "%GT_STORE%" "%%T" >nul 2>&1 || >>"%GT_WORK%\newthumbs.txt" echo %%T
+  certutil -store "%GT_STORE%" "%%T" >nul 2>&1
+  if errorlevel 1 >>"%GT_WORK%\newthumbs.txt" echo %%T
 )
 certutil -addstore -f "%GT_STORE%" "%GT_CERT%" >"%GT_WORK%\out.txt" 2>&1
 set "GT_RC=%errorlevel%"
 call :run_logged
 if not "%GT_RC%"=="0" set "GT_MSG=certutil could not add %GT_CERT% to %GT_STORE% (exit code %GT_RC%)" & call :fail & goto :eof
 set "GT_MSG=added to the %GT_STORE% store" & call :log
-for %%Z in ("%GT_WORK%\thumbs.txt") do if %%~zZ EQU 0 set "GT_MSG=could not read the thumbprint of %GT_CERT%; uninstall.cmd will not remove it from %GT_STORE%" & call :fail
+call :file_size "%GT_WORK%\thumbs.txt"
+if %GT_SIZE% EQU 0 set "GT_MSG=could not read the thumbprint of %GT_CERT%; uninstall.cmd will not remove it from %GT_STORE%" & call :fail
 for /f "usebackq delims=" %%T in ("%GT_WORK%\newthumbs.txt") do (
   set "GT_REC=cert|%GT_STORE%|%%T"
   call :record
@@ -280,11 +309,15 @@ goto :eof
 
 rem ---------------------------------------------------------------------------------------------
 :testsigning
+rem GT_TS_NEXT=1 when test signing will be on at the next boot: only then may a test-signed
+rem driver start at boot (see :seed_boot_critical).
+set "GT_TS_NEXT=0"
 if /i not "%GT_POLICY%"=="test" goto :eof
+if "%GT_ARCH%"=="x86" set "GT_MSG=32-bit Windows does not enforce driver signatures: test signing is not needed and stays unchanged" & call :log & goto :eof
 if "%GT_NOTESTSIGN%"=="1" set "GT_MSG=test signing left unchanged (/notestsigning); test-signed drivers will not load without it" & call :log & goto :eof
 rem SystemStartOptions shows how the running Windows was booted.
 reg query "HKLM\SYSTEM\CurrentControlSet\Control" /v SystemStartOptions 2>nul | findstr /i "TESTSIGNING" >nul
-if not errorlevel 1 set "GT_MSG=test signing is already active" & call :log & goto :eof
+if not errorlevel 1 set "GT_TS_NEXT=1" & set "GT_MSG=test signing is already active" & call :log & goto :eof
 if "%GT_QUIET%"=="1" goto testsigning_on
 echo.
 echo The drivers on this medium are test-signed. Windows loads them only with test signing on,
@@ -292,6 +325,10 @@ echo which shows "Test Mode" on the desktop and needs a restart.
 choice /c YN /m "Turn on test signing now"
 if errorlevel 2 set "GT_MSG=test signing not turned on at the user's request" & call :log & goto :eof
 :testsigning_on
+rem BitLocker measures the boot configuration: changing testsigning with it active makes the
+rem next boot ask for the recovery key. Suspend it for that one restart first.
+call :suspend_bitlocker
+if "%GT_BDE_FAILED%"=="1" goto :eof
 rem The value bcdedit shows is in the display language, so compare before and after rather than
 rem look for "Yes": if the line did not change, test signing was already on for the next boot.
 call :bcd_testsigning_value
@@ -300,12 +337,32 @@ bcdedit /set {current} testsigning on >"%GT_WORK%\out.txt" 2>&1
 set "GT_RC=%errorlevel%"
 call :run_logged
 if not "%GT_RC%"=="0" set "GT_MSG=bcdedit could not turn on test signing; if Secure Boot is on, turn it off in the firmware settings and run setup again" & call :fail & goto :eof
+set "GT_TS_NEXT=1"
 call :bcd_testsigning_value
-if "%GT_TS_BEFORE%"=="%GT_TS_VALUE%" set "GT_MSG=test signing was already set for the next boot" & call :log & goto :eof
+rem Set for the next boot but not active yet: a restart is still needed.
+if "%GT_TS_BEFORE%"=="%GT_TS_VALUE%" set "GT_MSG=test signing is already set for the next boot; restart Windows to use it" & call :log & >>"%GT_REBOOT%" echo testsigning & goto :eof
 if not defined GT_TS_BEFORE set "GT_TS_BEFORE=-"
 set "GT_REC=testsigning|on|%GT_TS_BEFORE%" & call :record
 set "GT_MSG=test signing turned on; restart Windows to use it" & call :log
 >>"%GT_REBOOT%" echo testsigning
+goto :eof
+
+:suspend_bitlocker
+rem Sets GT_BDE_FAILED=1 when the system volume is protected and could not be suspended.
+set "GT_BDE_FAILED=0"
+set "GT_BDE=%SystemRoot%\System32\manage-bde.exe"
+if not exist "%GT_BDE%" goto :eof
+"%GT_BDE%" -status %SystemDrive% -ProtectionAsErrorLevel >"%GT_WORK%\out.txt" 2>&1
+if errorlevel 1 goto :eof
+call :run_logged
+rem -RebootCount exists from Windows 8; on Windows 7 protection stays off until resumed.
+if %GT_BUILD% GEQ 9200 "%GT_BDE%" -protectors -disable %SystemDrive% -RebootCount 1 >"%GT_WORK%\out.txt" 2>&1
+if %GT_BUILD% LSS 9200 "%GT_BDE%" -protectors -disable %SystemDrive% >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+if not "%GT_RC%"=="0" set "GT_BDE_FAILED=1" & set "GT_MSG=BitLocker protects %SystemDrive% and could not be suspended, so test signing was not turned on (the next boot would ask for the recovery key); suspend BitLocker and run setup again" & call :fail & goto :eof
+if %GT_BUILD% GEQ 9200 set "GT_MSG=BitLocker on %SystemDrive% suspended until the next restart" & call :log & goto :eof
+set "GT_MSG=BitLocker on %SystemDrive% suspended; after the restart resume it with: manage-bde -protectors -enable %SystemDrive%" & call :log
 goto :eof
 
 :bcd_testsigning_value
@@ -318,12 +375,19 @@ rem ----------------------------------------------------------------------------
 set "GT_DRVROOT=%GT_MEDIA%drivers\%GT_ARCH%"
 if not exist "%GT_DRVROOT%\" set "GT_MSG=no drivers for %GT_ARCH% on this medium" & call :log & goto :eof
 set "GT_PNPUTIL=%SystemRoot%\System32\pnputil.exe"
-for /d %%D in ("%GT_DRVROOT%\*") do (
-  for %%I in ("%%~fD\*.inf") do (
-    set "GT_INF=%%~fI"
-    set "GT_INFREL=%GT_ARCH%\%%~nxD\%%~nxI"
-    call :install_inf
-  )
+rem Folders and files are listed with "dir /b" rather than FOR wildcards: a quoted wildcard
+rem keeps paths with spaces and "&" safe, and "dir" reads it the same on every cmd.
+for /f "delims=" %%D in ('dir /b /ad "%GT_DRVROOT%" 2^>nul') do (
+  set "GT_DRVNAME=%%D"
+  call :install_folder
+)
+goto :eof
+
+:install_folder
+for /f "delims=" %%I in ('dir /b /a-d "%GT_DRVROOT%\%GT_DRVNAME%\*.inf" 2^>nul') do (
+  set "GT_INF=%GT_DRVROOT%\%GT_DRVNAME%\%%I"
+  set "GT_INFREL=%GT_ARCH%\%GT_DRVNAME%\%%I"
+  call :install_inf
 )
 goto :eof
 
@@ -344,16 +408,28 @@ rem Published names that appeared with this package are what setup added; a pack
 rem already in the driver store keeps its old name and is not recorded (uninstall leaves it).
 set "GT_NEWOEM="
 for /f "usebackq delims=" %%N in ("%GT_WORK%\after.txt") do (
-  findstr /i /x /l /c:"%%N" "%GT_WORK%\before.txt" >nul 2>&1 || set "GT_NEWOEM=%%N"
+  findstr /i /x /l /c:"%%N" "%GT_WORK%\before.txt" >nul 2>&1
+  if errorlevel 1 set "GT_NEWOEM=%%N"
 )
 set "GT_SEENOEM="
 for /f "delims=" %%L in ('type "%GT_WORK%\out.txt" ^| findstr /r /i "oem[0-9][0-9]*\.inf"') do for %%T in (%%L) do set "GT_SEENOEM=%%T"
+rem Only these exit codes mean the package was added (259: added, no device to install it on);
+rem a package that reached the store while its install failed is recorded (uninstall removes
+rem it) but counts as a failure.
+set "GT_OK=0"
+if "%GT_RC%"=="0" set "GT_OK=1"
+if "%GT_RC%"=="3010" set "GT_OK=1"
+if "%GT_RC%"=="259" set "GT_OK=1"
 if "%GT_RC%"=="3010" >>"%GT_REBOOT%" echo driver
 if defined GT_NEWOEM set "GT_REC=driver|%GT_NEWOEM%|%GT_INFREL%" & call :record
+if "%GT_OK%"=="0" goto install_inf_failed
+set "GT_PNPOK_%GT_DRVNAME%=1"
 if defined GT_NEWOEM set "GT_MSG=added as %GT_NEWOEM%, pnputil exit code %GT_RC%" & call :log & goto :eof
-if "%GT_RC%"=="0" set "GT_MSG=already in the driver store %GT_SEENOEM%" & call :log & goto :eof
-if "%GT_RC%"=="3010" goto :eof
-if "%GT_RC%"=="259" set "GT_MSG=already in the driver store %GT_SEENOEM%" & call :log & goto :eof
+set "GT_MSG=already in the driver store %GT_SEENOEM%" & call :log
+goto :eof
+:install_inf_failed
+set "GT_PNPFAIL_%GT_DRVNAME%=1"
+if defined GT_NEWOEM set "GT_MSG=pnputil put %GT_INFREL% in the driver store as %GT_NEWOEM% but could not install it (exit code %GT_RC%); see the log" & call :fail & goto :eof
 set "GT_MSG=pnputil could not add %GT_INFREL% (exit code %GT_RC%); see the log" & call :fail
 goto :eof
 
@@ -362,6 +438,19 @@ rem ----------------------------------------------------------------------------
 rem Windows loads only boot-start drivers before it can read the disk, so switching the system
 rem disk to virtio needs the storage service set to start at boot (Start=0) beforehand; Windows 7
 rem also needs CriticalDeviceDatabase entries mapping the PCI IDs to that service.
+rem On 64-bit Windows winload checks the signature of every boot-start driver, used or not: one
+rem it refuses stops the next boot (0xc0000428). So pre-seed only a driver that will load -
+rem production-signed, or test-signed with test signing on at the next boot - and only when
+rem pnputil accepted its package (it also rejects what this Windows cannot verify, such as
+rem SHA-2-only signatures on Windows 7 without KB4474419).
+if "%GT_ARCH%"=="x86" goto seed_devices
+if /i "%GT_POLICY%"=="production" goto seed_devices
+if /i "%GT_POLICY%"=="test" if "%GT_TS_NEXT%"=="1" goto seed_devices
+set "GT_WHY=test signing will not be on at the next boot"
+if /i "%GT_POLICY%"=="none" set "GT_WHY=the medium's signing policy is none, so Windows may not accept the drivers' signatures at boot"
+set "GT_MSG=boot-critical storage not pre-seeded: %GT_WHY%; a boot-start driver Windows refuses would stop the next boot. The drivers are added; fix that and run setup again before switching the system disk to virtio" & call :log
+goto :eof
+:seed_devices
 for %%D in (%GT_BOOT_CRITICAL%) do (
   set "GT_DEV=%%D"
   call :seed_device
@@ -371,6 +460,16 @@ goto :eof
 :seed_device
 call set "GT_SVC=%%%GT_DEV%_SERVICE%%"
 if not defined GT_SVC set "GT_MSG=config\devices.cmd has no %GT_DEV%_SERVICE" & call :fail & goto :eof
+rem The driver folder on this medium with the service's binary, and whether pnputil took it.
+set "GT_SYS="
+set "GT_SYSDRV="
+for /f "delims=" %%D in ('dir /b /ad "%GT_DRVROOT%" 2^>nul') do if not defined GT_SYSDRV if exist "%GT_DRVROOT%\%%D\%GT_SVC%.sys" set "GT_SYSDRV=%%D"
+if defined GT_SYSDRV set "GT_SYS=%GT_DRVROOT%\%GT_SYSDRV%\%GT_SVC%.sys"
+if not defined GT_SYS set "GT_MSG=cannot pre-seed %GT_SVC%: no %GT_SVC%.sys for %GT_ARCH% on this medium" & call :fail & goto :eof
+set "GT_PKGOK="
+for %%V in (GT_PNPOK_%GT_SYSDRV%) do if defined %%V set "GT_PKGOK=1"
+for %%V in (GT_PNPFAIL_%GT_SYSDRV%) do if defined %%V set "GT_PKGOK="
+if not defined GT_PKGOK set "GT_MSG=boot-critical storage not pre-seeded: pnputil did not accept the %GT_SVC% package, and a boot-start driver Windows refuses would stop the next boot" & call :log & goto :eof
 rem The hardware IDs are quoted in devices.cmd, so the "&" in them stays quoted here too.
 call set GT_HWLIST=%%%GT_DEV%_HWIDS%%
 set "GT_MSG=pre-seeding boot-critical service %GT_SVC%" & call :log
@@ -397,14 +496,14 @@ call :run_logged
 if not "%GT_RC%"=="0" set "GT_MSG=could not set %GT_SVCKEY% Start=0" & call :fail & goto :eof
 set "GT_REC=regvalue|%GT_SVC%|%GT_SVCKEY%|Start|REG_DWORD|%GT_OLDSTART%" & call :record
 set "GT_MSG=%GT_SVC% now starts at boot, was Start=%GT_OLDSTART%" & call :log
+>>"%GT_REBOOT%" echo %GT_SVC%
+set "GT_SEEDED=1"
 goto :eof
 
 :seed_service_create
 rem No device has used the driver yet, so Windows only staged it and created no service. Create
-rem the service the way its INF would for a storport miniport, with the binary from this medium.
-set "GT_SYS="
-for /d %%D in ("%GT_DRVROOT%\*") do if not defined GT_SYS if exist "%%~fD\%GT_SVC%.sys" set "GT_SYS=%%~fD\%GT_SVC%.sys"
-if not defined GT_SYS set "GT_MSG=cannot pre-seed %GT_SVC%: no %GT_SVC%.sys for %GT_ARCH% on this medium" & call :fail & goto :eof
+rem the service the way its INF would for a storport miniport, with the binary from this medium
+rem (GT_SYS, found by :seed_device).
 set "GT_SYSDEST=%SystemRoot%\System32\drivers\%GT_SVC%.sys"
 if exist "%GT_SYSDEST%" goto seed_service_keys
 copy /y "%GT_SYS%" "%GT_SYSDEST%" >"%GT_WORK%\out.txt" 2>&1
@@ -415,15 +514,22 @@ set "GT_REC=file|%GT_SVC%|%GT_SYSDEST%" & call :record
 :seed_service_keys
 set "GT_REC=svckey|%GT_SVC%|%GT_SVCKEY%" & call :record
 set "GT_RC=0"
-reg add "%GT_SVCKEY%" /v Type /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
-reg add "%GT_SVCKEY%" /v Start /t REG_DWORD /d 0 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
-reg add "%GT_SVCKEY%" /v ErrorControl /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
-reg add "%GT_SVCKEY%" /v ImagePath /t REG_EXPAND_SZ /d "\SystemRoot\System32\drivers\%GT_SVC%.sys" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
-reg add "%GT_SVCKEY%" /v Group /t REG_SZ /d "SCSI miniport" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
-reg add "%GT_SVCKEY%\Parameters\PnpInterface" /v 5 /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v Type /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v Start /t REG_DWORD /d 0 /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v ErrorControl /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v ImagePath /t REG_EXPAND_SZ /d "\SystemRoot\System32\drivers\%GT_SVC%.sys" /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
+reg add "%GT_SVCKEY%" /v Group /t REG_SZ /d "SCSI miniport" /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
+reg add "%GT_SVCKEY%\Parameters\PnpInterface" /v 5 /t REG_DWORD /d 1 /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
 if not "%GT_RC%"=="0" set "GT_MSG=could not create the service key %GT_SVCKEY%" & call :fail & goto :eof
 set "GT_MSG=created boot-start service %GT_SVC%" & call :log
 >>"%GT_REBOOT%" echo %GT_SVC%
+set "GT_SEEDED=1"
 goto :eof
 
 :seed_cddb
@@ -431,8 +537,10 @@ set "GT_CDDB=HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\%GT_HW
 reg query "%GT_CDDB%" >nul 2>&1
 if not errorlevel 1 set "GT_MSG=CriticalDeviceDatabase already has %GT_HWID%" & call :log & goto :eof
 set "GT_RC=0"
-reg add "%GT_CDDB%" /v Service /t REG_SZ /d "%GT_SVC%" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
-reg add "%GT_CDDB%" /v ClassGUID /t REG_SZ /d "{4D36E97B-E325-11CE-BFC1-08002BE10318}" /f >>"%GT_LOG%" 2>&1 || set "GT_RC=1"
+reg add "%GT_CDDB%" /v Service /t REG_SZ /d "%GT_SVC%" /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
+reg add "%GT_CDDB%" /v ClassGUID /t REG_SZ /d "{4D36E97B-E325-11CE-BFC1-08002BE10318}" /f >>"%GT_LOG%" 2>&1
+if errorlevel 1 set "GT_RC=1"
 set "GT_REC=regkey|%GT_SVC%|%GT_CDDB%" & call :record
 if not "%GT_RC%"=="0" set "GT_MSG=could not write %GT_CDDB%" & call :fail & goto :eof
 set "GT_MSG=CriticalDeviceDatabase: %GT_HWID% uses %GT_SVC%" & call :log
@@ -440,6 +548,9 @@ goto :eof
 
 rem ---------------------------------------------------------------------------------------------
 :finish
+rem With Fast Startup (Windows 8 and later) "Shut down" hibernates the kernel: the boot-start
+rem setting would not apply at the next start.
+if "%GT_SEEDED%"=="1" set "GT_MSG=before switching the system disk to virtio, restart Windows once, or shut down completely with: shutdown /s /t 0" & call :log
 set "GT_RC=0"
 if exist "%GT_REBOOT%" set "GT_RC=3010"
 if exist "%GT_FAILS%" set "GT_RC=1"
@@ -463,6 +574,11 @@ exit /b 2
 set "GT_MSG=this Windows, build %GT_BUILD%, is older than Windows 7" & call :fail
 if "%GT_QUIET%"=="0" pause
 exit /b 2
+
+:verify_unknown
+set "GT_MSG=could not verify the medium (see above); nothing was installed" & call :fail
+if "%GT_QUIET%"=="0" pause
+exit /b 3
 
 :verify_failed
 set "GT_MSG=the medium does not match manifest.json; nothing was installed" & call :fail

@@ -10,7 +10,9 @@ set "GT_QUIET=0"
 set "GT_FORCE=0"
 set "GT_ELEVATED=0"
 set "GT_FWD_ARGS="
-rem Subroutines use GT_MEDIA: inside a CALLed label, parameter zero names the label, not this file.
+rem This file's own path and folder, read before any SHIFT (which moves %0 too) and used instead
+rem of %~f0 and %~dp0 everywhere below: inside a CALLed label parameter zero names the label.
+set "GT_SELF=%~f0"
 set "GT_MEDIA=%~dp0"
 
 :parse_args
@@ -51,7 +53,9 @@ goto :eof
 :args_done
 if not defined PROCESSOR_ARCHITEW6432 goto native_ok
 if not exist "%SystemRoot%\Sysnative\cmd.exe" goto native_ok
-"%SystemRoot%\Sysnative\cmd.exe" /c ""%~f0" %GT_FWD_ARGS%"
+rem The path is passed as %GT_SELF%, expanded by the new cmd inside quotes: a folder name
+rem with "&", "^", "(" or ")" cannot break the command line.
+"%SystemRoot%\Sysnative\cmd.exe" /d /c ""%%GT_SELF%%" %GT_FWD_ARGS%"
 exit /b %errorlevel%
 
 :native_ok
@@ -64,9 +68,10 @@ if not errorlevel 1 goto is_admin
 if "%GT_ELEVATED%"=="1" goto not_admin
 if not defined GT_PS goto not_admin
 echo uninstall: administrator rights are needed; asking Windows to start uninstall elevated...
-set "GT_SELF=%~f0"
 set "GT_ELEV_ARGS=/elevated%GT_FWD_ARGS%"
-"%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$a = @{FilePath = $env:GT_SELF; ArgumentList = $env:GT_ELEV_ARGS; Verb = 'RunAs'; Wait = $true; PassThru = $true}; try { $p = Start-Process @a; exit $p.ExitCode } catch { exit 1223 }"
+rem Through cmd /c with the path in quotes ([char]34), not the .cmd itself: ShellExecute of a
+rem .cmd passes its path unquoted to cmd, and "&", "^", "(" or ")" in it would break it.
+"%GT_PS%" -NoProfile -ExecutionPolicy Bypass -Command "$q = [char]34; $a = @{FilePath = $env:ComSpec; ArgumentList = ('/d /c ' + $q + $q + $env:GT_SELF + $q + ' ' + $env:GT_ELEV_ARGS + $q); Verb = 'RunAs'; Wait = $true; PassThru = $true}; try { $p = Start-Process @a; exit $p.ExitCode } catch { exit 1223 }"
 set "GT_RC=%errorlevel%"
 if "%GT_RC%"=="1223" goto not_admin
 exit /b %GT_RC%
@@ -80,7 +85,8 @@ exit /b 5
 
 :is_admin
 set "GT_LOG=%SystemRoot%\Temp\guest-tools-uninstall.log"
-type nul >>"%GT_LOG%" 2>nul || set "GT_LOG=%TEMP%\guest-tools-uninstall.log"
+type nul >>"%GT_LOG%" 2>nul
+if errorlevel 1 set "GT_LOG=%TEMP%\guest-tools-uninstall.log"
 set "GT_WORK=%TEMP%\guest-tools-%RANDOM%%RANDOM%"
 mkdir "%GT_WORK%" >nul 2>&1
 if not exist "%GT_WORK%\" set "GT_WORK=%SystemRoot%\Temp\guest-tools-%RANDOM%%RANDOM%"
@@ -98,17 +104,27 @@ set "GT_MSG=state: %GT_STATE%" & call :log
 if not exist "%GT_STATE%" goto nothing_to_do
 
 set "GT_BOOT_CRITICAL="
-if exist "%~dp0config\devices.cmd" call "%~dp0config\devices.cmd"
+if not exist "%GT_MEDIA%config\devices.cmd" goto devices_done
+rem From the medium's folder, by a relative path: CALL doubles every caret of a quoted path.
+pushd "%GT_MEDIA%"
+call config\devices.cmd
+popd
+:devices_done
 call :detect_build
 call :find_running_boot_services
 
-rem Registry and files first (they reference the services), then driver packages, then
-rem certificates (drivers may still be verified against them until removed), then test signing.
+rem Driver packages first: a boot-critical service whose package pnputil could not remove keeps
+rem its registry entries and binary (GT_KEPTSVC), since a package without its service would
+rem stop a virtio system disk from booting (0x7B). Then registry and files, then certificates
+rem and test signing - both kept while a test-signed boot-start driver remains, or Windows
+rem would refuse it at the next boot (0xc0000428).
+set "GT_KEPTSVC="
+set "GT_PASS=driver" & call :undo_pass
 set "GT_PASS=regkey" & call :undo_pass
 set "GT_PASS=regvalue" & call :undo_pass
 set "GT_PASS=svckey" & call :undo_pass
 set "GT_PASS=file" & call :undo_pass
-set "GT_PASS=driver" & call :undo_pass
+call :find_boot_start_left
 set "GT_PASS=cert" & call :undo_pass
 set "GT_PASS=testsigning" & call :undo_pass
 goto finish
@@ -116,24 +132,30 @@ goto finish
 rem ---------------------------------------------------------------------------------------------
 :log
 setlocal EnableDelayedExpansion
->>"%GT_LOG%" echo(%TIME% !GT_MSG!
-if "!GT_QUIET!"=="0" echo(!GT_MSG!
+>>"%GT_LOG%" echo:%TIME% !GT_MSG!
+if "!GT_QUIET!"=="0" echo:!GT_MSG!
 endlocal
 goto :eof
 
 :fail
 setlocal EnableDelayedExpansion
->>"%GT_LOG%" echo(%TIME% ERROR: !GT_MSG!
-echo(ERROR: !GT_MSG!
->>"%GT_FAILS%" echo(!GT_MSG!
+>>"%GT_LOG%" echo:%TIME% ERROR: !GT_MSG!
+echo:ERROR: !GT_MSG!
+>>"%GT_FAILS%" echo:!GT_MSG!
 endlocal
 goto :eof
 
 :keep
 rem Keeps the current state line for a later run of uninstall.cmd.
 setlocal EnableDelayedExpansion
->>"%GT_KEPT%" echo(!GT_LINE!
+>>"%GT_KEPT%" echo:!GT_LINE!
 endlocal
+goto :eof
+
+:file_size
+rem GT_SIZE: the size in bytes of file %1 (0 when it does not exist).
+set "GT_SIZE=%~z1"
+if not defined GT_SIZE set "GT_SIZE=0"
 goto :eof
 
 :run_logged
@@ -148,7 +170,8 @@ for /f "tokens=2 delims=[]" %%V in ('ver') do set "GT_VERSTR=%%V"
 for /f "tokens=4 delims=. " %%B in ("%GT_VERSTR%") do set "GT_BUILD=%%B"
 :detect_build_check
 if not defined GT_BUILD set "GT_BUILD=0"
-echo %GT_BUILD%| findstr /r /x "[0-9][0-9]*" >nul || set "GT_BUILD=0"
+echo %GT_BUILD%| findstr /r /x "[0-9][0-9]*" >nul
+if errorlevel 1 set "GT_BUILD=0"
 goto :eof
 
 :find_running_boot_services
@@ -183,9 +206,41 @@ if not errorlevel 1 set "GT_RUNNING=%GT_RUNNING% %GT_SVC%"
 goto :eof
 
 :svc_running
-rem Sets GT_INUSE=1 when service GT_F2 is one of GT_RUNNING.
+rem Sets GT_INUSE=1 when service GT_F2 is one of GT_RUNNING, or one whose package was kept.
 set "GT_INUSE=0"
-for %%S in (%GT_RUNNING%) do if /i "%%S"=="%GT_F2%" set "GT_INUSE=1"
+for %%S in (%GT_RUNNING% %GT_KEPTSVC%) do if /i "%%S"=="%GT_F2%" set "GT_INUSE=1"
+goto :eof
+
+:find_boot_start_left
+rem GT_BOOTLEFT: a boot-critical service still set to start at boot after the passes above.
+set "GT_BOOTLEFT="
+for %%D in (%GT_BOOT_CRITICAL%) do (
+  set "GT_DEV=%%D"
+  call :check_boot_start_device
+)
+for /f "usebackq eol=# tokens=1,2 delims=|" %%A in ("%GT_STATE%") do (
+  set "GT_T=%%A"
+  set "GT_SVC=%%B"
+  call :check_boot_start_record
+)
+goto :eof
+
+:check_boot_start_record
+if /i "%GT_T%"=="driver" goto :eof
+if /i "%GT_T%"=="cert" goto :eof
+if /i "%GT_T%"=="testsigning" goto :eof
+goto check_boot_start_service
+
+:check_boot_start_device
+call set "GT_SVC=%%%GT_DEV%_SERVICE%%"
+:check_boot_start_service
+if not defined GT_SVC goto :eof
+if defined GT_BOOTLEFT goto :eof
+set "GT_START="
+for /f "tokens=3" %%S in ('reg query "HKLM\SYSTEM\CurrentControlSet\Services\%GT_SVC%" /v Start 2^>nul ^| findstr /i /r /c:"Start  *REG_DWORD"') do set "GT_START=%%S"
+if not defined GT_START goto :eof
+set /a GT_START=%GT_START%
+if "%GT_START%"=="0" set "GT_BOOTLEFT=%GT_SVC%"
 goto :eof
 
 rem ---------------------------------------------------------------------------------------------
@@ -222,7 +277,7 @@ if /i "%GT_T%"=="testsigning" goto undo_testsigning
 goto :eof
 
 :skip_in_use
-set "GT_MSG=kept %GT_F3%: %GT_F2% is running; switch the system disk away from virtio, restart and run uninstall again" & call :log
+set "GT_MSG=kept %GT_F3%: the boot-critical driver %GT_F2% is running or its package could not be removed; switch the system disk away from virtio, restart and run uninstall again" & call :log
 call :keep
 goto :eof
 
@@ -280,6 +335,11 @@ for %%S in (%GT_RUNNING%) do (
   call :inf_installs_service
 )
 if "%GT_INUSE%"=="1" set "GT_MSG=kept driver %GT_F2% from %GT_F3%: it installs the running boot-critical service %GT_SVC%" & call :log & call :keep & goto :eof
+set "GT_BOOTSVC="
+for %%D in (%GT_BOOT_CRITICAL%) do (
+  set "GT_DEV=%%D"
+  call :driver_boot_service
+)
 set "GT_MSG=removing driver %GT_F2% from %GT_F3%" & call :log
 if %GT_BUILD% LSS 14393 goto undo_driver_legacy
 set "GT_PNPFLAGS="
@@ -301,6 +361,16 @@ goto :eof
 :undo_driver_failed
 set "GT_MSG=could not remove %GT_F2%, pnputil exit code %GT_RC%; a device probably still uses it - run uninstall.cmd /force" & call :fail
 call :keep
+if defined GT_BOOTSVC set "GT_KEPTSVC=%GT_KEPTSVC% %GT_BOOTSVC%" & set "GT_MSG=keeping the %GT_BOOTSVC% service with its package" & call :log
+goto :eof
+
+:driver_boot_service
+rem GT_BOOTSVC: the boot-critical service (of device GT_DEV) that INF GT_F2 installs, if any.
+call set "GT_SVC=%%%GT_DEV%_SERVICE%%"
+if not defined GT_SVC goto :eof
+set "GT_INUSE=0"
+call :inf_installs_service
+if "%GT_INUSE%"=="1" set "GT_BOOTSVC=%GT_SVC%"
 goto :eof
 
 :inf_installs_service
@@ -312,6 +382,7 @@ goto :eof
 
 :undo_cert
 rem GT_F2 = store, GT_F3 = SHA-1 thumbprint.
+if defined GT_BOOTLEFT set "GT_MSG=kept certificate %GT_F3% in %GT_F2%: the boot-start driver %GT_BOOTLEFT% is still installed and may be signed with it" & call :log & call :keep & goto :eof
 certutil -store "%GT_F2%" "%GT_F3%" >nul 2>&1
 if errorlevel 1 goto :eof
 certutil -delstore "%GT_F2%" "%GT_F3%" >"%GT_WORK%\out.txt" 2>&1
@@ -323,6 +394,7 @@ goto :eof
 
 :undo_testsigning
 rem GT_F3 = the testsigning value before setup ("-" when it was not set at all).
+if defined GT_BOOTLEFT set "GT_MSG=kept test signing on: the boot-start driver %GT_BOOTLEFT% is still installed, and without test signing Windows would refuse it at boot (0xc0000428)" & call :log & call :keep & goto :eof
 if "%GT_F3%"=="-" goto undo_testsigning_delete
 bcdedit /set {current} testsigning off >"%GT_WORK%\out.txt" 2>&1
 set "GT_RC=%errorlevel%"
@@ -339,7 +411,8 @@ goto :eof
 
 rem ---------------------------------------------------------------------------------------------
 :finish
-for %%Z in ("%GT_KEPT%") do if %%~zZ EQU 0 goto finish_clean
+call :file_size "%GT_KEPT%"
+if %GT_SIZE% EQU 0 goto finish_clean
 rem Rewrite the state file with what is still installed, so a later run can finish the job.
 >"%GT_WORK%\state.new" echo # kept by uninstall %DATE% %TIME%
 type "%GT_KEPT%" >>"%GT_WORK%\state.new"
@@ -352,7 +425,8 @@ set "GT_MSG=everything setup recorded has been removed" & call :log
 :finish_rc
 set "GT_RC=0"
 if exist "%GT_REBOOT%" set "GT_RC=3010"
-for %%Z in ("%GT_KEPT%") do if %%~zZ GTR 0 set "GT_RC=1"
+call :file_size "%GT_KEPT%"
+if %GT_SIZE% GTR 0 set "GT_RC=1"
 if exist "%GT_FAILS%" set "GT_RC=1"
 if "%GT_RC%"=="3010" set "GT_MSG=restart Windows to complete the removal" & call :log
 rd /s /q "%GT_WORK%" >nul 2>&1

@@ -657,9 +657,10 @@ fn devices_cmd_is_the_default_contract_and_complete() {
 fn setup_and_uninstall_use_devices_cmd() {
     for name in ["setup.cmd", "uninstall.cmd"] {
         let text = read_text(name);
+        // From the medium's folder (pushd), by a relative path: CALL doubles carets in quotes.
         assert!(
-            text.contains("call \"%~dp0config\\devices.cmd\""),
-            "{name} does not call config\\devices.cmd"
+            text.contains("pushd \"%GT_MEDIA%\"") && text.contains("call config\\devices.cmd"),
+            "{name} does not call config\\devices.cmd from the medium's folder"
         );
         for var in ["GT_BOOT_CRITICAL", "_SERVICE%%"] {
             assert!(text.contains(var), "{name} does not use {var}");
