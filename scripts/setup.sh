@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Independent media readers for the tests, and the browsers for the wasm and page tests.
+# Independent media readers for the tests, the browsers for the wasm and page tests, and Wine
+# with a MinGW compiler for running the guest scripts (tests/guest/).
 need_apt=()
 for pair in xorriso:xorriso isoinfo:genisoimage isovfy:genisoimage 7z:p7zip-full bsdtar:libarchive-tools \
             unzip:unzip zip:zip blkid:util-linux python3:python3 /usr/bin/time:time \
-            chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr; do
+            chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr \
+            wine:wine /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64; do
   cmd=${pair%%:*} pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

@@ -34,6 +34,7 @@ suite() {
 
 suite native cargo test --release --all-targets          # core, CLI, readers, guest-tools, parity (native)
 suite js-unit bash scripts/test-js-unit.sh                 # the worker client's scheduling, fake workers in Node
+suite guest bash scripts/test-guest.sh                    # the guest scripts under Wine's cmd, scenario table
 suite wasm bash scripts/test-wasm.sh                       # parity in Node, headless Chromium, dedicated worker
 suite web bash scripts/test-web.sh                         # the page on localhost and from file://
 suite fuzz-smoke bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}" # every fuzz target, short budget

@@ -1,0 +1,191 @@
+// Runs the guest scripts of a medium really built by guestpack under Wine's cmd.exe, with
+// stand-in Windows tools (tests/guest/standin.c: pnputil, bcdedit, certutil, powershell,
+// manage-bde, net, fltmc, sc, choice) that log every call and answer as each scenario says,
+// and a findstr that works (Wine 8.0's prints nothing). The Windows build, architecture and
+// test-signing state are set per scenario through Wine's registry and environment.
+//
+// Wine's cmd is not Windows' cmd: it differs in ways the scripts never rely on (the tests say
+// where a difference matters), and nothing here runs a real driver install.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, '..', '..');
+
+export const TOOLS = ['pnputil', 'bcdedit', 'certutil', 'powershell', 'manage-bde', 'net', 'fltmc', 'sc', 'choice'];
+export const THUMB = '0123456789ABCDEF0123456789ABCDEF01234567';
+
+/** Every registry key the guest scripts create, deleted before each scenario. */
+const RESET_REGISTRY = [
+  'reg delete "HKLM\\SYSTEM\\CurrentControlSet\\Services\\viostor" /f >nul 2>&1',
+  'reg delete "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1042" /f >nul 2>&1',
+  'reg delete "HKLM\\SYSTEM\\CurrentControlSet\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1001" /f >nul 2>&1',
+];
+
+/** Builds guestpack (release) once and returns its path. */
+function cli() {
+  const bin = join(root, 'target/release/guestpack');
+  execFileSync('cargo', ['build', '--release', '--bin', 'guestpack'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return bin;
+}
+
+/**
+ * Media of the sample drivers for each signing policy, extracted into folders: the files the
+ * guest sees. `test` media carry a certificate file in certs/ (the stand-in certutil and
+ * PowerShell never parse it).
+ */
+export function buildMedia(work) {
+  const bin = cli();
+  const media = {};
+  // GUEST_TOOLS_DIR: another payload to run (e.g. an older version of guest-tools/, to see which
+  // scenarios it fails); the default is this repository's.
+  const payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools');
+  for (const policy of ['test', 'production', 'none']) {
+    let gt = ['--guest-tools-dir', payload];
+    if (policy === 'test') {
+      const dir = join(work, 'gt-test');
+      cpSync(payload, dir, { recursive: true });
+      mkdirSync(join(dir, 'certs'), { recursive: true });
+      writeFileSync(join(dir, 'certs', 'test-root.cer'), Buffer.from('stand-in certificate'));
+      gt = ['--guest-tools-dir', dir];
+    }
+    const out = join(work, `out-${policy}`);
+    const env = { ...process.env };
+    delete env.SOURCE_DATE_EPOCH;
+    execFileSync(bin, ['--sample', ...gt, '--signing-policy', policy, '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const dir = join(work, `media-${policy}`);
+    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(out, 'guest-tools.zip'), dir]);
+    media[policy] = dir;
+  }
+  return media;
+}
+
+/** A Wine prefix with the stand-ins installed. */
+export class WinePc {
+  constructor(work) {
+    this.work = work;
+    this.prefix = join(work, 'wine');
+    this.env = {
+      ...process.env,
+      WINEPREFIX: this.prefix,
+      WINEDEBUG: '-all',
+      WINEDLLOVERRIDES: ['mscoree', 'mshtml'].map((d) => `${d}=`).concat([...TOOLS, 'findstr'].map((t) => `${t}.exe=n`)).join(';'),
+      DISPLAY: '',
+    };
+    this.c = join(this.prefix, 'drive_c');
+  }
+
+  static create(work) {
+    const pc = new WinePc(work);
+    const bin = join(work, 'bin');
+    mkdirSync(bin, { recursive: true });
+    for (const [src, out] of [['standin.c', 'standin.exe'], ['findstr.c', 'findstr.exe']]) {
+      execFileSync('x86_64-w64-mingw32-gcc', ['-O1', '-o', join(bin, out), join(here, src)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    execFileSync('wineboot', ['-i'], { env: pc.env, stdio: 'ignore' });
+    pc.wait();
+    const sys32 = join(pc.c, 'windows', 'system32');
+    for (const t of TOOLS) {
+      const dest = t === 'powershell' ? join(sys32, 'WindowsPowerShell', 'v1.0', 'powershell.exe') : join(sys32, `${t}.exe`);
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(join(bin, 'standin.exe'), dest);
+    }
+    copyFileSync(join(bin, 'findstr.exe'), join(sys32, 'findstr.exe'));
+    mkdirSync(join(pc.c, 'standin'), { recursive: true });
+    pc.wait();
+    // One wine server (and its services) for every run, instead of one started per command.
+    spawnSync('wineserver', ['-p'], { env: pc.env, stdio: 'ignore' });
+    return pc;
+  }
+
+  wait() {
+    spawnSync('wineserver', ['-w'], { env: this.env, stdio: 'ignore' });
+  }
+
+  /** Stops the wine server and everything running in the prefix. */
+  stop() {
+    spawnSync('wineserver', ['-k'], { env: this.env, stdio: 'ignore' });
+  }
+
+  /**
+   * Back to the state right after installation: driver store, copied binaries, logs, state
+   * file and stand-in state here; the registry keys the scripts write by the commands
+   * RESET_REGISTRY, which the next run() executes first (cheaper than restarting Wine).
+   */
+  reset() {
+    const win = join(this.c, 'windows');
+    for (const f of readdirSync(join(win, 'inf'))) if (/^oem\d+\.inf$/i.test(f)) rmSync(join(win, 'inf', f));
+    for (const p of [join(win, 'system32', 'drivers', 'viostor.sys'), join(this.c, 'ProgramData', 'guest-tools'),
+      join(win, 'temp', 'guest-tools-setup.log'), join(win, 'temp', 'guest-tools-uninstall.log')]) {
+      rmSync(p, { recursive: true, force: true });
+    }
+    rmSync(join(this.c, 'standin'), { recursive: true, force: true });
+    mkdirSync(join(this.c, 'standin'), { recursive: true });
+    this.pending = RESET_REGISTRY;
+  }
+
+  /** Stand-in answers: rows [tool, match, flag, exit, output, effect]. */
+  rules(rows) {
+    writeFileSync(join(this.c, 'standin', 'rules.txt'), rows.map((r) => r.join('\t')).join('\r\n') + '\r\n');
+  }
+
+  readFlags() {
+    return (this.read('C:\\standin\\flags.txt') || '').split(/\r?\n/).filter(Boolean);
+  }
+
+  clearCalls() {
+    rmSync(join(this.c, 'standin', 'calls.log'), { force: true });
+  }
+
+  flags(list) {
+    writeFileSync(join(this.c, 'standin', 'flags.txt'), list.map((f) => `${f}\r\n`).join(''));
+  }
+
+  /**
+   * Runs `lines` (batch commands) as C:\standin\run.cmd under Wine's cmd with `env` (Windows
+   * environment variables) set first; returns {code: the errorlevel after the last line (null
+   * when the run never got there), stdout}.
+   */
+  run(lines, env = {}) {
+    const sets = Object.entries(env).map(([k, v]) => (v === null ? `set "${k}="` : `set "${k}=${v}"`));
+    // The exit code goes through a file: a Unix exit status keeps only 8 bits (3010 would be 194).
+    const rc = join(this.c, 'standin', 'rc.txt');
+    rmSync(rc, { force: true });
+    const first = this.pending || [];
+    this.pending = null;
+    const script = ['@echo off', ...first, ...sets, ...lines, '>C:\\standin\\rc.txt echo %errorlevel%', 'exit /b 0'].join('\r\n') + '\r\n';
+    writeFileSync(join(this.c, 'standin', 'run.cmd'), script);
+    const r = spawnSync('wine', ['cmd', '/c', 'C:\\standin\\run.cmd'], { env: this.env, encoding: 'latin1', timeout: 120000, input: '' });
+    const code = existsSync(rc) ? Number.parseInt(readFileSync(rc, 'latin1').trim(), 10) : null;
+    return { code, stdout: `${r.stdout}${r.stderr}` };
+  }
+
+  /** Lines the stand-ins logged: "tool args". */
+  calls() {
+    const p = join(this.c, 'standin', 'calls.log');
+    return existsSync(p) ? readFileSync(p, 'latin1').split(/\r?\n/).filter(Boolean) : [];
+  }
+
+  read(winPath) {
+    const p = join(this.c, winPath.replace(/^C:\\/i, '').replace(/\\/g, '/'));
+    return existsSync(p) ? readFileSync(p, 'latin1') : null;
+  }
+
+  exists(winPath) {
+    return existsSync(join(this.c, winPath.replace(/^C:\\/i, '').replace(/\\/g, '/')));
+  }
+
+  oemInfs() {
+    return readdirSync(join(this.c, 'windows', 'inf')).filter((f) => /^oem\d+\.inf$/i.test(f)).sort();
+  }
+}
+
+/** Windows path of a host path (Wine maps / to Z:). */
+export const winPath = (p) => `Z:${p.replace(/\//g, '\\')}`;
+
+export function workDir() {
+  return mkdtempSync(join(tmpdir(), 'guestpack-guest-'));
+}
