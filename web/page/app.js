@@ -163,12 +163,16 @@
     dropOutputs();
     clearTimeout(checkTimer);
     checkTimer = setTimeout(check, 120);
+    // From now until the check of these inputs answers, the last result is not theirs: say
+    // "Checking…", never a stale "Accepted".
+    state.checking = !!state.drivers;
+    if (state.checking) state.fatal = null;
     render();
   }
 
   async function check() {
     const gen = state.generation;
-    if (!state.drivers || !client) { render(); return; }
+    if (!state.drivers || !client) { state.checking = false; render(); return; }
     let opts;
     try {
       opts = options();
