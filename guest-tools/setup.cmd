@@ -195,7 +195,8 @@ goto :eof
 :detect_build
 rem CurrentBuild is the same on every language; "ver" is the fallback.
 set "GT_BUILD="
-for /f "tokens=3" %%B in ('reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v CurrentBuild 2^>nul ^| findstr /i /r /c:"CurrentBuild  *REG_"') do set "GT_BUILD=%%B"
+reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v CurrentBuild >"%GT_WORK%\build.txt" 2>nul
+for /f "tokens=3" %%B in ('findstr /i /r /c:"CurrentBuild  *REG_" "%GT_WORK%\build.txt"') do set "GT_BUILD=%%B"
 if defined GT_BUILD goto detect_build_check
 for /f "tokens=2 delims=[]" %%V in ('ver') do set "GT_VERSTR=%%V"
 for /f "tokens=4 delims=. " %%B in ("%GT_VERSTR%") do set "GT_BUILD=%%B"

@@ -51,6 +51,10 @@ function prepare(s) {
   ];
   const r = pc.run(lines);
   assert.equal(r.code, 0, r.stdout);
+  // The machine must show the scenario's Windows before the scripts run; say so if Wine's
+  // registry did not take it (rather than blame the scripts for reading "build 0").
+  const build = reg('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion', 'CurrentBuild');
+  assert.equal(build, String(BUILDS[s.os]), `the Wine prefix does not show build ${BUILDS[s.os]}: ${r.stdout}`);
 }
 
 const archEnv = (s) => ({ PROCESSOR_ARCHITECTURE: s.arch === 'x86' ? 'x86' : 'AMD64', PROCESSOR_ARCHITEW6432: null });
