@@ -7,7 +7,7 @@
 // Wine's cmd is not Windows' cmd: it differs in ways the scripts never rely on (the tests say
 // where a difference matters), and nothing here runs a real driver install.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,9 +158,17 @@ export class WinePc {
     this.pending = null;
     const script = ['@echo off', ...first, ...sets, ...lines, '>C:\\standin\\rc.txt echo %errorlevel%', 'exit /b 0'].join('\r\n') + '\r\n';
     writeFileSync(join(this.c, 'standin', 'run.cmd'), script);
-    const r = spawnSync('wine', ['cmd', '/c', 'C:\\standin\\run.cmd'], { env: this.env, encoding: 'latin1', timeout: 120000, input: '' });
+    // Output to a file, not a pipe: a Windows service that this run starts inherits the handle,
+    // and a pipe held open by it would never report end-of-file.
+    const out = join(this.work, 'run-output.txt');
+    const fd = openSync(out, 'w');
+    try {
+      spawnSync('wine', ['cmd', '/c', 'C:\\standin\\run.cmd'], { env: this.env, timeout: 120000, stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
     const code = existsSync(rc) ? Number.parseInt(readFileSync(rc, 'latin1').trim(), 10) : null;
-    return { code, stdout: `${r.stdout}${r.stderr}` };
+    return { code, stdout: readFileSync(out, 'latin1') };
   }
 
   /** Lines the stand-ins logged: "tool args". */
