@@ -9,14 +9,4 @@ cd "$(dirname "$0")/.."
 for cmd in wine wineboot wineserver x86_64-w64-mingw32-gcc; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "guest: $cmd is missing (bash scripts/setup.sh installs it)" >&2; echo "guest: 0 passed, 1 failed"; exit 1; }
 done
-tap=$(mktemp)
-trap 'rm -f "$tap"' EXIT
-node --test --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" tests/guest/
-status=$?
-p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
-f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
-p=${p:-0}; f=${f:-0}
-if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "guest: $p passed, $f failed"
-[ "$p" -gt 0 ] && [ "$f" -eq 0 ]
+exec bash scripts/run-node-tests.sh guest tests/guest/

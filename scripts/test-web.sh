@@ -16,14 +16,4 @@ if ! { bash scripts/build-wasm.sh && node scripts/build-web.mjs; }; then
 fi
 
 echo "== web: end-to-end (headless Chromium)"
-tap=$(mktemp)
-trap 'rm -f "$tap"' EXIT
-node --test --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tap" tests/e2e/
-status=$?
-p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
-f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
-p=${p:-0}; f=${f:-0}
-if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-echo "web: $p passed, $f failed"
-[ "$p" -gt 0 ] && [ "$f" -eq 0 ]
+exec bash scripts/run-node-tests.sh web tests/e2e/
