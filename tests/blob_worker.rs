@@ -62,7 +62,7 @@ fn sample_bundle_from_blob() {
     assert_eq!(bundle.file_count(), 24);
     harness::check_golden(
         "fixture/wrapper-zip",
-        &js_api::media_outputs(&build(&bundle, "{}"), 4093),
+        &js_api::media_outputs(&build(&bundle, r#"{"signingPolicy":"production"}"#), 4093),
     );
 }
 
@@ -75,7 +75,10 @@ fn virtio_bundle_from_blob() {
     )
     .unwrap_or_else(|e| panic!("{:?}", JsValue::from(e)));
     let start = js_sys::Date::now();
-    let m = build(&bundle, r#"{"spec":"virtio-win-8.1.json"}"#);
+    let m = build(
+        &bundle,
+        r#"{"spec":"virtio-win-8.1.json","signingPolicy":"production"}"#,
+    );
     let out = js_api::media_outputs(&m, 1 << 20);
     wasm_bindgen_test::console_log!(
         "virtio-win-8.1 from a Blob in a worker: {:.0} ms",

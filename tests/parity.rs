@@ -53,6 +53,18 @@ fn sample_with_every_shipped_spec() {
     assert_eq!(accepted, ["win7-virtio-full.json", "win7-virtio-win.json"]);
 }
 
+/// The sample as `guestpack --sample` and the page's sample button build it: policy test, the
+/// sample's certificate in certs/ (golden case "sample/defaults").
+#[test]
+fn sample_with_the_defaults() {
+    let drivers = sample_drivers();
+    let out = Case::sample_defaults(&drivers).outputs(DRAIN);
+    let manifest = String::from_utf8(out.manifest.clone()).expect("manifest is UTF-8");
+    assert!(manifest.contains(guestpack::bundled::sample::CERTIFICATE_PATH));
+    assert!(manifest.contains("\"signing_policy\": \"test\""));
+    check_golden("sample/defaults", &out);
+}
+
 /// The sample with every build option away from its default (golden case "sample/options").
 fn every_option_changed(drivers: &VTree) -> Case<'_> {
     let mut case = Case::new(drivers, "win7-virtio-full.json").policy(SigningPolicy::None);

@@ -4,3 +4,18 @@
 
 pub mod embedded;
 pub mod sample;
+
+use crate::source::vtree::VTree;
+use crate::validate::signing::SigningPolicy;
+
+/// The guest-tools payload used when the user gives none: the built-in one, plus the sample's
+/// test certificate when the drivers are the built-in sample and the policy is `test` (the
+/// default). The sample is test-signed and its certificate belongs with it, never with anyone
+/// else's drivers, and never on media built for another policy.
+pub fn default_guest_tools(drivers_are_sample: bool, policy: SigningPolicy) -> VTree {
+    let mut tree = embedded::guest_tools();
+    if drivers_are_sample && policy == SigningPolicy::Test {
+        sample::add_certificate(&mut tree);
+    }
+    tree
+}

@@ -56,6 +56,21 @@ const DRIVERS: &[SampleDriver] = &[
     },
 ];
 
+/// Where the sample's test certificate goes in a guest-tools tree.
+pub const CERTIFICATE_PATH: &str = "certs/guestpack-sample-test.cer";
+
+/// The sample's self-signed test certificate (DER); its key is in `scripts/sample-signing/`.
+pub const CERTIFICATE: &[u8] = include_bytes!("sample-test-signing.cer");
+
+/// Adds the sample's certificate to a guest-tools tree (see [`super::default_guest_tools`]).
+pub fn add_certificate(guest_tools: &mut VTree) {
+    put(
+        guest_tools,
+        CERTIFICATE_PATH.to_string(),
+        CERTIFICATE.to_vec(),
+    );
+}
+
 /// The sample driver tree: `x86/<driver>/…` and `amd64/<driver>/…`.
 pub fn sample_drivers() -> VTree {
     let mut t = VTree::new();

@@ -23,7 +23,7 @@ before(async () => {
     virtio: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json', '--version', '1.2.3',
       '--build-id', 'ci-42', '--volume-id', 'VIRTIO_TOOLS', '--signing-policy', 'none',
       '--source-date-epoch', '1700000000'], work),
-    virtioDefaults: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json'], work),
+    virtioProduction: cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json', '--signing-policy', 'production'], work),
   };
   // The CLI's --report of the sample: the page's findings download must be these bytes.
   const report = join(work, 'sample-report.json');
@@ -76,7 +76,7 @@ for (const label of ['site', 'file']) {
       assert.equal(await page.inputValue('[data-testid=spec-select]'), 'win7-virtio-win.json');
       const specs = await page.$$eval('[data-testid=spec-select] option', (o) => o.map((x) => x.value));
       for (const s of ['win7-virtio-win.json', 'win7-virtio-full.json', 'virtio-win-8.1.json']) assert.ok(specs.includes(s), s);
-      assert.equal(await page.inputValue('[data-testid=signing-policy]'), 'production');
+      assert.equal(await page.inputValue('[data-testid=signing-policy]'), 'test');
       assert.equal(await page.inputValue('[data-testid=source-date-epoch]'), '0');
       assert.ok(await page.isDisabled('[data-testid=build-button]'), 'nothing to build before inputs');
       await screenshot(page, `${label}-empty`);
@@ -230,6 +230,7 @@ describe('page (save dialog)', () => {
     const { page } = opened;
     await page.setInputFiles('[data-testid=bundle-input]', bundle);
     await page.selectOption('[data-testid=spec-select]', 'virtio-win-8.1.json');
+    await page.selectOption('[data-testid=signing-policy]', 'production');
     await checked(page);
     await page.click('[data-testid=build-button]');
     await page.waitForSelector('[data-testid=outputs]:not([hidden])');
@@ -253,7 +254,7 @@ describe('page (save dialog)', () => {
         const buf = await new Blob(window.__saved[n].parts).arrayBuffer();
         return [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))].map((b) => b.toString(16).padStart(2, '0')).join('');
       }, OUTPUTS[key]);
-      assert.equal(hash, want.virtioDefaults[key], `${OUTPUTS[key]} streamed equals the CLI's`);
+      assert.equal(hash, want.virtioProduction[key], `${OUTPUTS[key]} streamed equals the CLI's`);
     }
     assert.deepEqual(errors, []);
     await context.close();

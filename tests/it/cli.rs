@@ -34,11 +34,23 @@ fn output_does_not_depend_on_path_spelling_cwd_or_container() {
     let drivers = t.path().join("work/drivers");
     write_tree(&guestpack::bundled::sample::sample_drivers(), &drivers);
     let embedded = t.path().join("embedded");
-    assert!(pack_sample(&embedded).status.success());
+    // The sample's certificate goes along only under policy test: the folder copy is not "the
+    // sample", so all variants are built for production.
+    let o = run(guestpack()
+        .args([
+            "--sample",
+            "--signing-policy",
+            "production",
+            "--quiet",
+            "--out-dir",
+        ])
+        .arg(&embedded));
+    assert!(o.status.success(), "{}", stderr(&o));
 
     // Relative path from the parent directory.
     let rel_out = t.path().join("rel");
     let o = run(guestpack()
+        .args(["--signing-policy", "production"])
         .current_dir(t.path().join("work"))
         .args([
             "--drivers-dir",
@@ -53,6 +65,7 @@ fn output_does_not_depend_on_path_spelling_cwd_or_container() {
     // Absolute path from somewhere else.
     let abs_out = t.path().join("abs");
     let o = run(guestpack()
+        .args(["--signing-policy", "production"])
         .current_dir("/")
         .arg("--drivers-dir")
         .arg(&drivers)
@@ -66,6 +79,7 @@ fn output_does_not_depend_on_path_spelling_cwd_or_container() {
     zip_dir(&drivers, &bundle, "guest-drivers-ci-1234");
     let zip_out = t.path().join("zip");
     let o = run(guestpack()
+        .args(["--signing-policy", "production"])
         .arg("--drivers-dir")
         .arg(&bundle)
         .args(["--spec", "win7-virtio-win.json", "--quiet", "--out-dir"])
@@ -225,6 +239,7 @@ fn real_virtio_drivers_pack_without_pdb_files() {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
     let o = run(guestpack()
+        .args(["--signing-policy", "production"])
         .arg("--drivers-dir")
         .arg(virtio_drivers())
         .arg("--spec")

@@ -21,6 +21,9 @@ pub fn virtio_drivers() -> PathBuf {
 pub fn guestpack() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_guestpack"));
     c.env_remove("SOURCE_DATE_EPOCH");
+    for var in guestpack::validate::signing::ENV_VARS {
+        c.env_remove(var);
+    }
     c
 }
 

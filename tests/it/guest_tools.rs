@@ -403,10 +403,11 @@ fn sample_media_layout() -> Vec<String> {
 /// The media the packager builds from the built-in sample drivers and guest-tools.
 fn sample_media() -> guestpack::build::MediaSet {
     let drivers = guestpack::bundled::sample::sample_drivers();
-    let guest_tools = guestpack::bundled::embedded::guest_tools();
+    let guest_tools = guestpack::bundled::default_guest_tools(true, Default::default());
     let spec =
         guestpack::bundled::embedded::spec_file("win7-virtio-win.json").expect("shipped spec");
     let input = guestpack::validate::ValidateInput {
+        contract_found: None,
         drivers: &drivers,
         guest_tools: &guest_tools,
         spec_name: "win7-virtio-win.json",

@@ -64,6 +64,7 @@ fn xorriso(dir: &Path, iso: &Path) {
 /// Packages `drivers` into `out` (with a JSON report); returns the stderr text.
 fn package(drivers: &Path, extra: &[&str], out: &Path) -> String {
     let o = run(guestpack()
+        .args(["--signing-policy", "production"])
         .arg("--drivers-dir")
         .arg(drivers)
         .args(["--spec", SPEC, "--threads", "2"])
@@ -109,11 +110,11 @@ fn virtio_win_tree_and_iso_give_the_per_arch_media() {
     virtio_tree(&two, &["w8.1", "w10"]);
     let iso = tmp.path().join("virtio-win.iso");
     xorriso(&two, &iso);
-    let o =
-        run(guestpack()
-            .arg("--drivers-dir")
-            .arg(&iso)
-            .args(["--spec", SPEC, "--validate-only"]));
+    let o = run(guestpack()
+        .args(["--signing-policy", "production"])
+        .arg("--drivers-dir")
+        .arg(&iso)
+        .args(["--spec", SPEC, "--validate-only"]));
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
@@ -124,13 +125,11 @@ fn virtio_win_tree_and_iso_give_the_per_arch_media() {
     package(&iso, &["--os", "W8.1"], &out);
     assert_eq!(output_hashes(&out), want);
 
-    let o = run(guestpack().arg("--drivers-dir").arg(&iso).args([
-        "--spec",
-        SPEC,
-        "--validate-only",
-        "--os",
-        "w7",
-    ]));
+    let o = run(guestpack()
+        .args(["--signing-policy", "production"])
+        .arg("--drivers-dir")
+        .arg(&iso)
+        .args(["--spec", SPEC, "--validate-only", "--os", "w7"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("error[LAY005]: os \"w7\" is not in the driver input"));
 }
@@ -174,11 +173,11 @@ fn a_flat_folder_reports_files_no_inf_references() {
     flat_tree(&flat);
     std::fs::write(flat.join("Win7/amd64/notes.txt"), "build notes").unwrap();
     std::fs::write(flat.join("Win7/amd64/stray.pdb"), "symbols of nothing").unwrap();
-    let o =
-        run(guestpack()
-            .arg("--drivers-dir")
-            .arg(&flat)
-            .args(["--spec", SPEC, "--validate-only"]));
+    let o = run(guestpack()
+        .args(["--signing-policy", "production"])
+        .arg("--drivers-dir")
+        .arg(&flat)
+        .args(["--spec", SPEC, "--validate-only"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     for p in ["Win7/amd64/notes.txt", "Win7/amd64/stray.pdb"] {

@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 fn staged() -> Staged {
     let drivers = sample_drivers();
-    let tools = embedded::guest_tools();
+    let tools = guestpack::bundled::default_guest_tools(true, Default::default());
     let input = ValidateInput {
+        contract_found: None,
         drivers: &drivers,
         guest_tools: &tools,
         spec_name: "win7-virtio-win.json",

@@ -32,6 +32,9 @@ pub struct Case<'a> {
     pub spec_json: Option<&'a [u8]>,
     pub contract: Option<(&'a str, &'a [u8])>,
     pub opts: BuildOptions,
+    /// The drivers are the built-in sample: without a guest-tools payload of its own, the case
+    /// gets what the CLI and the page give the sample (its certificate under policy test).
+    pub sample: bool,
 }
 
 impl<'a> Case<'a> {
@@ -42,8 +45,22 @@ impl<'a> Case<'a> {
             spec,
             spec_json: None,
             contract: None,
-            opts: BuildOptions::default(),
+            // Built for production-signed drivers unless a case says otherwise: the built-in
+            // payload has no certificate, which the default policy (test) would require.
+            opts: BuildOptions {
+                signing_policy: SigningPolicy::Production,
+                ..BuildOptions::default()
+            },
+            sample: false,
         }
+    }
+
+    /// The built-in sample with every default (policy test, its certificate, the default spec).
+    pub fn sample_defaults(drivers: &'a VTree) -> Case<'a> {
+        let mut case = Case::new(drivers, embedded::DEFAULT_SPEC);
+        case.opts = BuildOptions::default();
+        case.sample = true;
+        case
     }
 
     pub fn policy(mut self, p: SigningPolicy) -> Self {
@@ -74,13 +91,15 @@ impl<'a> Case<'a> {
     }
 
     fn with_input<R>(&self, f: impl FnOnce(&ValidateInput) -> R) -> R {
-        let embedded_tools = embedded::guest_tools();
+        let embedded_tools =
+            guestpack::bundled::default_guest_tools(self.sample, self.opts.signing_policy);
         let spec_json = match self.spec_json {
             Some(b) => b,
             None => embedded::spec_file(self.spec)
                 .unwrap_or_else(|| panic!("no shipped spec {:?}", self.spec)),
         };
         let input = ValidateInput {
+            contract_found: None,
             drivers: self.drivers,
             guest_tools: self.guest_tools.unwrap_or(&embedded_tools),
             spec_name: self.spec,

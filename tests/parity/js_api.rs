@@ -51,6 +51,8 @@ fn build(b: &Bundle, options: &str) -> wasm::Media {
 fn bindings_give_the_golden_bytes() {
     let m = build(&wasm::sample_bundle(), "{}");
     assert!(m.accepted());
+    check_golden("sample/defaults", &media_outputs(&m, 65536));
+    let m = build(&wasm::sample_bundle(), r#"{"signingPolicy":"production"}"#);
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
     let m = build(
         &wasm::sample_bundle(),
@@ -77,7 +79,7 @@ fn bundle_from_bytes_and_spec_text() {
     )
     .unwrap();
     let options =
-        serde_json::json!({ "spec": "win7-virtio-win.json", "specText": spec }).to_string();
+        serde_json::json!({ "spec": "win7-virtio-win.json", "specText": spec, "signingPolicy": "production" }).to_string();
     check_golden(
         "fixture/wrapper-zip",
         &media_outputs(&build(&b, &options), 2048),
@@ -100,9 +102,10 @@ fn report_object_has_findings_and_packages() {
     }
     // The same JSON the CLI's --report writes for this input: one report shape everywhere.
     let drivers = guestpack::bundled::sample::sample_drivers();
-    let tools = guestpack::bundled::embedded::guest_tools();
+    let tools = guestpack::bundled::default_guest_tools(true, Default::default());
     let spec = guestpack::bundled::embedded::DEFAULT_SPEC;
     let input = guestpack::validate::ValidateInput {
+        contract_found: None,
         drivers: &drivers,
         guest_tools: &tools,
         spec_name: spec,
@@ -282,7 +285,7 @@ fn os_option_chooses_among_virtio_win_oses() {
     assert_eq!(field(&r, "accepted"), false);
     let codes = field(&r, "findings").to_string();
     assert!(codes.contains("LAY004") && codes.contains("w10"), "{codes}");
-    let m = build(&b, r#"{"os":"w7"}"#);
+    let m = build(&b, r#"{"os":"w7","signingPolicy":"production"}"#);
     assert_eq!(field(&m.report(), "layout")["kind"], "virtio-win");
     assert_eq!(field(&m.report(), "layout")["os"], "w7");
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
@@ -295,7 +298,7 @@ fn os_option_chooses_among_virtio_win_oses() {
 #[test]
 fn shared_build_bindings_give_the_golden_bytes() {
     let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "");
-    let opts = r#"{"spec":"win7-virtio-win.json"}"#;
+    let opts = r#"{"spec":"win7-virtio-win.json","signingPolicy":"production"}"#;
     let open = || Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED).unwrap();
     let jobs: Vec<wasm::Job> = (0..2)
         .map(|_| wasm::prepare(&open(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e))))
