@@ -126,6 +126,11 @@ impl Report {
     pub fn extend(&mut self, it: impl IntoIterator<Item = Finding>) {
         self.findings.extend(it);
     }
+    /// Adds findings found after validation (from the build options) in the report's order.
+    pub fn add(&mut self, it: impl IntoIterator<Item = Finding>) {
+        self.findings.extend(it);
+        self.normalize();
+    }
     pub fn errors(&self) -> usize {
         self.findings
             .iter()

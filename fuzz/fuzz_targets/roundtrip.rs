@@ -187,6 +187,7 @@ fuzz_target!(|input: Input| {
         let guest_tools = embedded::guest_tools();
         let spec = embedded::spec_file("win7-virtio-win.json").expect("shipped spec");
         let input = ValidateInput {
+            contract_found: None,
             drivers: &drivers,
             guest_tools: &guest_tools,
             spec_name: "win7-virtio-win.json",

@@ -41,8 +41,12 @@ pub const DEFAULT_NAME: &str = "guest-tools";
 pub const DEFAULT_VERSION: &str = "0.0.0";
 pub const DEFAULT_BUILD_ID: &str = "local";
 pub const DEFAULT_ZIP_LEVEL: u32 = 6;
-/// Joliet stores the volume label in 16 UCS-2 units; longer labels would be cut by readers.
-pub const MAX_VOLUME_ID: usize = 16;
+/// The primary volume descriptor holds a 32-character label (ECMA-119 8.4.6), as mkisofs and
+/// the reference packager allow.
+pub const MAX_VOLUME_ID: usize = 32;
+/// The Joliet descriptor holds 16 UCS-2 units; Windows shows the Joliet label, so a longer
+/// label is cut there (with a warning) and derived labels stay within it.
+pub const JOLIET_VOLUME_ID: usize = 16;
 
 impl Default for BuildOptions {
     fn default() -> Self {
@@ -61,7 +65,7 @@ impl Default for BuildOptions {
 
 impl BuildOptions {
     /// The label actually written: the explicit one, or the name upper-cased with every
-    /// character outside `A-Z0-9_` turned into `_`, cut to [`MAX_VOLUME_ID`].
+    /// character outside `A-Z0-9_` turned into `_`, cut to [`JOLIET_VOLUME_ID`].
     pub fn effective_volume_id(&self) -> String {
         match &self.volume_id {
             Some(v) => v.clone(),
@@ -75,9 +79,27 @@ impl BuildOptions {
                         '_'
                     }
                 })
-                .take(MAX_VOLUME_ID)
+                .take(JOLIET_VOLUME_ID)
                 .collect(),
         }
+    }
+
+    /// What these options mean for the media that the user should hear about, added to the
+    /// validation report by every adapter: a label longer than Joliet's 16 units.
+    pub fn findings(&self) -> Vec<crate::diag::Finding> {
+        let vol = self.effective_volume_id();
+        if vol.chars().count() <= JOLIET_VOLUME_ID {
+            return Vec::new();
+        }
+        let cut: String = vol.chars().take(JOLIET_VOLUME_ID).collect();
+        vec![crate::diag::Finding::warning(
+            "ISO001",
+            format!(
+                "volume label \"{vol}\" has {} characters: the ISO 9660 descriptor holds all of it, the Joliet descriptor (the label Windows shows) only \"{cut}\"",
+                vol.chars().count()
+            ),
+        )
+        .help("use at most 16 characters for the same label everywhere")]
     }
 
     pub fn iso_file_name(&self) -> String {
@@ -111,7 +133,7 @@ impl BuildOptions {
             return bad(
                 "--volume-id",
                 format!(
-                    "\"{vol}\": must be 1 to {MAX_VOLUME_ID} characters (the Joliet label limit)"
+                    "\"{vol}\": must be 1 to {MAX_VOLUME_ID} characters (the ISO 9660 label limit)"
                 ),
             );
         }
@@ -161,7 +183,8 @@ pub fn package(
     opts: &BuildOptions,
 ) -> Result<(Report, Option<MediaSet>)> {
     opts.check()?;
-    let (report, staged) = validate::validate(input, validate_opts)?;
+    let (mut report, staged) = validate::validate(input, validate_opts)?;
+    report.add(opts.findings());
     if report.has_errors() {
         return Ok((report, None));
     }

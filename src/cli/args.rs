@@ -81,13 +81,16 @@ pub struct Args {
     #[arg(long, value_name = "ID", default_value = guestpack::build::DEFAULT_BUILD_ID)]
     pub build_id: String,
 
-    /// ISO volume label, at most 16 characters [default: derived from --name, e.g. GUEST_TOOLS]
+    /// ISO volume label, at most 32 characters; Windows shows the first 16 (the Joliet label)
+    /// [default: derived from --name, e.g. GUEST_TOOLS]
     #[arg(long, value_name = "LABEL")]
     pub volume_id: Option<String>,
 
-    /// test (needs certs/), production or none; aliases testsigning, nointegritychecks, prod, whql
-    #[arg(long, value_name = "POLICY", default_value = "production")]
-    pub signing_policy: String,
+    /// test (ships the certificates in certs/), production or none; aliases testsigning,
+    /// test-signing, prod, whql, nointegritychecks, no-integrity-checks
+    /// [default: $GUESTPACK_SIGNING_POLICY, else $AERO_GUEST_TOOLS_SIGNING_POLICY, else test]
+    #[arg(long, value_name = "POLICY")]
+    pub signing_policy: Option<String>,
 
     /// Seconds since 1970-01-01 UTC for every timestamp [default: $SOURCE_DATE_EPOCH, else 0]
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]

@@ -21,6 +21,26 @@ pub fn open_tree(path: &Path, what: &str, limits: &Limits) -> Result<VTree> {
         .with_context(|| format!("{what} {}", path.display()))
 }
 
+/// How far up from the guest-tools folder the contract is looked for (the reference's depth).
+const CONTRACT_LOOKUP_LEVELS: usize = 16;
+
+/// The reference packager's contract lookup, for when none is named: the first
+/// `docs/windows-device-contract.json` in the guest-tools folder or one of the folders above
+/// it. Shown relative to the working directory when it is below it.
+pub fn find_contract(guest_tools: &Path) -> Option<std::path::PathBuf> {
+    let start = std::path::absolute(guest_tools).ok()?;
+    let found = start
+        .ancestors()
+        .take(CONTRACT_LOOKUP_LEVELS)
+        .map(|d| d.join("docs").join("windows-device-contract.json"))
+        .find(|c| c.is_file())?;
+    let cwd = std::env::current_dir().ok();
+    Some(
+        cwd.and_then(|cwd| found.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+            .unwrap_or(found),
+    )
+}
+
 /// Reads a small JSON input whole (spec, contract). Refuses absurd sizes before reading.
 pub fn read_small(path: &Path, what: &str) -> Result<Vec<u8>> {
     const MAX: u64 = 16 * 1024 * 1024;

@@ -8,7 +8,7 @@ use guestpack::build::manifest;
 use guestpack::build::{self, BuildOptions};
 use guestpack::limits::Limits;
 use guestpack::validate::report::ValidationReport;
-use guestpack::validate::signing::SigningPolicy;
+use guestpack::validate::signing;
 use guestpack::validate::{ValidateInput, ValidateOptions};
 use guestpack::{Report, Severity};
 use output::Output;
@@ -50,22 +50,34 @@ pub fn run() -> Result<ExitCode> {
     };
     let guest_tools = match &args.guest_tools_dir {
         Some(p) => inputs::open_tree(p, "guest tools", &limits)?,
-        None => guestpack::bundled::embedded::guest_tools(),
+        None => {
+            guestpack::bundled::default_guest_tools(args.drivers_dir.is_none(), opts.signing_policy)
+        }
     };
     let (spec_name, spec_json) = inputs::spec(args.spec.as_deref())?;
-    let contract = match &args.windows_device_contract {
-        Some(p) => Some((
+    let contract_path = match (&args.windows_device_contract, &args.guest_tools_dir) {
+        (Some(p), _) => Some((p.clone(), false)),
+        (None, Some(dir)) => inputs::find_contract(dir).map(|p| (p, true)),
+        (None, None) => None,
+    };
+    let contract = match &contract_path {
+        Some((p, _)) => Some((
             inputs::file_name(p),
             inputs::read_small(p, "device contract")?,
         )),
         None => None,
     };
+    let contract_found = contract_path
+        .as_ref()
+        .filter(|(_, found)| *found)
+        .map(|(p, _)| p.display().to_string());
     let input = ValidateInput {
         drivers: &drivers,
         guest_tools: &guest_tools,
         spec_name: &spec_name,
         spec_json: &spec_json,
         contract: contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+        contract_found: contract_found.as_deref(),
         signing_policy: opts.signing_policy,
     };
 
@@ -76,7 +88,8 @@ pub fn run() -> Result<ExitCode> {
         limits,
     };
     // The layout found (LAY010/LAY011 notes) is printed with the other findings.
-    let (report, staged) = guestpack::validate::validate(&input, &validate_opts)?;
+    let (mut report, staged) = guestpack::validate::validate(&input, &validate_opts)?;
+    report.add(opts.findings());
     print_findings(&report, args.quiet);
     if let Some(path) = &args.report {
         let json = ValidationReport::new(&report, &staged).to_json();
@@ -140,10 +153,13 @@ pub fn run() -> Result<ExitCode> {
 }
 
 fn build_options(args: &Args) -> Result<BuildOptions> {
-    let signing_policy: SigningPolicy = args
-        .signing_policy
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--signing-policy: {e}"))?;
+    let (signing_policy, _) = signing::choose(args.signing_policy.as_deref(), |var| {
+        std::env::var(var).ok()
+    })
+    .map_err(|e| match &args.signing_policy {
+        Some(_) => anyhow::anyhow!("--signing-policy: {e}"),
+        None => anyhow::anyhow!("{e}"),
+    })?;
     let source_date_epoch = match &args.source_date_epoch {
         Some(v) => parse_epoch(v).context("--source-date-epoch")?,
         None => match std::env::var("SOURCE_DATE_EPOCH") {

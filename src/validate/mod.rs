@@ -36,6 +36,9 @@ pub struct ValidateInput<'a> {
     pub spec_json: &'a [u8],
     /// Windows device contract (file name, bytes).
     pub contract: Option<(&'a str, &'a [u8])>,
+    /// Where the contract was found when the user did not name one (the command line looks
+    /// for it as the reference packager does); reported as a note.
+    pub contract_found: Option<&'a str>,
     pub signing_policy: SigningPolicy,
 }
 
@@ -107,6 +110,13 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         None => None,
     };
     let mut findings: Vec<Finding> = Vec::new();
+    if let Some(found) = input.contract_found {
+        findings.push(
+            Finding::info("CON001", format!("using the device contract {found}, found above the guest-tools folder"))
+                .at(found)
+                .help("config/devices.cmd is generated from it; pass --windows-device-contract to use another"),
+        );
+    }
     let (spec, spec_findings) = spec::compile_limited(&raw, input.spec_name, limits);
     findings.extend(spec_findings);
     findings.extend(rules::refusals::scan(input.drivers, "driver input"));
@@ -116,9 +126,11 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
     ));
 
     let mut staged = StagedFiles::new();
+    let spec_drivers: Vec<&str> = spec.drivers.iter().map(|d| d.name.as_str()).collect();
     let gt = rules::guest_tools::stage(
         input.guest_tools,
-        contract.as_ref().map(|(c, _)| c),
+        contract.as_ref().map(|(c, r)| (r.name.as_str(), c)),
+        &spec_drivers,
         input.signing_policy,
         limits,
         &mut staged,
@@ -156,6 +168,7 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
 /// Names an input JSON file by the digest of its canonical form, so whitespace and key order
 /// do not change the manifest.
 pub fn input_ref(name: &str, bytes: &[u8]) -> Result<InputRef> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
         file: name.to_string(),
         message: e.to_string(),

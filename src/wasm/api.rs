@@ -28,6 +28,8 @@ use wasm_bindgen::prelude::*;
 pub struct Bundle {
     tree: VTree,
     name: String,
+    /// The built-in sample driver set (it brings its own test certificate).
+    sample: bool,
 }
 
 #[wasm_bindgen]
@@ -77,6 +79,7 @@ impl Bundle {
         Bundle {
             tree: embedded::guest_tools(),
             name: "guest-tools (built in)".into(),
+            sample: false,
         }
     }
 
@@ -106,7 +109,11 @@ impl Bundle {
         limits: &Limits,
     ) -> Result<Bundle, JsFailure> {
         let tree = crate::input::open(src, &name, limits).map_err(js_err)?;
-        Ok(Bundle { tree, name })
+        Ok(Bundle {
+            tree,
+            name,
+            sample: false,
+        })
     }
 
     /// Wraps a tree built in Rust (tests, the sample).
@@ -114,6 +121,7 @@ impl Bundle {
         Bundle {
             tree,
             name: name.into(),
+            sample: false,
         }
     }
 }
@@ -124,6 +132,7 @@ pub fn sample_bundle() -> Bundle {
     Bundle {
         tree: sample::sample_drivers(),
         name: "sample drivers".into(),
+        sample: true,
     }
 }
 
@@ -228,12 +237,14 @@ pub(super) fn validated(
     let guest_tools = match guest_tools {
         Some(b) => &b.tree,
         None => {
-            embedded_tools = embedded::guest_tools();
+            embedded_tools =
+                crate::bundled::default_guest_tools(drivers.sample, resolved.build.signing_policy);
             &embedded_tools
         }
     };
     let r = &resolved;
     let input = ValidateInput {
+        contract_found: None,
         drivers: &drivers.tree,
         guest_tools,
         spec_name: &r.spec_name,
@@ -241,7 +252,8 @@ pub(super) fn validated(
         contract: r.contract.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
         signing_policy: r.build.signing_policy,
     };
-    let (report, staged) = validate::validate(&input, &r.validate).map_err(js_err)?;
+    let (mut report, staged) = validate::validate(&input, &r.validate).map_err(js_err)?;
+    report.add(r.build.findings());
     let report_value = report::report_json(&report, &staged.packages, &staged.layout);
     Ok(Validated {
         resolved,

@@ -308,6 +308,7 @@ impl Content for Huge {
 fn run_limited(case: &Case, drivers: &VTree, limits: &Limits) -> guestpack::Report {
     let gt = tree(&case.guest_tools);
     let input = ValidateInput {
+        contract_found: None,
         drivers,
         guest_tools: &gt,
         spec_name: "test-spec.json",

@@ -12,6 +12,7 @@ mod hostile;
 mod inf_real;
 mod iso_readers;
 mod layouts;
+mod reference_compat;
 mod specs;
 mod split;
 mod tidy;

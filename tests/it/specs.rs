@@ -30,8 +30,25 @@ fn shipped_specs_are_the_expected_set() {
 #[test]
 fn shipped_specs_match_the_schema() {
     // The schema must reject what the Rust types reject.
-    let reject = r#"[{"drivers": [{"name": "a", "bogus": 1}]}, {"extra": true}, {"drivers": [{"required": true}]}]"#;
-    let docs: Vec<String> = spec_files().iter().map(|n| format!("specs/{n}")).collect();
+    let reject = r#"[{"drivers": [{"name": "a", "bogus": 1}]}, {"extra": true}, {"drivers": [{"required": true}]},
+        {"required_drivers": [{"name": "a", "hwids": []}]}, {"required_drivers": [7]}, {"required_drivers": [{}]}]"#;
+    let mut docs: Vec<String> = spec_files().iter().map(|n| format!("specs/{n}")).collect();
+    // Both forms of the legacy list, as guestpack reads them.
+    let t = tempfile::tempdir().unwrap();
+    let legacy = t.path().join("legacy.json");
+    let text = r#"{"required_drivers": ["viostor", {"name": "netkvm", "expected_hardware_ids": ["DEV_1041"],
+        "expected_hardware_ids_from_devices_cmd_var": "VIRTIO_NET_HWIDS"}]}"#;
+    guestpack::validate::spec::parse("legacy.json", text.as_bytes()).expect("guestpack reads it");
+    std::fs::write(&legacy, text).unwrap();
+    docs.push(legacy.display().to_string());
+    // The reference's own specs are valid under guestpack's schema too.
+    let reference = crate::common::crate_root().join("../shared/data/aero-reference/specs");
+    for e in std::fs::read_dir(&reference).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().ends_with(".schema.json") {
+            docs.push(p.display().to_string());
+        }
+    }
     check_schema("specs/packaging-spec.schema.json", &docs, reject);
 }
 
@@ -99,7 +116,8 @@ fn shipped_specs_compile_without_findings() {
 #[test]
 fn default_contract_generates_the_shipped_devices_cmd() {
     let bytes = std::fs::read("specs/windows-device-contract.json").unwrap();
-    let c = guestpack::validate::contract::parse("windows-device-contract.json", &bytes).unwrap();
+    let c =
+        guestpack::validate::contract::own::parse("windows-device-contract.json", &bytes).unwrap();
     let names: Vec<(&str, &str, bool)> = c
         .devices
         .iter()
@@ -114,7 +132,11 @@ fn default_contract_generates_the_shipped_devices_cmd() {
             ("virtio-snd", "viosnd", false)
         ]
     );
-    let generated = guestpack::validate::devices_cmd::generate(&c);
+    let generated = guestpack::validate::devices_cmd::generate(
+        &guestpack::validate::contract::Contract::Own(c),
+        &[],
+    )
+    .unwrap();
     let shipped = std::fs::read("guest-tools/config/devices.cmd")
         .expect("guest-tools/config/devices.cmd is shipped");
     assert_eq!(String::from_utf8(shipped).unwrap(), generated);

@@ -100,7 +100,9 @@ fn contract_generates_devices_cmd_over_the_shipped_one() {
         guestpack::validate::contract::parse("contract.json", CONTRACT.as_bytes()).unwrap();
     assert_eq!(
         staged_bytes(&s, "config/devices.cmd"),
-        guestpack::validate::devices_cmd::generate(&contract).into_bytes()
+        guestpack::validate::devices_cmd::generate(&contract, &[])
+            .unwrap()
+            .into_bytes()
     );
     let cref = s.contract.expect("contract recorded");
     assert_eq!(cref.name, "contract.json");
@@ -265,6 +267,7 @@ fn spec_and_contract_json_errors_are_fatal_regex_errors_are_findings() {
     let input = |c: &Case, d, g| {
         guestpack::validate::validate(
             &guestpack::validate::ValidateInput {
+                contract_found: None,
                 drivers: d,
                 guest_tools: g,
                 spec_name: "my-spec.json",

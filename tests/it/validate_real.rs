@@ -50,6 +50,7 @@ fn run(spec: &str, drivers: &VTree) -> (guestpack::Report, guestpack::validate::
     let gt = tree(&Case::base().guest_tools);
     validate(
         &ValidateInput {
+            contract_found: None,
             drivers,
             guest_tools: &gt,
             spec_name: spec,

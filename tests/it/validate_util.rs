@@ -80,7 +80,9 @@ impl Case {
         .collect();
         guest_tools.push((
             "config/devices.cmd".into(),
-            guestpack::validate::devices_cmd::generate(&contract).into_bytes(),
+            guestpack::validate::devices_cmd::generate(&contract, &[])
+                .unwrap()
+                .into_bytes(),
         ));
         Case {
             drivers,
@@ -130,6 +132,7 @@ impl Case {
 
     pub fn run_trees(&self, drivers: &VTree, guest_tools: &VTree) -> (Report, Staged) {
         let input = ValidateInput {
+            contract_found: None,
             drivers,
             guest_tools,
             spec_name: "test-spec.json",

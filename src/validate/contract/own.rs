@@ -1,9 +1,7 @@
-//! The Windows device contract: which PCI devices the guest tools handle, with their service
-//! and hardware IDs. Strict JSON (unknown fields rejected) plus semantic checks whose errors
+//! guestpack's own contract dialect: `{ schema_version, devices: [{ name, service,
+//! hardware_ids, boot_critical }] }`, read by guestpack's own guest scripts through the
+//! `GT_*` variables. Strict JSON (unknown fields rejected) plus semantic checks whose errors
 //! name the device and field.
-//!
-//! This module does not write `devices.cmd` ([`crate::validate::devices_cmd::generate`] does) and does not
-//! compare the contract with driver INFs (the validation checks do).
 
 use crate::error::{Error, Result};
 use serde::Deserialize;
@@ -37,7 +35,7 @@ impl Device {
     }
 }
 
-/// Parses and checks a contract. `name` is the file name used in error messages.
+/// Parses and checks a contract in this dialect. `name` is the file name used in error messages.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Contract> {
     let fail = |message: String| Error::Json {
         file: name.to_string(),

@@ -1,5 +1,6 @@
-//! The guest-tools tree: required scripts and docs, `certs/` (certificates only, checked
-//! against the signing policy), `licenses/` (as is), `tools/` (file policy) and
+//! The guest-tools tree: required scripts and docs, `certs/` (certificates and its README,
+//! checked against the signing policy), `config/` (as is), `licenses/` (as is), `tools/` (file
+//! policy), `drivers/README.md` (the folder's other entries are placeholders or mistakes) and
 //! `config/devices.cmd` (shipped, or generated from the device contract).
 //!
 //! Driver folders are not handled here ([`super::drivers`]); refusals of keys and rejected
@@ -33,6 +34,17 @@ pub const DEVICES_CMD: &str = "config/devices.cmd";
 /// Certificate extensions accepted under `certs/`.
 pub const CERT_EXTENSIONS: &[&str] = &["cer", "crt", "p7b"];
 
+/// The one document shipped from `certs/` and from `drivers/` (compared case-insensitively,
+/// written with this spelling), as the reference packager ships them.
+pub const FOLDER_README: &str = "README.md";
+
+/// Variables a payload's `setup.cmd` reads from devices.cmd, one per contract dialect: a
+/// payload whose setup.cmd names one needs a devices.cmd that sets it.
+const SCRIPT_ANCHORS: &[(&str, &str)] = &[
+    ("GT_BOOT_CRITICAL", "guestpack's own format"),
+    ("AERO_VIRTIO_BLK_SERVICE", "the reference packager's format"),
+];
+
 /// What the guest-tools pass hands on to the driver checks.
 pub struct GuestTools {
     /// Parsed devices.cmd (generated or shipped), when there is one.
@@ -42,7 +54,8 @@ pub struct GuestTools {
 /// Stages the guest-tools files and checks them.
 pub fn stage(
     tree: &VTree,
-    contract: Option<&Contract>,
+    contract: Option<(&str, &Contract)>,
+    spec_drivers: &[&str],
     signing: SigningPolicy,
     limits: &Limits,
     staged: &mut StagedFiles,
@@ -70,13 +83,20 @@ pub fn stage(
         if is_noise(top) {
             continue;
         }
+        if top.eq_ignore_ascii_case("drivers") && rest.eq_ignore_ascii_case(FOLDER_README) {
+            staged.insert(format!("drivers/{FOLDER_README}"), content.clone());
+            continue;
+        }
+        if top.eq_ignore_ascii_case("drivers") && policy::is_residue(rest) {
+            continue; // .keep placeholders that hold the empty folders in git
+        }
         if top.eq_ignore_ascii_case("drivers") || rel.eq_ignore_ascii_case("manifest.json") {
             if !warned_top.iter().any(|t| t == top) {
                 warned_top.push(top.to_string());
                 findings.push(
                     Finding::error("GT004", format!("the guest-tools input must not contain \"{top}\""))
                         .at(join(&root, top))
-                        .help("remove it: drivers come from the driver input and manifest.json is generated"),
+                        .help("remove it: drivers come from the driver input (only drivers/README.md and placeholder files may be here) and manifest.json is generated"),
                 );
             }
             continue;
@@ -85,6 +105,13 @@ pub fn stage(
             staged.insert(rel.to_string(), content.clone());
         } else if rel == DEVICES_CMD {
             shipped_devices = Some((path.to_string(), content.clone()));
+        } else if top == "certs" && rest.eq_ignore_ascii_case(FOLDER_README) {
+            staged.insert(format!("certs/{FOLDER_README}"), content.clone());
+        } else if top == "config" && !rest.is_empty() {
+            // Documentation and other configuration go as they are; only OS residue stays.
+            if !policy::is_residue(rest) {
+                staged.insert(rel.to_string(), content.clone());
+            }
         } else if top == "certs" && !rest.is_empty() {
             if CERT_EXTENSIONS.contains(&policy::extension(rest).as_str()) {
                 certs.push(rel.to_string());
@@ -96,7 +123,7 @@ pub fn stage(
                         format!("\"{rel}\" is not a certificate file (.cer, .crt or .p7b)"),
                     )
                     .at(rel)
-                    .help("certs/ may only hold public certificates; move other files elsewhere"),
+                    .help("certs/ may only hold public certificates and README.md: setup.cmd installs every file there as a certificate"),
                 );
             }
         } else if top == "licenses" && !rest.is_empty() {
@@ -123,7 +150,7 @@ pub fn stage(
                 findings.push(
                     Finding::warning("GT003", format!("\"{what}\" is not part of the media layout and is not packaged"))
                         .at(join(&root, what.trim_end_matches('/')))
-                        .help("the media holds the scripts and docs at the root plus config/, certs/, licenses/ and tools/"),
+                        .help("the media holds the scripts and docs at the root plus config/, certs/, licenses/, tools/ and drivers/README.md"),
                 );
             }
         }
@@ -156,23 +183,78 @@ pub fn stage(
         );
     }
     check_signing(signing, &certs, findings);
-    let devices = match (contract, shipped_devices) {
-        (Some(c), _) => {
-            let text = devices_cmd::generate(c);
-            let parsed = devices_cmd::parse(&text);
-            staged.insert(
-                DEVICES_CMD.to_string(),
-                Arc::new(MemContent::new(text.into_bytes())),
-            );
-            Some(parsed)
-        }
-        (None, Some((_, content))) => {
-            staged.insert(DEVICES_CMD.to_string(), content.clone());
-            read_devices_cmd(content.as_ref(), limits.max_inf_size, findings)
-        }
-        (None, None) => None,
+    // A shipped devices.cmd that the contract replaces is read for its variables only: its
+    // line endings and bytes never reach the media, so they are not reported.
+    let mut unreported = Vec::new();
+    let shipped_findings = if contract.is_some() {
+        &mut unreported
+    } else {
+        &mut *findings
+    };
+    let shipped = shipped_devices.and_then(|(_, content)| {
+        read_devices_cmd(content.as_ref(), limits.max_inf_size, shipped_findings)
+            .map(|p| (content, p))
+    });
+    let devices = match contract {
+        Some((name, c)) => match devices_cmd::generate(c, spec_drivers) {
+            Ok(text) => {
+                let generated = devices_cmd::parse(&text);
+                check_script_anchors(staged, &generated, findings);
+                staged.insert(
+                    DEVICES_CMD.to_string(),
+                    Arc::new(MemContent::new(text.into_bytes())),
+                );
+                // Variables only the payload's own devices.cmd sets stay visible to the spec's
+                // checks; the contract's values win where both set one.
+                let mut vars = shipped.map(|(_, p)| p.vars).unwrap_or_default();
+                vars.extend(generated.vars);
+                Some(DevicesCmd {
+                    vars,
+                    other_lines: Vec::new(),
+                })
+            }
+            Err(why) => {
+                findings.push(
+                    Finding::error("DEV004", format!("cannot generate config/devices.cmd: {why}"))
+                        .at(name)
+                        .help("add the device to the contract, or use a contract in guestpack's own format with guestpack's scripts"),
+                );
+                None
+            }
+        },
+        None => shipped.map(|(content, p)| {
+            check_script_anchors(staged, &p, findings);
+            staged.insert(DEVICES_CMD.to_string(), content);
+            p
+        }),
     };
     GuestTools { devices }
+}
+
+/// The payload's setup.cmd and the devices.cmd on the media, which it will `call`, must speak
+/// the same dialect:
+/// guestpack's scripts with a reference-format contract (or the reverse) would find none of
+/// their variables inside the guest.
+fn check_script_anchors(staged: &StagedFiles, devices: &DevicesCmd, findings: &mut Vec<Finding>) {
+    let Some(setup) = staged.get("setup.cmd") else {
+        return;
+    };
+    let Ok(bytes) = read_to_vec(setup.as_ref(), 16 << 20) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
+    for (var, dialect) in SCRIPT_ANCHORS {
+        if text.contains(var) && devices.get(var).is_none() {
+            findings.push(
+                Finding::error(
+                    "DEV005",
+                    format!("setup.cmd reads {var}, which config/devices.cmd does not set: the scripts expect a devices.cmd in {dialect}"),
+                )
+                .at(DEVICES_CMD)
+                .help("use a device contract in the dialect the guest-tools scripts read, or the guest-tools payload that goes with the contract"),
+            );
+        }
+    }
 }
 
 fn check_signing(signing: SigningPolicy, certs: &[String], findings: &mut Vec<Finding>) {

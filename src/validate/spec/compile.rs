@@ -191,7 +191,7 @@ fn rule(
         findings,
     );
     DriverRule {
-        name: raw.name.trim().to_string(),
+        name: normalize_name(raw.name.trim()),
         required: raw.required,
         expected_hardware_ids,
         hardware_ids_var,
@@ -205,6 +205,16 @@ fn rule(
             .filter(|e| !e.is_empty())
             .collect(),
         allow_path_regexes,
+    }
+}
+
+/// The reference packager renamed its GPU driver folder from `aero-gpu` to `aerogpu` and still
+/// reads the old spelling in specs; so does guestpack.
+fn normalize_name(name: &str) -> String {
+    if name.eq_ignore_ascii_case("aero-gpu") {
+        "aerogpu".to_string()
+    } else {
+        name.to_string()
     }
 }
 
@@ -255,32 +265,58 @@ pub fn compile_limited(raw: &RawSpec, spec_name: &str, limits: &Limits) -> (Spec
         by_name.insert(key, drivers.len());
         drivers.push(r);
     }
-    for name in &raw.required_drivers {
-        let name = name.trim();
-        if name.is_empty() {
+    // The reference packager's merge: entries of `drivers` first, in order; a legacy entry
+    // naming one of them (or an earlier legacy entry) makes it required, adds its hardware IDs
+    // not already listed and its devices.cmd variable when it has none; other legacy entries
+    // are appended as required drivers.
+    for legacy in &raw.required_drivers {
+        let entry = legacy.entry();
+        if entry.name.trim().is_empty() {
             findings.push(
-                Finding::error("SPEC003", "required_drivers has an empty name")
-                    .at(spec_name)
-                    .help("remove the empty string from required_drivers"),
+                Finding::error(
+                    "SPEC003",
+                    "required_drivers has an entry with an empty name",
+                )
+                .at(spec_name)
+                .help("remove the entry or give the driver folder name"),
             );
             continue;
         }
-        let key = name.to_lowercase();
+        let r = rule(
+            &RawDriver {
+                name: entry.name.clone(),
+                required: true,
+                expected_hardware_ids: entry.expected_hardware_ids.clone(),
+                expected_hardware_ids_from_devices_cmd_var: entry
+                    .expected_hardware_ids_from_devices_cmd_var
+                    .clone(),
+                ..RawDriver::default()
+            },
+            spec_name,
+            &mut budget,
+            &mut findings,
+        );
+        let key = r.name.to_lowercase();
         match by_name.get(&key) {
-            // The legacy list only ever says "required"; it never weakens a drivers entry.
-            Some(&i) => drivers[i].required = true,
+            Some(&i) => {
+                let existing = &mut drivers[i];
+                existing.required = true;
+                for (pattern, re) in r.expected_hardware_ids {
+                    if !existing
+                        .expected_hardware_ids
+                        .iter()
+                        .any(|(p, _)| *p == pattern)
+                    {
+                        existing.expected_hardware_ids.push((pattern, re));
+                    }
+                }
+                if existing.hardware_ids_var.is_none() {
+                    existing.hardware_ids_var = r.hardware_ids_var;
+                }
+            }
             None => {
                 by_name.insert(key, drivers.len());
-                drivers.push(rule(
-                    &RawDriver {
-                        name: name.to_string(),
-                        required: true,
-                        ..RawDriver::default()
-                    },
-                    spec_name,
-                    &mut budget,
-                    &mut findings,
-                ));
+                drivers.push(r);
             }
         }
     }
@@ -316,6 +352,74 @@ mod tests {
             s.driver("VIOSTOR").map(|d| d.name.as_str()),
             Some("VioStor")
         );
+    }
+
+    #[test]
+    fn merges_the_reference_object_form() {
+        let (s, f) = compile(
+            &raw(
+                r#"{"drivers":[{"name":"viostor","required":false,"expected_hardware_ids":["DEV_1042"]},{"name":"aero-gpu"}],
+                   "required_drivers":[
+                     {"name":"VIOSTOR","expected_hardware_ids":["DEV_1042","DEV_1001"],"expected_hardware_ids_from_devices_cmd_var":"BLK"},
+                     "netkvm",
+                     {"name":"NetKVM","expected_hardware_ids":["DEV_1041"]},
+                     {"name":"vioinput","expected_hardware_ids_from_devices_cmd_var":"INPUT"}]}"#,
+            ),
+            "s.json",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        let names: Vec<(&str, bool)> = s
+            .drivers
+            .iter()
+            .map(|d| (d.name.as_str(), d.required))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("viostor", true),
+                ("aerogpu", true),
+                ("netkvm", true),
+                ("vioinput", true)
+            ]
+        );
+        let ids = |i: usize| -> Vec<&str> {
+            s.drivers[i]
+                .expected_hardware_ids
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .collect()
+        };
+        assert_eq!(ids(0), vec!["DEV_1042", "DEV_1001"]);
+        assert_eq!(s.drivers[0].hardware_ids_var.as_deref(), Some("BLK"));
+        assert_eq!(ids(2), vec!["DEV_1041"]);
+        assert_eq!(s.drivers[3].hardware_ids_var.as_deref(), Some("INPUT"));
+    }
+
+    #[test]
+    fn a_drivers_entry_keeps_its_own_variable() {
+        let (s, _) = compile(
+            &raw(
+                r#"{"drivers":[{"name":"a","expected_hardware_ids_from_devices_cmd_var":"MINE"}],
+                   "required_drivers":[{"name":"A","expected_hardware_ids_from_devices_cmd_var":"THEIRS"}]}"#,
+            ),
+            "s.json",
+        );
+        assert_eq!(s.drivers[0].hardware_ids_var.as_deref(), Some("MINE"));
+    }
+
+    #[test]
+    fn a_bad_legacy_object_names_its_field() {
+        let e = super::super::parse(
+            "s.json",
+            br#"{"required_drivers":[{"name":"a","hwids":[]}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("unknown field `hwids`"), "{e}");
+        let e = super::super::parse("s.json", br#"{"required_drivers":[7]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a driver name or an object"), "{e}");
     }
 
     #[test]

@@ -27,9 +27,10 @@ pub struct RawSpec {
     pub schema: Option<String>,
     #[serde(default)]
     pub drivers: Vec<RawDriver>,
-    /// Legacy form: names of required drivers with no further expectations.
+    /// Legacy form: required drivers, each a name or the reference packager's object
+    /// (`name`, `expected_hardware_ids`, `expected_hardware_ids_from_devices_cmd_var`).
     #[serde(default)]
-    pub required_drivers: Vec<String>,
+    pub required_drivers: Vec<LegacyRequired>,
     #[serde(default)]
     pub require_optional_drivers_on_all_arches: bool,
     #[serde(default)]
@@ -64,6 +65,62 @@ pub struct RawDriver {
     /// Regexes over the path relative to the driver folder, re-included the same way.
     #[serde(default)]
     pub allow_path_regexes: Vec<String>,
+}
+
+/// One entry of the legacy `required_drivers` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LegacyRequired {
+    Name(String),
+    Entry(LegacyEntry),
+}
+
+/// The reference packager's object form of a `required_drivers` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyEntry {
+    pub name: String,
+    #[serde(default)]
+    pub expected_hardware_ids: Vec<String>,
+    #[serde(default)]
+    pub expected_hardware_ids_from_devices_cmd_var: Option<String>,
+}
+
+impl LegacyRequired {
+    /// The entry as an object (a plain name has no expectations).
+    pub fn entry(&self) -> LegacyEntry {
+        match self {
+            LegacyRequired::Name(n) => LegacyEntry {
+                name: n.clone(),
+                ..LegacyEntry::default()
+            },
+            LegacyRequired::Entry(e) => e.clone(),
+        }
+    }
+}
+
+// By hand rather than `#[serde(untagged)]`, so a bad object reports its own field errors
+// ("unknown field `hwids`") instead of "did not match any variant".
+impl<'de> Deserialize<'de> for LegacyRequired {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LegacyRequired;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a driver name or an object with \"name\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LegacyRequired::Name(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<Self::Value, A::Error> {
+                LegacyEntry::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(LegacyRequired::Entry)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn yes() -> bool {
