@@ -20,7 +20,7 @@ const EXTRA = 'drivers/x86/netkvm/notes.txt';
 before(async () => {
   iso = virtioIso(work);
   perArch = cliOutputs(['--drivers-dir', join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers'),
-    '--spec', 'virtio-win-8.1.json'], work);
+    '--spec', 'virtio-win-8.1.json', '--signing-policy', 'production'], work);
   media = mediaToVerify(['--sample'], work, { flip: FLIP, drop: DROP, extra: EXTRA });
   run = await session();
   ({ pages, browser } = run);
@@ -43,6 +43,8 @@ for (const label of ['site', 'file']) {
       assert.ok(await page.isHidden('[data-testid=os-select]'), 'no OS chooser before an input has OS folders');
       await page.setInputFiles('[data-testid=bundle-input]', iso);
       await page.selectOption('[data-testid=spec-select]', 'virtio-win-8.1.json');
+      // The built-in guest tools carry no certificate: build for production-signed drivers.
+      await page.selectOption('[data-testid=signing-policy]', 'production');
       await checked(page);
       assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected/);
       const lay = await page.$$eval('[data-testid=findings] > [data-code=LAY004]', (li) => li.map((x) => x.textContent));
@@ -101,11 +103,11 @@ for (const label of ['site', 'file']) {
 
       await page.setInputFiles('[data-testid=verify-input]', media.iso);
       await verifyDone(page, media.iso);
-      assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 19 files of guest-tools 0\.0\.0 match/);
+      assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 20 files of guest-tools 0\.0\.0 match/);
 
       await page.setInputFiles('[data-testid=verify-input]', media.tampered);
       await verifyDone(page, media.tampered);
-      assert.match(await page.textContent('[data-testid=verify-status]'), /^Mismatch: 3 problems .*\(17 of 19 files match\)/);
+      assert.match(await page.textContent('[data-testid=verify-status]'), /^Mismatch: 3 problems .*\(18 of 20 files match\)/);
       const rows = await page.$$eval('[data-testid=verify-table] tbody tr', (trs) => trs.map((tr) => `${tr.dataset.problem} ${tr.dataset.path}`));
       assert.deepEqual(rows.sort(), [`changed ${FLIP}`, `extra ${EXTRA}`, `missing ${DROP}`]);
       assert.match(await page.textContent(`[data-testid=verify-table] tr[data-path="${FLIP}"]`), /SHA-256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}/);
@@ -118,7 +120,7 @@ for (const label of ['site', 'file']) {
       await page.setInputFiles('[data-testid=verify-manifest-input]', media.manifest);
       await page.setInputFiles('[data-testid=verify-input]', media.zip);
       await verifyDone(page, media.zip, media.manifest);
-      assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 19 files/);
+      assert.match(await page.textContent('[data-testid=verify-status]'), /^OK: all 20 files/);
       await page.click('[data-testid=mode-build]');
       assert.ok(await page.isVisible('[data-testid=bundle-input]'), 'back in build mode');
       assert.deepEqual(errors, []);

@@ -319,6 +319,9 @@ fn a_twenty_character_volume_id_is_whole_in_iso9660_cut_in_joliet_with_a_warning
         "{py}"
     );
     assert!(tool("blkid", &["-p", iso]).contains("TYPE=\"iso9660\""));
+    assert!(tool("7z", &["t", iso]).contains("Everything is Ok"));
+    let listed = tool("bsdtar", &["-tf", iso]);
+    assert!(listed.lines().any(|l| l.trim_end_matches('/') == "config/devices.cmd"), "{listed}");
     // 33 characters is one too many for the primary descriptor.
     let o = run(guestpack().args([
         "--sample",
@@ -505,4 +508,60 @@ sys.exit(1 if bad else 0)
         String::from_utf8_lossy(&o.stdout),
         stderr(&o)
     );
+}
+
+/// The invocations the reference's documentation gives (its packaging README's quickstart, its
+/// "direct packager invocation", its production example), with the reference's inputs.
+#[test]
+fn the_reference_documented_invocations_succeed() {
+    let t = tempfile::tempdir().unwrap();
+    let gt = payload(t.path());
+    let contract = reference_data().join("docs/windows-device-contract-virtio-win.json");
+    let manifest = |out: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
+    };
+    // Quickstart: --version 1.2.3 --build-id ci-123 --signing-policy test.
+    let quick = t.path().join("quick");
+    let o = run(reference_flags(&gt, Some(&contract), &quick).args([
+        "--version",
+        "1.2.3",
+        "--build-id",
+        "ci-123",
+        "--signing-policy",
+        "test",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&quick);
+    assert_eq!(m["package"]["version"], "1.2.3");
+    assert_eq!(m["package"]["build_id"], "ci-123");
+    assert_eq!(m["package"]["source_date_epoch"], 1_700_000_000);
+    // Direct invocation: SOURCE_DATE_EPOCH=0, --build-id local.
+    let direct = t.path().join("direct");
+    let o = run(reference_flags(&gt, Some(&contract), &direct)
+        .env("SOURCE_DATE_EPOCH", "0")
+        .args(["--version", "1.2.3", "--build-id", "local", "--signing-policy", "test"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(manifest(&direct)["package"]["source_date_epoch"], 0);
+    assert_eq!(
+        media_files(&direct),
+        media_files(&quick),
+        "the epoch and build id change the manifest, not the files"
+    );
+    // Production: refused while certs/ holds a certificate (the reference fails fast too)...
+    let prod = t.path().join("prod");
+    let o = run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("SIGN002") && stderr(&o).contains("certs/virtio-win-test.cer"));
+    // ...and accepted once only certs/README.md is left, which is still shipped.
+    std::fs::remove_file(gt.join("certs/virtio-win-test.cer")).unwrap();
+    let o = run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&prod);
+    assert_eq!(m["signing_policy"], "production");
+    assert_eq!(m["certs_required"], false);
+    let certs: Vec<String> = media_files(&prod)
+        .into_keys()
+        .filter(|p| p.starts_with("certs/"))
+        .collect();
+    assert_eq!(certs, ["certs/README.md"]);
 }
