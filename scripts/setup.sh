@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # with a MinGW compiler for running the guest scripts (tests/guest/).
 need_apt=()
 for pair in xorriso:xorriso isoinfo:genisoimage isovfy:genisoimage 7z:p7zip-full bsdtar:libarchive-tools \
-            unzip:unzip zip:zip blkid:util-linux python3:python3 /usr/bin/time:time \
+            unzip:unzip zip:zip openssl:openssl blkid:util-linux python3:python3 /usr/bin/time:time \
             chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr \
             wine:wine /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64; do
   cmd=${pair%%:*} pkg=${pair##*:}
