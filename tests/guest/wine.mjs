@@ -35,14 +35,13 @@ function cli() {
 /**
  * Media of the sample drivers for each signing policy, extracted into folders: the files the
  * guest sees. `test` media carry a certificate file in certs/ (the stand-in certutil and
- * PowerShell never parse it).
+ * PowerShell never parse it). `payload` is the guest-tools folder to build them from: by default
+ * $GUEST_TOOLS_DIR (e.g. an older guest-tools/, to see which scenarios it fails), else this
+ * repository's.
  */
-export function buildMedia(work) {
+export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools')) {
   const bin = cli();
   const media = {};
-  // GUEST_TOOLS_DIR: another payload to run (e.g. an older version of guest-tools/, to see which
-  // scenarios it fails); the default is this repository's.
-  const payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools');
   for (const policy of ['test', 'production', 'none']) {
     let gt = ['--guest-tools-dir', payload];
     if (policy === 'test') {
@@ -72,7 +71,9 @@ export class WinePc {
       ...process.env,
       WINEPREFIX: this.prefix,
       WINEDEBUG: '-all',
-      WINEDLLOVERRIDES: ['mscoree', 'mshtml'].map((d) => `${d}=`).concat([...TOOLS, 'findstr'].map((t) => `${t}.exe=n`)).join(';'),
+      // Our programs, not Wine's builtins of the same names; cmd.exe native first so that the
+      // Sysnative stand-in runs, then builtin for Wine's own (a placeholder file in system32).
+      WINEDLLOVERRIDES: ['mscoree', 'mshtml'].map((d) => `${d}=`).concat([...TOOLS, 'findstr'].map((t) => `${t}.exe=n`), ['cmd.exe=n,b']).join(';'),
       DISPLAY: '',
     };
     this.c = join(this.prefix, 'drive_c');
@@ -82,8 +83,8 @@ export class WinePc {
     const pc = new WinePc(work);
     const bin = join(work, 'bin');
     mkdirSync(bin, { recursive: true });
-    for (const [src, out] of [['standin.c', 'standin.exe'], ['findstr.c', 'findstr.exe']]) {
-      execFileSync('x86_64-w64-mingw32-gcc', ['-O1', '-o', join(bin, out), join(here, src)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    for (const [src, out, flags] of [['standin.c', 'standin.exe', []], ['findstr.c', 'findstr.exe', []], ['sysnative.c', 'sysnative.exe', ['-municode']]]) {
+      execFileSync('x86_64-w64-mingw32-gcc', ['-O1', ...flags, '-o', join(bin, out), join(here, src)], { stdio: ['ignore', 'ignore', 'inherit'] });
     }
     execFileSync('wineboot', ['-i'], { env: pc.env, stdio: 'ignore' });
     pc.wait();
@@ -94,6 +95,10 @@ export class WinePc {
       copyFileSync(join(bin, 'standin.exe'), dest);
     }
     copyFileSync(join(bin, 'findstr.exe'), join(sys32, 'findstr.exe'));
+    // The 64-bit cmd a 32-bit process reaches through Sysnative (tests/guest/sysnative.c).
+    const sysnative = join(pc.c, 'windows', 'Sysnative');
+    mkdirSync(sysnative, { recursive: true });
+    copyFileSync(join(bin, 'sysnative.exe'), join(sysnative, 'cmd.exe'));
     mkdirSync(join(pc.c, 'standin'), { recursive: true });
     pc.wait();
     // One wine server (and its services) for every run, instead of one started per command.

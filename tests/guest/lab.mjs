@@ -1,0 +1,191 @@
+// The scenario machinery shared by the scenario table (scenarios.test.mjs) and the regression
+// check (regressions.test.mjs): set a Wine machine up as a scenario says, run setup.cmd and
+// uninstall.cmd from a medium, and assert what they did. Every check throws with the full story
+// (exit code, output, tool calls, state file).
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { rules } from './rules.mjs';
+import { winPath } from './wine.mjs';
+
+let pc, media;
+
+/** Adds `media.odd`: the test medium copied under a folder whose name has every character
+ * cmd treats specially (scenarios with `odd` run from there). */
+export function addOddCopy(media, work) {
+  const odd = join(work, 'Guest (x86) & Tools ^1');
+  mkdirSync(odd, { recursive: true });
+  cpSync(media.test, join(odd, 'media'), { recursive: true });
+  media.odd = join(odd, 'media');
+  return media;
+}
+
+/** Runs what follows on the WinePc `machine` with the media folders `m` ({test, production, none, odd?}). */
+export function use(machine, m) {
+  pc = machine;
+  media = m;
+}
+
+export const BUILDS = { w7: 7601, 'w8.1': 9600, w10: 19045, w11: 22631 };
+const SVC = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\viostor';
+
+function flagsOf(s) {
+  return [
+    s.secureBoot && 'secureboot', s.tsPending && 'ts', s.bitlocker && 'bitlocker',
+    s.pnputilFail && `fail${s.pnputilFail}`, s.psBlocked && 'psblocked', s.mediaBad && 'mediabad',
+  ].filter(Boolean);
+}
+
+/** Sets the machine up for scenario `s` (registry), after a reset. */
+export function prepare(s) {
+  pc.reset();
+  pc.rules(rules());
+  pc.flags(flagsOf(s));
+  const lines = [
+    `reg add "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion" /v CurrentBuild /t REG_SZ /d ${BUILDS[s.os]} /f >nul`,
+    `reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control" /v SystemStartOptions /t REG_SZ /d "${s.tsActive ? ' NOEXECUTE=OPTIN  TESTSIGNING' : ' NOEXECUTE=OPTIN'}" /f >nul`,
+  ];
+  const r = pc.run(lines);
+  assert.equal(r.code, 0, r.stdout);
+  // The machine must show the scenario's Windows before the scripts run; say so if Wine's
+  // registry did not take it (rather than blame the scripts for reading "build 0").
+  const build = reg('HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion', 'CurrentBuild');
+  assert.equal(build, String(BUILDS[s.os]), `the Wine prefix does not show build ${BUILDS[s.os]}: ${r.stdout}`);
+}
+
+// wow64: started by a 32-bit process on 64-bit Windows (x86 cmd, PROCESSOR_ARCHITEW6432 set):
+// the scripts must start again under the native cmd (the Sysnative stand-in gives it a native
+// environment) and then act as on x64.
+const archEnv = (s) => (s.wow64
+  ? { PROCESSOR_ARCHITECTURE: 'x86', PROCESSOR_ARCHITEW6432: 'AMD64' }
+  : { PROCESSOR_ARCHITECTURE: s.arch === 'x86' ? 'x86' : 'AMD64', PROCESSOR_ARCHITEW6432: null });
+
+export function runScript(s, script, args) {
+  const dir = s.odd ? media.odd : media[s.policy];
+  // From the medium's folder by a relative name, in a child cmd: CALL would double the carets
+  // of a quoted path, and Wine's CALL turns every non-zero `exit /b` of a batch file into 1.
+  // ".\\" so that "verify.cmd" is not read as cmd's own VERIFY command.
+  if (!s.wow64) return pc.run([`pushd "${winPath(dir)}"`, `cmd /d /c .\\${script} ${args}`], archEnv(s));
+  // Wine gives every new 64-bit process a native environment (it turns PROCESSOR_ARCHITEW6432
+  // into PROCESSOR_ARCHITECTURE), so a 32-bit parent is imitated by running the script in the
+  // cmd that set those variables, through CALL. The exit code is then the native run's, which
+  // the Sysnative stand-in records: Wine's CALL makes the script's own 0 or 1.
+  const r = pc.run([`pushd "${winPath(dir)}"`, `call .\\${script} ${args}`], archEnv(s));
+  const native = pc.read('C:\\standin\\sysnative-rc.txt');
+  return native === null ? r : { ...r, code: Number.parseInt(native.trim(), 10) };
+}
+
+export function reg(key, value) {
+  const r = pc.run([`reg query "${key}"${value ? ` /v ${value}` : ''}`]);
+  if (r.code !== 0) return null;
+  if (!value) return r.stdout;
+  const m = new RegExp(`${value}\\s+REG_\\w+\\s+(\\S*)`, 'i').exec(r.stdout);
+  return m ? m[1] : '';
+}
+
+/** Everything a failure message needs: the calls, the output, the state file. */
+export function story(label, result) {
+  const log = (pc.read(`C:\\windows\\temp\\guest-tools-${label}.log`) || '(none)').split(/\r?\n/).slice(-40).join('\n');
+  return `${label}: exit ${result.code}\n--- output ---\n${result.stdout}\n--- tool calls ---\n${pc.calls().join('\n')}\n--- state.txt ---\n${pc.read('C:\\ProgramData\\guest-tools\\state.txt') || '(none)'}\n--- end of the ${label} log ---\n${log}\n`;
+}
+
+const bcdSets = () => pc.calls().filter((c) => /^bcdedit .*testsigning on/i.test(c));
+
+/** What a scenario expects, from the rules the scripts must follow. */
+export function expectations(s) {
+  const x64 = s.arch !== 'x86';
+  const testMedia = s.policy === 'test';
+  const wantsTs = testMedia && x64 && !s.notestsigning;
+  const tsTurnedOn = wantsTs && !s.tsActive && !s.tsPending && !s.secureBoot;
+  const tsNextBoot = s.tsActive || s.tsPending || tsTurnedOn;
+  const viostorOk = !s.pnputilFail;
+  // Boot-start only when winload will accept the signature at the next boot.
+  const signatureOk = !x64 || s.policy === 'production' || (testMedia && tsNextBoot);
+  const seeded = !s.skipstorage && viostorOk && signatureOk;
+  let code = 0;
+  if (s.pnputilFail || (wantsTs && s.secureBoot)) code = 1;
+  else if (tsTurnedOn || (wantsTs && s.tsPending && !s.tsActive) || seeded) code = 3010;
+  return { wantsTs, tsTurnedOn, seeded, code, legacy: BUILDS[s.os] < 14393, x64 };
+}
+
+export function checkSetup(s, r) {
+  const x = expectations(s);
+  const msg = story('setup', r);
+  assert.equal(r.code, x.code, `exit code\n${msg}`);
+  const adds = pc.calls().filter((c) => c.startsWith('pnputil'));
+  assert.ok(adds.length >= 2, `pnputil ran for each driver\n${msg}`);
+  if (s.wow64) {
+    assert.ok(pc.calls().some((c) => c.startsWith('sysnative-cmd ')), `started again under the native cmd\n${msg}`);
+    assert.ok(adds.every((c) => /\\amd64\\/i.test(c)), `the amd64 drivers were added\n${msg}`);
+  }
+  for (const c of adds) {
+    assert.ok(x.legacy ? / -i -a /.test(` ${c} `) : /\/add-driver .* \/install/.test(c), `pnputil syntax for build ${BUILDS[s.os]}: ${c}\n${msg}`);
+  }
+  const start = reg(SVC, 'Start');
+  assert.equal(start === '0x0', x.seeded, `viostor boot-start (Start=${start})\n${msg}`);
+  assert.equal(pc.exists('C:\\windows\\system32\\drivers\\viostor.sys'), x.seeded, `viostor.sys copied\n${msg}`);
+  if (x.seeded && x.legacy && BUILDS[s.os] < 9200) {
+    assert.ok(reg('HKLM\\SYSTEM\\CurrentControlSet\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_1001', 'Service'), `CriticalDeviceDatabase\n${msg}`);
+  }
+  assert.equal(bcdSets().length > 0, x.wantsTs && !s.tsActive, `bcdedit asked to turn test signing on\n${msg}`);
+  const suspended = pc.calls().some((c) => /^manage-bde .*-protectors -disable/i.test(c));
+  assert.equal(suspended, !!(s.bitlocker && x.wantsTs && !s.tsActive), `BitLocker suspended before bcdedit\n${msg}`);
+  if (suspended) {
+    const calls = pc.calls();
+    const i = calls.findIndex((c) => /^manage-bde .*-protectors -disable/i.test(c));
+    assert.ok(i < calls.findIndex((c) => /^bcdedit .*testsigning on/i.test(c)), `BitLocker suspended first\n${msg}`);
+  }
+  // With Fast Startup "Shut down" hibernates: the boot-start setting needs a restart or a full
+  // shutdown, and setup must say so.
+  if (x.seeded) {
+    assert.match(pc.read('C:\\windows\\temp\\guest-tools-setup.log') || '', /shutdown \/s \/t 0/, `how to shut down is said\n${msg}`);
+  }
+  // /quiet prints only errors: the explanation is in the log.
+  if (!x.seeded && !s.skipstorage) {
+    assert.match(pc.read('C:\\windows\\temp\\guest-tools-setup.log') || '', /boot-critical storage not pre-seeded: /, `the skip is explained in the log\n${msg}`);
+  }
+  return x;
+}
+
+export function checkUninstall(s, x, r) {
+  const msg = story('uninstall', r);
+  if (s.wow64) assert.ok(pc.calls().some((c) => c.startsWith('sysnative-cmd ')), `started again under the native cmd\n${msg}`);
+  const keepsBootDriver = x.seeded && (s.running || s.deleteFail);
+  if (!keepsBootDriver) {
+    assert.deepEqual(pc.oemInfs(), [], `driver packages removed\n${msg}`);
+    assert.equal(reg(SVC, 'Start'), null, `viostor service removed\n${msg}`);
+    assert.equal(pc.exists('C:\\windows\\system32\\drivers\\viostor.sys'), false, `viostor.sys removed\n${msg}`);
+    if (x.tsTurnedOn) assert.ok(pc.calls().some((c) => /^bcdedit .*(testsigning off|deletevalue)/i.test(c)), `test signing reverted\n${msg}`);
+    assert.equal(pc.read('C:\\ProgramData\\guest-tools\\state.txt'), null, `state file gone\n${msg}`);
+  } else {
+    assert.equal(reg(SVC, 'Start'), '0x0', `a kept boot-critical driver keeps its service\n${msg}`);
+    assert.ok(pc.exists('C:\\windows\\system32\\drivers\\viostor.sys'), `and its binary\n${msg}`);
+    if (s.policy === 'test' && x.x64) {
+      assert.ok(!pc.calls().some((c) => /^bcdedit .*(testsigning off|deletevalue)/i.test(c)), `test signing kept while a test-signed boot-start driver remains\n${msg}`);
+      assert.ok(!pc.calls().some((c) => /^certutil -delstore/i.test(c)), `its certificate kept too\n${msg}`);
+    }
+    assert.equal(r.code, 1, `kept changes are exit 1\n${msg}`);
+  }
+}
+
+export function name(s) {
+  return Object.entries(s).map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(' ');
+}
+
+
+/** setup.cmd then uninstall.cmd for scenario `s`, each checked against the rules. */
+export function runScenario(s) {
+  prepare(s);
+  const args = ['/quiet', s.skipstorage && '/skipstorage', s.notestsigning && '/notestsigning']
+    .filter(Boolean).map((a) => (s.quotedSwitch ? `"${a}"` : a)).join(' ');
+  const r = runScript(s, 'setup.cmd', args);
+  const x = checkSetup(s, r);
+  // Between the two: the machine as setup left it, plus what the scenario changes.
+  const flags = pc.readFlags().filter((f) => !f.startsWith('fail'));
+  if (s.running) flags.push('running');
+  if (s.deleteFail) flags.push('deletefail');
+  pc.flags(flags);
+  pc.clearCalls();
+  const u = runScript(s, 'uninstall.cmd', '/quiet');
+  checkUninstall(s, x, u);
+}
