@@ -5,6 +5,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# First what the tests need (idempotent: skips what is installed; says what it installs).
+echo "== setup: bash scripts/setup.sh"
+if ! bash scripts/setup.sh; then
+  echo "setup failed: no suite was run"
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+
 passed=0 failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
