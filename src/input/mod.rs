@@ -5,6 +5,7 @@
 //! [`open`] is the one place that recognizes a container by its content, for the CLI and
 //! the browser alike.
 
+pub mod catalog;
 pub mod iso;
 pub mod zip;
 

@@ -5,6 +5,7 @@
 //! reader each time the packager needs the bytes (hashing, ISO, zip). Neither trait caches, so
 //! memory stays bounded by the caller's buffer, not by the payload.
 
+pub mod authenticode;
 pub mod digest;
 pub mod readahead;
 pub mod vtree;

@@ -321,7 +321,12 @@ fn a_twenty_character_volume_id_is_whole_in_iso9660_cut_in_joliet_with_a_warning
     assert!(tool("blkid", &["-p", iso]).contains("TYPE=\"iso9660\""));
     assert!(tool("7z", &["t", iso]).contains("Everything is Ok"));
     let listed = tool("bsdtar", &["-tf", iso]);
-    assert!(listed.lines().any(|l| l.trim_end_matches('/') == "config/devices.cmd"), "{listed}");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.trim_end_matches('/') == "config/devices.cmd"),
+        "{listed}"
+    );
     // 33 characters is one too many for the primary descriptor.
     let o = run(guestpack().args([
         "--sample",
@@ -539,7 +544,14 @@ fn the_reference_documented_invocations_succeed() {
     let direct = t.path().join("direct");
     let o = run(reference_flags(&gt, Some(&contract), &direct)
         .env("SOURCE_DATE_EPOCH", "0")
-        .args(["--version", "1.2.3", "--build-id", "local", "--signing-policy", "test"]));
+        .args([
+            "--version",
+            "1.2.3",
+            "--build-id",
+            "local",
+            "--signing-policy",
+            "test",
+        ]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(manifest(&direct)["package"]["source_date_epoch"], 0);
     assert_eq!(
@@ -549,12 +561,14 @@ fn the_reference_documented_invocations_succeed() {
     );
     // Production: refused while certs/ holds a certificate (the reference fails fast too)...
     let prod = t.path().join("prod");
-    let o = run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
+    let o =
+        run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("SIGN002") && stderr(&o).contains("certs/virtio-win-test.cer"));
     // ...and accepted once only certs/README.md is left, which is still shipped.
     std::fs::remove_file(gt.join("certs/virtio-win-test.cer")).unwrap();
-    let o = run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
+    let o =
+        run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let m = manifest(&prod);
     assert_eq!(m["signing_policy"], "production");

@@ -1,0 +1,171 @@
+//! The catalog reader and the Authenticode image hash on the real signed virtio-win 8.1
+//! drivers beside the project: every catalog is read, and what the hashes say about the files
+//! is checked the way Windows matches them (by hash, in each algorithm the catalog uses).
+//!
+//! What the real data shows: every PE file (`.sys`, `.dll`, `.exe`) is a member of its folder's
+//! catalog by its Authenticode hash (never by its flat hash). No INF is a member as stored: the
+//! repository keeps them with LF line endings, as git's line-ending conversion leaves them.
+//! Five drivers' INFs become members once turned back into CRLF; the INFs of the eight others
+//! differ from what was signed in more than line endings (none of CRLF, UTF-16 or a missing
+//! final line break gives the catalog's hash), so Windows would refuse those packages whatever
+//! is done to the line endings.
+
+use crate::common::*;
+use guestpack::input::catalog::{self, Catalog, DigestAlg};
+use guestpack::source::authenticode::{PeSkips, SkipFeed, HEAD};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+fn digests(bytes: &[u8], alg: DigestAlg) -> Vec<u8> {
+    match alg {
+        DigestAlg::Sha1 => sha1::Sha1::digest(bytes).to_vec(),
+        DigestAlg::Sha256 => Sha256::digest(bytes).to_vec(),
+    }
+}
+
+/// The bytes Windows hashes: without the three Authenticode ranges for a PE image, fed in
+/// uneven chunks as the single-pass digest will feed them.
+fn hashed_bytes(file: &[u8]) -> (Vec<u8>, bool) {
+    let head = &file[..file.len().min(HEAD)];
+    match PeSkips::from_head(head, file.len() as u64) {
+        Some(skips) => {
+            let mut out = Vec::new();
+            let mut feed = SkipFeed::new(&skips);
+            for c in file.chunks(1000) {
+                feed.feed(c, &mut |p| out.extend_from_slice(p));
+            }
+            (out, true)
+        }
+        None => (file.to_vec(), false),
+    }
+}
+
+fn in_catalog(cat: &Catalog, bytes: &[u8]) -> bool {
+    cat.algorithms()
+        .into_iter()
+        .any(|alg| cat.member_with(alg, &digests(bytes, alg)).is_some())
+}
+
+fn crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 20);
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'\n' && (i == 0 || bytes[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(*b);
+    }
+    out
+}
+
+#[test]
+fn every_real_catalog_is_read_and_covers_its_pe_files_and_crlf_infs() {
+    let root = virtio_drivers();
+    let (mut catalogs, mut pe_files, mut infs) = (0, 0, 0);
+    for arch in ["amd64", "x86"] {
+        for entry in std::fs::read_dir(root.join(arch)).unwrap() {
+            let dir = entry.unwrap().path();
+            let cats: Vec<_> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "cat"))
+                .collect();
+            assert_eq!(cats.len(), 1, "{}", dir.display());
+            let cat = catalog::parse(&std::fs::read(&cats[0]).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", cats[0].display()));
+            catalogs += 1;
+            check_folder(&dir, &cat, &mut pe_files, &mut infs);
+        }
+    }
+    assert_eq!(catalogs, 26);
+    assert_eq!((pe_files, infs), (32, 26));
+}
+
+/// Drivers whose INF matches its catalog once its line endings are CRLF again.
+const CRLF_REPAIRABLE: [&str; 5] = ["netkvm", "viogpudo", "vioprot", "vioscsi", "viostor"];
+
+fn check_folder(dir: &Path, cat: &Catalog, pe_files: &mut usize, infs: &mut usize) {
+    let name = dir.display();
+    assert!(!cat.members.is_empty(), "{name}: no members");
+    assert_eq!(
+        cat.algorithms(),
+        vec![DigestAlg::Sha1, DigestAlg::Sha256],
+        "{name}"
+    );
+    assert_eq!(
+        cat.certificates.len(),
+        1,
+        "{name}: one self-signed certificate"
+    );
+    // Every member says which Windows it is for.
+    assert!(
+        cat.members.iter().all(|m| m.name_value("OSAttr").is_some()),
+        "{name}"
+    );
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        let file = p.file_name().unwrap().to_string_lossy().to_lowercase();
+        let bytes = std::fs::read(&p).unwrap();
+        let (hashed, pe) = hashed_bytes(&bytes);
+        if file.ends_with(".inf") {
+            *infs += 1;
+            assert!(
+                !in_catalog(cat, &bytes),
+                "{name}/{file}: LF form is a member?"
+            );
+            let driver = dir.file_name().unwrap().to_string_lossy().into_owned();
+            assert_eq!(
+                in_catalog(cat, &crlf(&bytes)),
+                CRLF_REPAIRABLE.contains(&driver.as_str()),
+                "{name}/{file}: member once CRLF?"
+            );
+        } else if pe {
+            *pe_files += 1;
+            assert!(
+                in_catalog(cat, &hashed),
+                "{name}/{file}: image hash not a member"
+            );
+            assert!(
+                !in_catalog(cat, &bytes),
+                "{name}/{file}: flat hash a member?"
+            );
+            let m = cat
+                .member_with(DigestAlg::Sha256, &digests(&hashed, DigestAlg::Sha256))
+                .unwrap();
+            assert!(
+                m.pe_image || m.name_value("File").is_some(),
+                "{name}/{file}"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_changed_byte_inside_a_section_is_caught_a_changed_checksum_is_not() {
+    let dir = virtio_drivers().join("amd64/viostor");
+    let cat = catalog::parse(&std::fs::read(dir.join("viostor.cat")).unwrap()).unwrap();
+    let sys = std::fs::read(dir.join("viostor.sys")).unwrap();
+    let pe = u32::from_le_bytes(sys[0x3c..0x40].try_into().unwrap()) as usize;
+    let mut checksum_changed = sys.clone();
+    checksum_changed[pe + 24 + 64] ^= 0xFF;
+    assert!(in_catalog(&cat, &hashed_bytes(&checksum_changed).0));
+    let mut code_changed = sys.clone();
+    code_changed[0x1000 + 17] ^= 1;
+    assert!(!in_catalog(&cat, &hashed_bytes(&code_changed).0));
+}
+
+#[test]
+fn a_catalog_is_not_another_folders_and_placeholder_bytes_are_no_catalog() {
+    let root = virtio_drivers().join("amd64");
+    let net = catalog::parse(&std::fs::read(root.join("netkvm/netkvm.cat")).unwrap()).unwrap();
+    let sys = std::fs::read(root.join("viostor/viostor.sys")).unwrap();
+    assert!(!in_catalog(&net, &hashed_bytes(&sys).0));
+    let sample = guestpack::bundled::sample::sample_drivers();
+    let (_, placeholder) = sample
+        .files()
+        .find(|(p, _)| p.ends_with(".cat"))
+        .expect("the sample has catalogs");
+    let bytes = guestpack::source::read_to_vec(placeholder.as_ref(), 1 << 20).unwrap();
+    let e = catalog::parse(&bytes).unwrap_err();
+    assert!(!e.to_string().is_empty());
+    let _ = hex(&Sha256::digest(&bytes));
+}
