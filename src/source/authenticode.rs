@@ -9,6 +9,8 @@
 //! hash is computed in the same single pass as the file's SHA-256 ([`SkipFeed`]). Files are
 //! recognized as PE images by content (`MZ` and `PE\0\0`), never by name.
 
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
 use std::ops::Range;
 
 /// How many leading bytes [`PeSkips::from_head`] needs at most: the `e_lfanew` pointer is
@@ -97,6 +99,84 @@ impl SkipFeed {
     }
 }
 
+/// What Windows looks up in a catalog for one file: SHA-1 and SHA-256 of its image bytes (a PE
+/// image without the three skipped ranges) or of all its bytes (anything else).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowsDigests {
+    pub pe_image: bool,
+    pub sha1: [u8; 20],
+    pub sha256: [u8; 32],
+}
+
+/// Computes [`WindowsDigests`] from a file's bytes handed over in order, in pieces of any size
+/// (the single pass of [`super::digest::digest_with`]). The first [`HEAD`] bytes are held
+/// until it is known whether the file is a PE image; nothing else is kept.
+pub struct WindowsHasher {
+    len: u64,
+    head: Vec<u8>,
+    /// `Some` once the kind is known: the skip feed for a PE image, `None` inside for others.
+    mode: Option<Option<SkipFeed>>,
+    sha1: Sha1,
+    sha256: Sha256,
+}
+
+impl WindowsHasher {
+    /// For a file of `len` bytes.
+    pub fn new(len: u64) -> WindowsHasher {
+        WindowsHasher {
+            len,
+            head: Vec::new(),
+            mode: None,
+            sha1: Sha1::new(),
+            sha256: Sha256::new(),
+        }
+    }
+
+    pub fn update(&mut self, mut piece: &[u8]) {
+        if self.mode.is_none() {
+            let take = (HEAD - self.head.len()).min(piece.len());
+            self.head.extend_from_slice(&piece[..take]);
+            piece = &piece[take..];
+            if self.head.len() < HEAD && (self.head.len() as u64) < self.len {
+                return;
+            }
+            self.decide();
+        }
+        self.hash(piece);
+    }
+
+    /// The digests; the whole file must have been given.
+    pub fn finish(mut self) -> WindowsDigests {
+        if self.mode.is_none() {
+            self.decide();
+        }
+        WindowsDigests {
+            pe_image: matches!(self.mode, Some(Some(_))),
+            sha1: self.sha1.finalize().into(),
+            sha256: self.sha256.finalize().into(),
+        }
+    }
+
+    fn decide(&mut self) {
+        let feed = PeSkips::from_head(&self.head, self.len).map(|s| SkipFeed::new(&s));
+        self.mode = Some(feed);
+        let head = std::mem::take(&mut self.head);
+        self.hash(&head);
+    }
+
+    fn hash(&mut self, piece: &[u8]) {
+        let (sha1, sha256) = (&mut self.sha1, &mut self.sha256);
+        let mut sink = |p: &[u8]| {
+            sha1.update(p);
+            sha256.update(p);
+        };
+        match &mut self.mode {
+            Some(Some(feed)) => feed.feed(piece, &mut sink),
+            _ => sink(piece),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +223,45 @@ mod tests {
             }
             assert_eq!(got, want, "chunk {chunk}");
         }
+    }
+
+    #[test]
+    fn the_hasher_gives_the_same_digests_whatever_the_pieces() {
+        let mut pe = image(10_000, 9_000, 1_000);
+        for (i, b) in pe.iter_mut().enumerate().skip(0x200) {
+            *b ^= (i % 251) as u8;
+        }
+        let skips = PeSkips::from_head(&pe, 10_000).unwrap();
+        let kept: Vec<u8> = pe
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skips.ranges.iter().any(|r| r.contains(&(*i as u64))))
+            .map(|(_, x)| *x)
+            .collect();
+        let text = b"[Version]\r\nSignature=\"$Windows NT$\"\r\n".repeat(200);
+        for (bytes, hashed, is_pe) in [(&pe, &kept, true), (&text, &text, false)] {
+            let want = (
+                Sha1::digest(hashed.as_slice()),
+                Sha256::digest(hashed.as_slice()),
+            );
+            for piece in [1, 100, 4096, 4097, 1 << 20] {
+                let mut h = WindowsHasher::new(bytes.len() as u64);
+                for p in bytes.chunks(piece) {
+                    h.update(p);
+                }
+                let d = h.finish();
+                assert_eq!(d.pe_image, is_pe);
+                assert_eq!(
+                    (d.sha1.to_vec(), d.sha256.to_vec()),
+                    (want.0.to_vec(), want.1.to_vec()),
+                    "{piece}"
+                );
+            }
+        }
+        // A file shorter than the head is decided at the end.
+        let mut h = WindowsHasher::new(3);
+        h.update(b"abc");
+        assert_eq!(h.finish().sha256.to_vec(), Sha256::digest(b"abc").to_vec());
     }
 
     #[test]

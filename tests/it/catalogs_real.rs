@@ -12,7 +12,7 @@
 
 use crate::common::*;
 use guestpack::input::catalog::{self, Catalog, DigestAlg};
-use guestpack::source::authenticode::{PeSkips, SkipFeed, HEAD};
+use guestpack::source::authenticode::{PeSkips, SkipFeed, WindowsHasher, HEAD};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -106,6 +106,23 @@ fn check_folder(dir: &Path, cat: &Catalog, pe_files: &mut usize, infs: &mut usiz
         let file = p.file_name().unwrap().to_string_lossy().to_lowercase();
         let bytes = std::fs::read(&p).unwrap();
         let (hashed, pe) = hashed_bytes(&bytes);
+        // The streaming hasher of the single pass gives the same digests.
+        let mut h = WindowsHasher::new(bytes.len() as u64);
+        for c in bytes.chunks(64 * 1024) {
+            h.update(c);
+        }
+        let d = h.finish();
+        assert_eq!(d.pe_image, pe, "{name}/{file}");
+        assert_eq!(
+            d.sha256.to_vec(),
+            digests(&hashed, DigestAlg::Sha256),
+            "{name}/{file}"
+        );
+        assert_eq!(
+            d.sha1.to_vec(),
+            digests(&hashed, DigestAlg::Sha1),
+            "{name}/{file}"
+        );
         if file.ends_with(".inf") {
             *infs += 1;
             assert!(
