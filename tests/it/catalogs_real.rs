@@ -96,11 +96,23 @@ fn check_folder(dir: &Path, cat: &Catalog, pe_files: &mut usize, infs: &mut usiz
         1,
         "{name}: one self-signed certificate"
     );
-    // Every member says which Windows it is for.
-    assert!(
-        cat.members.iter().all(|m| m.name_value("OSAttr").is_some()),
-        "{name}"
-    );
+    // Every member is for Windows 8.1 / Server 2012 R2 (NT 6.3), the folders' OS, and the
+    // catalog's OS value names the folder's architecture.
+    let w81 = guestpack::validate::layout::windows::nt_version("w8.1").unwrap();
+    for m in &cat.members {
+        let attr = m.name_value("OSAttr").unwrap_or_default();
+        assert_eq!(
+            guestpack::validate::layout::windows::os_attr_versions(attr),
+            vec![w81],
+            "{name}: {attr}"
+        );
+    }
+    // amd64 catalogs say `_v63_X64,…`; x86 ones name no architecture (`_v63`).
+    let os = cat.attribute("OS").unwrap_or_default().to_ascii_uppercase();
+    let amd64 = dir.parent().unwrap().ends_with("amd64");
+    assert!(os.starts_with("_V63"), "{name}: OS {os}");
+    assert_eq!(os.contains("X64"), amd64, "{name}: OS {os}");
+    assert!(!os.contains("ARM64"), "{name}: OS {os}");
     for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();
         let file = p.file_name().unwrap().to_string_lossy().to_lowercase();

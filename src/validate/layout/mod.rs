@@ -14,6 +14,7 @@ pub mod flat;
 pub mod resolve;
 pub mod summary;
 pub mod virtio;
+pub mod windows;
 
 pub use resolve::{resolve, LayoutOptions, Resolved};
 pub use summary::{DriverSource, LayoutKind, LayoutSummary};
