@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { rules } from './rules.mjs';
-import { winPath } from './wine.mjs';
+import { TOOLS, winPath } from './wine.mjs';
 
 let pc, media;
 
@@ -178,7 +178,10 @@ export function name(s) {
 // program is there (seen only while other heavy work shared the machine, never twice in a
 // row). That is the test machine failing, not the scripts: such a run is repeated once, and
 // said so. Any other failure, or the same one twice, fails the scenario.
-const WINE_COULD_NOT_START = /Can't recognize '[^']*' as an internal or external command/;
+// Only Windows' own programs and the stand-ins count: a script path broken by bad quoting
+// gives the same message and is a real failure.
+const WINE_COULD_NOT_START = new RegExp(
+  `Can't recognize '"?(?:C:\\\\windows\\\\system32\\\\[^'"]+|(?:${['reg', 'findstr', ...TOOLS].join('|')})(?:\\.exe)?)(?:"|\\s)[^']*' as an internal or external command`, 'i');
 
 /** setup.cmd then uninstall.cmd for scenario `s`, each checked against the rules. */
 export function runScenario(s) {
