@@ -198,3 +198,142 @@ fn a_catalog_is_not_another_folders_and_placeholder_bytes_are_no_catalog() {
     assert!(!e.to_string().is_empty());
     let _ = hex(&Sha256::digest(&bytes));
 }
+
+/// The package check on the real folders, with the hashes of the single pass: the five INFs
+/// git's line-ending conversion broke are CAT003 (repairable), the eight others CAT002, no PE
+/// file is reported, both arches' catalogs are for their folder and for Windows 8.1, and none
+/// is for Windows 7. Swapping two folders' catalogs reports every file.
+#[test]
+fn the_package_check_reports_what_the_real_data_holds() {
+    use guestpack::validate::layout::windows::nt_version;
+    use guestpack::validate::layout::Arch;
+    use guestpack::validate::rules::catalog::{check, FileHashes, Package};
+    let hash = |bytes: &[u8]| {
+        let mut h = WindowsHasher::new(bytes.len() as u64);
+        h.update(bytes);
+        h.finish()
+    };
+    let w81 = vec![("w8.1".to_string(), nt_version("w8.1").unwrap())];
+    let w7 = vec![("w7".to_string(), nt_version("w7").unwrap())];
+    let root = virtio_drivers();
+    let mut codes = std::collections::BTreeMap::<String, Vec<&str>>::new();
+    for (arch, folder) in [(Arch::Amd64, "amd64"), (Arch::X86, "x86")] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            let dir = entry.unwrap().path();
+            let driver = dir.file_name().unwrap().to_string_lossy().into_owned();
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.ends_with(".pdb"))
+                .collect();
+            names.sort();
+            let cat_name = names.iter().find(|n| n.ends_with(".cat")).unwrap().clone();
+            let cat = catalog::parse(&std::fs::read(dir.join(&cat_name)).unwrap()).unwrap();
+            let bytes: Vec<(String, Vec<u8>)> = names
+                .iter()
+                .filter(|n| !n.ends_with(".cat"))
+                .map(|n| {
+                    (
+                        format!("drivers/{folder}/{driver}/{n}"),
+                        std::fs::read(dir.join(n)).unwrap(),
+                    )
+                })
+                .collect();
+            let digests: Vec<_> = bytes
+                .iter()
+                .map(|(p, b)| {
+                    let crlf = p.ends_with(".inf").then(|| hash(&crlf(b)));
+                    (hash(b), crlf)
+                })
+                .collect();
+            let files: Vec<FileHashes> = bytes
+                .iter()
+                .zip(&digests)
+                .map(|((p, _), (d, c))| FileHashes {
+                    path: p,
+                    digests: d,
+                    crlf: c.as_ref(),
+                })
+                .collect();
+            let cat_path = format!("drivers/{folder}/{driver}/{cat_name}");
+            let pkg = |targets: &[(String, guestpack::validate::layout::windows::NtVersion)], a| {
+                check(&Package {
+                    arch: a,
+                    catalog_path: &cat_path,
+                    catalog: Ok(&cat),
+                    files: &files,
+                    targets,
+                    lenient: false,
+                })
+            };
+            let found = pkg(&w81, arch);
+            let inf_code = if CRLF_REPAIRABLE.contains(&driver.as_str()) {
+                "CAT003"
+            } else {
+                "CAT002"
+            };
+            assert_eq!(
+                found.iter().map(|f| f.code).collect::<Vec<_>>(),
+                vec![inf_code],
+                "{folder}/{driver}: {found:?}"
+            );
+            assert!(found[0].path.as_deref().unwrap().ends_with(".inf"));
+            codes.entry(inf_code.to_string()).or_default().push("x");
+            // Not for Windows 7; and an x86 catalog is not for amd64 (nor the reverse).
+            assert!(
+                pkg(&w7, arch).iter().any(|f| f.code == "CAT004"),
+                "{folder}/{driver}"
+            );
+            let other = if arch == Arch::Amd64 {
+                Arch::X86
+            } else {
+                Arch::Amd64
+            };
+            assert!(
+                pkg(&w81, other).iter().any(|f| f.code == "CAT005"),
+                "{folder}/{driver}"
+            );
+        }
+    }
+    assert_eq!(codes["CAT003"].len(), 10);
+    assert_eq!(codes["CAT002"].len(), 16);
+    // Another folder's catalog: every file of the package is reported.
+    let net =
+        catalog::parse(&std::fs::read(root.join("amd64/netkvm/netkvm.cat")).unwrap()).unwrap();
+    let sys = std::fs::read(root.join("amd64/viostor/viostor.sys")).unwrap();
+    let d = hash(&sys);
+    let files = [FileHashes {
+        path: "drivers/amd64/viostor/viostor.sys",
+        digests: &d,
+        crlf: None,
+    }];
+    let found = check(&Package {
+        arch: Arch::Amd64,
+        catalog_path: "drivers/amd64/viostor/viostor.cat",
+        catalog: Ok(&net),
+        files: &files,
+        targets: &[],
+        lenient: true,
+    });
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].code, "CAT002");
+    assert_eq!(found[0].severity, guestpack::diag::Severity::Warning);
+    assert!(
+        found[0].message.contains("Authenticode image hash"),
+        "{}",
+        found[0].message
+    );
+    let placeholder = catalog::parse(b"\x30\x82\x01\x00junk").unwrap_err();
+    let found = check(&Package {
+        arch: Arch::Amd64,
+        catalog_path: "x.cat",
+        catalog: Err(&placeholder),
+        files: &files,
+        targets: &[],
+        lenient: false,
+    });
+    assert_eq!(
+        found.iter().map(|f| f.code).collect::<Vec<_>>(),
+        vec!["CAT001"]
+    );
+}

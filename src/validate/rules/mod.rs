@@ -4,6 +4,7 @@
 //! Orchestration (parsing the spec and contract, ordering the checks, building the result) is
 //! [`crate::validate`]; the name rules for the media are in [`names`].
 
+pub mod catalog;
 pub mod driver_folder;
 pub mod drivers;
 pub mod guest_tools;
