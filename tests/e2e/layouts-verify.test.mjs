@@ -43,9 +43,16 @@ for (const label of ['site', 'file']) {
       assert.ok(await page.isHidden('[data-testid=os-select]'), 'no OS chooser before an input has OS folders');
       await page.setInputFiles('[data-testid=bundle-input]', iso);
       await page.selectOption('[data-testid=spec-select]', 'virtio-win-8.1.json');
-      // The built-in guest tools carry no certificate: build for production-signed drivers.
+      await checked(page);
+      // The default policy is test and the built-in guest tools carry no certificate: the fix
+      // offered is the Signing policy menu, not a command-line flag.
+      const sign = await page.$$eval('[data-testid=findings] > [data-code=SIGN001]', (li) => li.map((x) => x.textContent));
+      assert.equal(sign.length, 1, 'SIGN001 under the default policy');
+      assert.match(sign[0], /Choose production or none under “Signing policy”/);
+      assert.doesNotMatch(sign[0], /--signing-policy/);
       await page.selectOption('[data-testid=signing-policy]', 'production');
       await checked(page);
+      assert.equal(await page.$$eval('[data-testid=findings] > [data-code=SIGN001]', (li) => li.length), 0);
       assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected/);
       const lay = await page.$$eval('[data-testid=findings] > [data-code=LAY004]', (li) => li.map((x) => x.textContent));
       assert.equal(lay.length, 1, 'one LAY004 error: several OSes, none chosen');

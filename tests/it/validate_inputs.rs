@@ -143,7 +143,17 @@ fn signing_policy_and_certificates() {
     let mut c = Case::base();
     c.policy = SigningPolicy::Test;
     let (r, _) = c.run();
-    assert_eq!(one(&r, "SIGN001").severity, Severity::Error);
+    let f = one(&r, "SIGN001");
+    assert_eq!(f.severity, Severity::Error);
+    // The other policies are offered as the choice that fixes it (the page's menu).
+    let choice = f.choice.as_ref().expect("a choice");
+    assert_eq!(
+        (choice.option, choice.values.clone()),
+        (
+            "signingPolicy",
+            vec!["production".to_string(), "none".to_string()]
+        )
+    );
     c.add_gt_file("certs/Test.CER", b"cert");
     let (r, s) = c.run();
     assert_clean(&r);
@@ -154,6 +164,10 @@ fn signing_policy_and_certificates() {
         let f = one(&r, "SIGN002");
         assert_eq!(f.path.as_deref(), Some("certs/Test.CER"));
         assert!(f.help.as_deref().unwrap().contains("--signing-policy test"));
+        assert_eq!(
+            f.choice.as_ref().map(|c| c.values.clone()),
+            Some(vec!["test".to_string()])
+        );
     }
 }
 

@@ -6,7 +6,7 @@
 // eslint-disable-next-line no-unused-vars
 function createView({ $, el, fmtBytes }) {
   // Findings that ask for a choice name an option; this page offers it as the control named here.
-  const CHOICE_CONTROLS = { os: 'Windows version' };
+  const CHOICE_CONTROLS = { os: 'Windows version', signingPolicy: 'Signing policy' };
 
   function showManifest(text) {
     $('manifest-text').textContent = text;
@@ -85,7 +85,7 @@ function createView({ $, el, fmtBytes }) {
       // A limit to raise names its option: on this page, a field under Options → Input limits.
       const control = f.choice && CHOICE_CONTROLS[f.choice.option];
       const limit = f.choice && document.querySelector(`[data-limit="${f.choice.option}"]`);
-      const help = control ? `Choose one under “${control}” in the inputs above.`
+      const help = control ? `Choose ${f.choice.values.join(' or ')} under “${control}” in the inputs above.`
         : limit ? `${f.help}; or raise “${limit.labels[0].textContent}” under Options → Input limits.` : f.help;
       const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
       list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },

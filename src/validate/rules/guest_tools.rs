@@ -262,7 +262,8 @@ fn check_signing(signing: SigningPolicy, certs: &[String], findings: &mut Vec<Fi
         findings.push(
             Finding::error("SIGN001", "signing policy \"test\" needs at least one certificate under certs/")
                 .at("certs")
-                .help("add the test-signing certificate (.cer, .crt or .p7b) to certs/, or use --signing-policy production"),
+                .help("add the certificate the drivers were test-signed with (.cer, .crt or .p7b) to certs/, or build for production-signed drivers (--signing-policy production on the command line, signingPolicy in the JS options)")
+                .choice("signingPolicy", vec!["production".into(), "none".into()]),
         );
     }
     if !signing.certs_required() {
@@ -273,7 +274,8 @@ fn check_signing(signing: SigningPolicy, certs: &[String], findings: &mut Vec<Fi
                     format!("certificate \"{c}\" is shipped but signing policy is \"{signing}\""),
                 )
                 .at(c.clone())
-                .help("remove certs/ from the guest-tools input, or use --signing-policy test"),
+                .help("remove the certificate files from certs/, or build for test-signed drivers (--signing-policy test on the command line, signingPolicy in the JS options)")
+                .choice("signingPolicy", vec!["test".into()]),
             );
         }
     }
