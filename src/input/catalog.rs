@@ -387,25 +387,11 @@ fn read_extension(content: &[u8]) -> Result<Option<NameValue>, CatalogError> {
 }
 
 fn utf16le(b: &[u8]) -> Option<String> {
-    if b.len() % 2 != 0 {
-        return None;
-    }
-    let units: Vec<u16> = b
-        .chunks(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
+    super::utf16(b, false)
 }
 
 fn utf16be(b: &[u8]) -> Option<String> {
-    if b.len() % 2 != 0 {
-        return None;
-    }
-    let units: Vec<u16> = b
-        .chunks(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
+    super::utf16(b, true)
 }
 
 #[cfg(test)]

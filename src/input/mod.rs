@@ -15,6 +15,25 @@ use crate::source::ReadAt;
 use crate::{Error, Result};
 use std::sync::Arc;
 
+/// Decodes UTF-16 text (ISO 9660 Joliet names are big-endian, catalog values little-endian);
+/// `None` for an odd length or unpaired surrogates.
+pub(crate) fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
+    if b.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| {
+            if big_endian {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
 /// What a single-file input holds, recognized by content, never by file name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Container {

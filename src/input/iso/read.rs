@@ -115,14 +115,7 @@ pub(crate) fn descriptors(src: &dyn ReadAt, file: &str) -> Result<Descriptors> {
 
 /// Decodes a Joliet (UCS-2/UTF-16 big-endian) byte string; `None` if it is not valid.
 pub(crate) fn decode_ucs2(b: &[u8]) -> Option<String> {
-    if b.len() % 2 != 0 {
-        return None;
-    }
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
+    crate::input::utf16(b, true)
 }
 
 /// Calls `f(sector_index, offset, record)` for every record of a directory extent.
