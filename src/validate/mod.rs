@@ -165,14 +165,24 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
     Ok((report, staged))
 }
 
+/// An input JSON file's bytes without a UTF-8 byte order mark, which some editors write and
+/// JSON parsers refuse.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
+}
+
+/// Parses an input JSON file (byte order mark allowed); the error names the file.
+pub(crate) fn json_value(name: &str, bytes: &[u8]) -> Result<serde_json::Value> {
+    serde_json::from_slice(strip_bom(bytes)).map_err(|e| Error::Json {
+        file: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
 /// Names an input JSON file by the digest of its canonical form, so whitespace and key order
 /// do not change the manifest.
 pub fn input_ref(name: &str, bytes: &[u8]) -> Result<InputRef> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
-        file: name.to_string(),
-        message: e.to_string(),
-    })?;
+    let value = json_value(name, bytes)?;
     let mut text = String::new();
     canonical(&value, &mut text);
     Ok(InputRef {

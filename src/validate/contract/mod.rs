@@ -12,7 +12,7 @@
 pub mod own;
 pub mod reference;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A parsed, checked contract in either dialect.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,12 +24,8 @@ pub enum Contract {
 /// Parses and checks a contract, choosing the dialect by its fields: a `contract_name` or a
 /// device with a `device` field is the reference's. `name` is the file name for messages.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Contract> {
-    // Some editors write a UTF-8 byte order mark; JSON parsers refuse it.
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Json {
-        file: name.to_string(),
-        message: e.to_string(),
-    })?;
+    let value = crate::validate::json_value(name, bytes)?;
+    let bytes = crate::validate::strip_bom(bytes);
     if is_reference(&value) {
         reference::parse(name, bytes).map(Contract::Reference)
     } else {

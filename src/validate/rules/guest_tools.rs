@@ -199,7 +199,7 @@ pub fn stage(
         Some((name, c)) => match devices_cmd::generate(c, spec_drivers) {
             Ok(text) => {
                 let generated = devices_cmd::parse(&text);
-                check_script_anchors(staged, &generated, findings);
+                check_script_anchors(staged, &generated, limits.max_inf_size, findings);
                 staged.insert(
                     DEVICES_CMD.to_string(),
                     Arc::new(MemContent::new(text.into_bytes())),
@@ -223,7 +223,7 @@ pub fn stage(
             }
         },
         None => shipped.map(|(content, p)| {
-            check_script_anchors(staged, &p, findings);
+            check_script_anchors(staged, &p, limits.max_inf_size, findings);
             staged.insert(DEVICES_CMD.to_string(), content);
             p
         }),
@@ -235,11 +235,17 @@ pub fn stage(
 /// the same dialect:
 /// guestpack's scripts with a reference-format contract (or the reverse) would find none of
 /// their variables inside the guest.
-fn check_script_anchors(staged: &StagedFiles, devices: &DevicesCmd, findings: &mut Vec<Finding>) {
+fn check_script_anchors(
+    staged: &StagedFiles,
+    devices: &DevicesCmd,
+    max: u64,
+    findings: &mut Vec<Finding>,
+) {
     let Some(setup) = staged.get("setup.cmd") else {
         return;
     };
-    let Ok(bytes) = read_to_vec(setup.as_ref(), 16 << 20) else {
+    // A setup.cmd over the text limit is not read (and not judged) here.
+    let Ok(bytes) = read_to_vec(setup.as_ref(), max) else {
         return;
     };
     let text = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
