@@ -46,10 +46,11 @@ if [ "$mode" = page ]; then
 fi
 
 # Independent media readers for the tests, the browsers for the wasm and page tests, Wine with
-# a MinGW compiler for running the guest scripts (tests/guest/), openssl for real catalogs.
+# a MinGW compiler for running the guest scripts (tests/guest/), openssl and osslsigncode (an
+# independent check of the catalogs the project signs).
 need_apt=()
 for pair in xorriso:xorriso isoinfo:genisoimage isovfy:genisoimage 7z:p7zip-full bsdtar:libarchive-tools \
-            unzip:unzip zip:zip openssl:openssl blkid:util-linux python3:python3 /usr/bin/time:time \
+            unzip:unzip zip:zip openssl:openssl osslsigncode:osslsigncode blkid:util-linux python3:python3 /usr/bin/time:time \
             chromium:chromium chromedriver:chromium-driver firefox-esr:firefox-esr \
             wine:wine /usr/lib/wine/wine64:wine64 x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64; do
   cmd=${pair%%:*} pkg=${pair##*:}

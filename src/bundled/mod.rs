@@ -1,8 +1,10 @@
 //! What ships inside the binary and the wasm module: the default guest-tools payload and the
 //! shipped specs ([`embedded`], compiled in by `build.rs`), and the project's own sample
-//! driver set ([`sample`], generated in memory).
+//! driver set ([`sample`], generated in memory, its catalogs made and signed by
+//! [`make_catalog`]).
 
 pub mod embedded;
+pub mod make_catalog;
 pub mod sample;
 
 use crate::source::vtree::VTree;

@@ -1,10 +1,15 @@
 //! The project's own small sample driver set, generated in memory.
 //!
 //! Three drivers per architecture (viostor, netkvm, vioinput) with INF files written for this
-//! project and placeholder binaries: enough for `guestpack --sample` to build real media on a
-//! fresh clone, for the web page's "try the sample" button, and for tests. The binaries are not
-//! drivers; they are deterministic filler bytes of realistic size and compressibility.
+//! project, placeholder binaries and genuine catalogs: enough for `guestpack --sample` to build
+//! real media on a fresh clone, for the web page's "try the sample" button, and for tests. The
+//! binaries are not drivers; they are deterministic filler bytes of realistic size and
+//! compressibility. Each folder's catalog lists its INF and binary (SHA-1 and SHA-256, Windows
+//! 7 to 11, its architecture) and is signed by the sample's test certificate, which the sample
+//! ships: the sample passes every catalog check under signing policy `test`.
 
+use super::make_catalog::{self, CatalogFile, CatalogSigner, CatalogSpec};
+use crate::input::catalog::DigestAlg;
 use crate::source::vtree::VTree;
 use crate::source::MemContent;
 use std::sync::Arc;
@@ -59,8 +64,17 @@ const DRIVERS: &[SampleDriver] = &[
 /// Where the sample's test certificate goes in a guest-tools tree.
 pub const CERTIFICATE_PATH: &str = "certs/guestpack-sample-test.cer";
 
-/// The sample's self-signed test certificate (DER); its key is in `scripts/sample-signing/`.
+/// The sample's self-signed test certificate (DER); `sample-signing.md` says how it was made.
 pub const CERTIFICATE: &[u8] = include_bytes!("sample-test-signing.cer");
+
+/// Its private key: public on purpose, it signs the sample's catalogs and nothing else.
+const KEY: &str = include_str!("sample-test-signing.key");
+
+/// What every sample catalog covers: Windows 7, 8, 8.1 and 10/11 (and their servers).
+pub const OS_ATTR: &str = "2:6.1,2:6.2,2:6.3,2:10.0";
+
+/// The catalogs' `thisUpdate`: 2024-01-01, the date of the INFs' `DriverVer`.
+const CATALOG_DATE: i64 = 1_704_067_200;
 
 /// Adds the sample's certificate to a guest-tools tree (see [`super::default_guest_tools`]).
 pub fn add_certificate(guest_tools: &mut VTree) {
@@ -78,21 +92,12 @@ pub fn sample_drivers() -> VTree {
         for (i, d) in DRIVERS.iter().enumerate() {
             let dir = format!("{arch}/{}", d.name);
             let seed = (i as u64 + 1) * if arch == "x86" { 1 } else { 1000 };
-            put(
-                &mut t,
-                format!("{dir}/{}.inf", d.name),
-                inf_text(d, decoration).into_bytes(),
-            );
-            put(
-                &mut t,
-                format!("{dir}/{}.sys", d.name),
-                binary(b"MZ", seed, 24 * 1024),
-            );
-            put(
-                &mut t,
-                format!("{dir}/{}.cat", d.name),
-                binary(b"\x30\x82", seed + 7, 4 * 1024),
-            );
+            let inf = inf_text(d, decoration).into_bytes();
+            let sys = binary(b"MZ", seed, 24 * 1024);
+            let cat = catalog(d.name, arch, &inf, &sys);
+            put(&mut t, format!("{dir}/{}.inf", d.name), inf);
+            put(&mut t, format!("{dir}/{}.sys", d.name), sys);
+            put(&mut t, format!("{dir}/{}.cat", d.name), cat);
             // A debug-symbol file, as build outputs often carry: the default policy skips it.
             put(
                 &mut t,
@@ -102,6 +107,39 @@ pub fn sample_drivers() -> VTree {
         }
     }
     t
+}
+
+/// The signed catalog of one sample driver folder.
+fn catalog(name: &str, arch: &str, inf: &[u8], sys: &[u8]) -> Vec<u8> {
+    let inf_name = format!("{name}.inf");
+    let sys_name = format!("{name}.sys");
+    let files = [
+        CatalogFile {
+            name: &inf_name,
+            bytes: inf,
+        },
+        CatalogFile {
+            name: &sys_name,
+            bytes: sys,
+        },
+    ];
+    let os = if arch == "amd64" {
+        "7X64,8X64,_v63_X64,_v100_X64"
+    } else {
+        "7X86,8X86,_v63,_v100"
+    };
+    let spec = CatalogSpec {
+        files: &files,
+        algorithms: &[DigestAlg::Sha1, DigestAlg::Sha256],
+        os_attr: OS_ATTR,
+        os,
+        this_update: CATALOG_DATE,
+    };
+    let signer = CatalogSigner {
+        key_pem: KEY,
+        certificate_der: CERTIFICATE,
+    };
+    make_catalog::make(&spec, &signer).expect("the sample's key and certificate are valid")
 }
 
 fn put(t: &mut VTree, path: String, bytes: Vec<u8>) {

@@ -73,6 +73,26 @@ fn key_is(entry: &Entry, key: &str) -> bool {
 }
 
 impl Inf {
+    /// The catalog Windows uses for this INF on a platform (`"amd64"`, `"x86"`): the most
+    /// specific of `CatalogFile.NT<platform>`, `CatalogFile.NT` and `CatalogFile` in
+    /// `[Version]`, as a path relative to the INF's folder, with its line.
+    pub fn catalog_file(&self, platform: &str) -> Option<(String, u32)> {
+        let want = [
+            format!("catalogfile.nt{}", platform.to_ascii_lowercase()),
+            "catalogfile.nt".to_string(),
+            "catalogfile".to_string(),
+        ];
+        let entries = self.entries("Version");
+        want.iter().find_map(|key| {
+            let e = entries
+                .iter()
+                .find(|e| e.key.as_deref().map(fold).as_deref() == Some(key.as_str()))?;
+            let v = e.values.first()?;
+            let path = join_path([self.resolve(v).as_str()]);
+            (!path.is_empty()).then_some((path, e.line))
+        })
+    }
+
     /// Sections whose folded name is `prefix` or `prefix.<decoration>`, with the decoration
     /// (`""` or `".amd64"`).
     fn decorated<'a>(

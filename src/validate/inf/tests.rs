@@ -116,6 +116,17 @@ fn fixture_references_every_file_once_at_its_first_line() {
 }
 
 #[test]
+fn the_catalog_is_the_most_specific_for_the_platform() {
+    let inf = parse(FIXTURE);
+    assert_eq!(inf.catalog_file("amd64"), Some(("samp64.cat".into(), 7)));
+    assert_eq!(inf.catalog_file("x86"), Some(("samp.cat".into(), 6)));
+    let nt = parse("[Version]\nCatalogFile.NT = a.cat\ncatalogfile.ntX86=\"b.cat\"\n");
+    assert_eq!(nt.catalog_file("x86"), Some(("b.cat".into(), 3)));
+    assert_eq!(nt.catalog_file("amd64"), Some(("a.cat".into(), 2)));
+    assert_eq!(parse("[Version]\nClass=Net\n").catalog_file("amd64"), None);
+}
+
+#[test]
 fn each_reference_kind_is_found_on_its_own() {
     use RefKind::*;
     let service =
