@@ -101,8 +101,11 @@ fn check_shared(staged: &Staged, opts: &BuildOptions, set: &MediaSet, min_work: 
     let sets: Vec<MediaSet> = kept_by
         .into_iter()
         .map(|kept| {
-            shared::build_from_digests_keeping(staged, opts, &all, kept)
-                .expect("a plan from the digests")
+            // Each worker plans from its own copy of the validated list, as in the browser.
+            let mut mine = staged.clone();
+            let (_, set) = shared::build_from_digests_keeping(&mut mine, opts, &all, kept)
+                .expect("a plan from the digests");
+            set.expect("the digests pass the catalog check the single pass passed")
         })
         .collect();
     for (output, whole) in [
@@ -238,7 +241,8 @@ fuzz_target!(|input: Input| {
         packages: Vec::new(),
         layout: Default::default(),
     };
-    if let Ok(set) = build::build(&staged, &opts) {
+    let mut mine = staged.clone();
+    if let Ok((_, Some(set))) = build::build(&mut mine, &opts) {
         check(&set);
         check_shared(&staged, &opts, &set, piece_work, keep);
     }

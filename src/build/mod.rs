@@ -7,16 +7,18 @@
 pub mod manifest;
 pub mod shared;
 
+use crate::diag::{Finding, Severity};
 use crate::error::{Error, Result};
 use crate::output::iso::{IsoImage, IsoOptions};
 use crate::output::media::{self, MediaFile};
 use crate::output::zip::{self as zipout, Measurement, Measurer, ZipOptions, ZipPlan};
+use crate::source::authenticode::{WindowsDigests, WindowsHasher};
 use crate::source::{Content, MemContent};
 use crate::validate::signing::SigningPolicy;
 use crate::validate::{self, Staged, ValidateInput, ValidateOptions};
 use crate::Report;
 use manifest::{InputHash, Inputs, Manifest, PackageInfo};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Everything that shapes the output besides the input trees.
@@ -175,28 +177,73 @@ pub struct MediaSet {
     pub zip: ZipPlan,
 }
 
-/// Validates and, when there are no errors, plans the media. `Ok((report, None))` means the
-/// input was rejected: nothing should be written, and the report says why.
+/// Validates, checks every driver file against its catalog and, when there are no errors,
+/// plans the media. `Ok((report, None))` means the input was rejected: nothing should be
+/// written, and the report says why.
 pub fn package(
     input: &ValidateInput,
     validate_opts: &ValidateOptions,
     opts: &BuildOptions,
 ) -> Result<(Report, Option<MediaSet>)> {
-    opts.check()?;
-    let (mut report, staged) = validate::validate(input, validate_opts)?;
-    report.add(opts.findings());
-    if report.has_errors() {
-        return Ok((report, None));
-    }
-    let set = build(&staged, opts)?;
-    Ok((report, Some(set)))
+    let (report, _, set) = package_staged(input, validate_opts, opts)?;
+    Ok((report, set))
 }
 
-/// Digests the staged files, writes the manifest and plans the ISO and zip.
-pub fn build(staged: &Staged, opts: &BuildOptions) -> Result<MediaSet> {
+/// [`package`], also giving the staged list (its per-driver rows include the catalog results).
+pub fn package_staged(
+    input: &ValidateInput,
+    validate_opts: &ValidateOptions,
+    opts: &BuildOptions,
+) -> Result<(Report, Staged, Option<MediaSet>)> {
     opts.check()?;
-    let (files, measured) = digest_all(&staged.files, opts.zip_level, opts.threads)?;
-    assemble(staged, opts, files, measured)
+    let (mut report, mut staged) = validate::validate(input, validate_opts)?;
+    report.add(opts.findings());
+    if report.has_errors() {
+        report.add(check_catalogs(&mut staged, opts.threads)?);
+        return Ok((report, staged, None));
+    }
+    let (found, set) = build(&mut staged, opts)?;
+    report.add(found);
+    Ok((report, staged, set))
+}
+
+/// For a run that builds nothing (rejected, or validation only): reads just the files the
+/// catalogs must cover and looks them up ([`Staged::check_catalogs`]).
+pub fn check_catalogs(staged: &mut Staged, threads: usize) -> Result<Vec<Finding>> {
+    let wanted = staged.catalog_paths();
+    let files: Vec<&(String, Arc<dyn Content>)> = staged
+        .files
+        .iter()
+        .filter(|(p, _)| wanted.contains(p))
+        .collect();
+    let hashed = crate::output::par::map_ordered(&files, threads, |_, (path, content)| {
+        let mut h = WindowsHasher::new(content.len());
+        crate::source::digest::digest_with(content.as_ref(), &mut |piece| h.update(piece))
+            .map_err(|e| Error::io(path, e))?;
+        Ok::<_, Error>((path.clone(), h.finish()))
+    });
+    let mut by_path = BTreeMap::new();
+    for r in hashed {
+        let (path, d) = r?;
+        by_path.insert(path, d);
+    }
+    Ok(staged.check_catalogs(&|p| by_path.get(p).cloned()))
+}
+
+/// Digests the staged files (the hashes the catalogs are checked with in the same read),
+/// looks the installed files up in their catalogs and, unless that found errors, writes the
+/// manifest and plans the ISO and zip. The findings are the catalog check's.
+pub fn build(staged: &mut Staged, opts: &BuildOptions) -> Result<(Vec<Finding>, Option<MediaSet>)> {
+    opts.check()?;
+    let wanted = staged.catalog_paths();
+    let (files, measured, windows) =
+        digest_all(&staged.files, &wanted, opts.zip_level, opts.threads)?;
+    let found = staged.check_catalogs(&|p| windows.get(p).cloned());
+    if found.iter().any(|f| f.severity == Severity::Error) {
+        return Ok((found, None));
+    }
+    let set = assemble(staged, opts, files, measured)?;
+    Ok((found, Some(set)))
 }
 
 /// Writes the manifest and plans the ISO and zip from files already digested (in staged
@@ -270,9 +317,10 @@ pub(crate) fn assemble(
 /// depends only on sizes in path order ([`zipout::cache_choices`]).
 fn digest_all(
     staged: &[(String, Arc<dyn Content>)],
+    windows: &BTreeSet<String>,
     level: u32,
     threads: usize,
-) -> Result<(Vec<MediaFile>, BTreeMap<String, Measurement>)> {
+) -> Result<Digested> {
     let mut order: Vec<usize> = (0..staged.len()).collect();
     order.sort_by(|&a, &b| staged[a].0.cmp(&staged[b].0));
     let mut keep = vec![false; staged.len()];
@@ -281,32 +329,58 @@ fn digest_all(
         keep[i] = k;
     }
     let results = crate::output::par::map_ordered(staged, threads, |i, (path, content)| {
-        digest_one(path, content, level, keep[i])
+        digest_one(path, content, level, keep[i], windows.contains(path))
     });
     let mut files = Vec::with_capacity(staged.len());
     let mut measured = BTreeMap::new();
+    let mut hashes = BTreeMap::new();
     for r in results {
-        let (file, m): (MediaFile, Option<Measurement>) = r?;
-        if let Some(m) = m {
-            measured.insert(file.path.clone(), m);
+        let one = r?;
+        if let Some(m) = one.measured {
+            measured.insert(one.file.path.clone(), m);
         }
-        files.push(file);
+        if let Some(w) = one.windows {
+            hashes.insert(one.file.path.clone(), w);
+        }
+        files.push(one.file);
     }
-    Ok((files, measured))
+    Ok((files, measured, hashes))
 }
 
-/// Reads one staged file once: size, SHA-256 and CRC-32, and (level > 0) its zip
-/// measurement, keeping the compressed bytes when `keep`.
+/// What digesting every staged file gives: the media files, their zip measurements and the
+/// Windows hashes of the files the catalogs must cover.
+type Digested = (
+    Vec<MediaFile>,
+    BTreeMap<String, Measurement>,
+    BTreeMap<String, WindowsDigests>,
+);
+
+/// What one read of a staged file learns.
+pub(crate) struct DigestedFile {
+    pub file: MediaFile,
+    pub measured: Option<Measurement>,
+    /// The hashes Windows looks up in a catalog, when asked for.
+    pub windows: Option<WindowsDigests>,
+}
+
+/// Reads one staged file once: size, SHA-256 and CRC-32, (level > 0) its zip measurement,
+/// keeping the compressed bytes when `keep`, and (`windows`) the hashes Windows looks up in a
+/// catalog.
 pub(crate) fn digest_one(
     path: &str,
     content: &Arc<dyn Content>,
     level: u32,
     keep: bool,
-) -> Result<(MediaFile, Option<Measurement>)> {
+    windows: bool,
+) -> Result<DigestedFile> {
     let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep));
+    let mut w = windows.then(|| WindowsHasher::new(content.len()));
     let digest = crate::source::digest::digest_with(content.as_ref(), &mut |piece| {
         if let Some(m) = m.as_mut() {
             m.update(piece);
+        }
+        if let Some(w) = w.as_mut() {
+            w.update(piece);
         }
     });
     let io = |e| Error::io(path, e);
@@ -319,5 +393,9 @@ pub(crate) fn digest_one(
         sha256,
         crc32,
     };
-    Ok((file, measured))
+    Ok(DigestedFile {
+        file,
+        measured,
+        windows: w.map(WindowsHasher::finish),
+    })
 }

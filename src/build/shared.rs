@@ -14,9 +14,11 @@
 //! (`web/worker-api/client.js`).
 
 use crate::build::{self as package, BuildOptions, MediaSet};
+use crate::diag::{Finding, Severity};
 use crate::error::{Error, Result};
 use crate::output::media::MediaFile;
 use crate::output::zip::{Measurement, CACHE_FILE_MAX};
+use crate::source::authenticode::WindowsDigests;
 use crate::validate::Staged;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -30,11 +32,14 @@ pub struct FileDigest {
     pub crc32: u32,
     /// Deflated size in the zip, `None` when the file is stored (always `None` at level 0).
     pub compressed: Option<u64>,
+    /// The hashes Windows looks up in a catalog, for the files a catalog must cover.
+    pub windows: Option<WindowsDigests>,
 }
 
 /// Bytes of one encoded [`FileDigest`]: size (u64 LE), SHA-256, CRC-32 (u32 LE), a flag byte
-/// (1 = deflated) and the compressed size (u64 LE, 0 when stored).
-pub const DIGEST_RECORD: usize = 8 + 32 + 4 + 1 + 8;
+/// (1 = deflated) and the compressed size (u64 LE, 0 when stored), then a flag byte (0 none,
+/// 1 a flat hash, 2 a PE image hash) and the Windows SHA-1 and SHA-256 (zeros when none).
+pub const DIGEST_RECORD: usize = 8 + 32 + 4 + 1 + 8 + 1 + 20 + 32;
 
 impl FileDigest {
     pub fn encode(&self, out: &mut Vec<u8>) {
@@ -43,6 +48,14 @@ impl FileDigest {
         out.extend_from_slice(&self.crc32.to_le_bytes());
         out.push(u8::from(self.compressed.is_some()));
         out.extend_from_slice(&self.compressed.unwrap_or(0).to_le_bytes());
+        match &self.windows {
+            Some(w) => {
+                out.push(if w.pe_image { 2 } else { 1 });
+                out.extend_from_slice(&w.sha1);
+                out.extend_from_slice(&w.sha256);
+            }
+            None => out.extend_from_slice(&[0; 1 + 20 + 32]),
+        }
     }
 
     /// Decodes records made by [`FileDigest::encode`], refusing anything malformed.
@@ -66,11 +79,21 @@ impl FileDigest {
                     1 => Some(u64_at(45)),
                     _ => return Err(bad(format!("record {i} has a bad method flag"))),
                 };
+                let windows = match r[53] {
+                    0 if r[54..].iter().all(|b| *b == 0) => None,
+                    kind @ (1 | 2) => Some(WindowsDigests {
+                        pe_image: kind == 2,
+                        sha1: r[54..74].try_into().unwrap(),
+                        sha256: r[74..106].try_into().unwrap(),
+                    }),
+                    _ => return Err(bad(format!("record {i} has a bad Windows hash flag"))),
+                };
                 Ok(FileDigest {
                     size: u64_at(0),
                     sha256,
                     crc32: u32::from_le_bytes(r[40..44].try_into().unwrap()),
                     compressed,
+                    windows,
                 })
             })
             .collect()
@@ -107,6 +130,7 @@ pub fn digest_files_keeping(
     level: u32,
     budget: &mut u64,
 ) -> Result<Vec<(FileDigest, Option<Arc<[u8]>>)>> {
+    let windows = staged.catalog_paths();
     indices
         .iter()
         .map(|&i| {
@@ -118,40 +142,41 @@ pub fn digest_files_keeping(
             })?;
             let size = content.len();
             let keep = size > 0 && size <= CACHE_FILE_MAX && size <= *budget;
-            let (file, measured) = package::digest_one(path, content, level, keep)?;
-            let kept = measured.as_ref().and_then(|m| m.cached.clone());
+            let one = package::digest_one(path, content, level, keep, windows.contains(path))?;
+            let kept = one.measured.as_ref().and_then(|m| m.cached.clone());
             if kept.is_some() {
                 *budget -= size;
             }
             let digest = FileDigest {
-                size: file.size,
-                sha256: file.sha256,
-                crc32: file.crc32,
-                compressed: measured.and_then(|m| m.compressed),
+                size: one.file.size,
+                sha256: one.file.sha256,
+                crc32: one.file.crc32,
+                compressed: one.measured.and_then(|m| m.compressed),
+                windows: one.windows,
             };
             Ok((digest, kept))
         })
         .collect()
 }
 
-/// Plans the media from the digests of every staged file, in staged order. Gives the media
-/// set [`package::build`] gives for the same files, reading none of them.
+/// Checks the catalogs and plans the media from the digests of every staged file, in staged
+/// order. Gives what [`package::build`] gives for the same files, reading none of them.
 pub fn build_from_digests(
-    staged: &Staged,
+    staged: &mut Staged,
     opts: &BuildOptions,
     digests: &[FileDigest],
-) -> Result<MediaSet> {
+) -> Result<(Vec<Finding>, Option<MediaSet>)> {
     build_from_digests_keeping(staged, opts, digests, Kept::new())
 }
 
 /// [`build_from_digests`] with the compressed bytes this worker kept
 /// ([`digest_files_keeping`]): its zip reader copies those entries instead of deflating them.
 pub fn build_from_digests_keeping(
-    staged: &Staged,
+    staged: &mut Staged,
     opts: &BuildOptions,
     digests: &[FileDigest],
     mut kept: Kept,
-) -> Result<MediaSet> {
+) -> Result<(Vec<Finding>, Option<MediaSet>)> {
     opts.check()?;
     if digests.len() != staged.files.len() {
         return Err(Error::archive(
@@ -162,6 +187,27 @@ pub fn build_from_digests_keeping(
                 staged.files.len()
             ),
         ));
+    }
+    let windows: BTreeMap<&str, &WindowsDigests> = staged
+        .files
+        .iter()
+        .zip(digests)
+        .filter_map(|((p, _), d)| Some((p.as_str(), d.windows.as_ref()?)))
+        .collect();
+    let wanted = staged.catalog_paths();
+    if let Some(p) = wanted.iter().find(|p| !windows.contains_key(p.as_str())) {
+        return Err(Error::archive(
+            p,
+            "digested without the hashes its catalog is checked with",
+        ));
+    }
+    let lookup: BTreeMap<String, WindowsDigests> = windows
+        .into_iter()
+        .map(|(p, d)| (p.to_string(), d.clone()))
+        .collect();
+    let found = staged.check_catalogs(&|p| lookup.get(p).cloned());
+    if found.iter().any(|f| f.severity == Severity::Error) {
+        return Ok((found, None));
     }
     let mut files = Vec::with_capacity(digests.len());
     let mut measured = BTreeMap::new();
@@ -201,7 +247,8 @@ pub fn build_from_digests_keeping(
             crc32: d.crc32,
         });
     }
-    package::assemble(staged, opts, files, measured)
+    let set = package::assemble(staged, opts, files, measured)?;
+    Ok((found, Some(set)))
 }
 
 /// One of the three outputs of a media set.

@@ -57,6 +57,16 @@ pub struct Args {
     #[arg(long, value_name = "OS")]
     pub os: Option<String>,
 
+    /// Windows versions the media is for, comma-separated (w7,w10): every driver's catalog
+    /// must cover each [default: the spec's target_os, else the --os folder, else none]
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub target_os: Option<Vec<String>>,
+
+    /// Package an INF whose LF line endings keep it out of its catalog with CRLF endings
+    /// instead, once that form is checked against the catalog
+    #[arg(long)]
+    pub restore_crlf: bool,
+
     /// Guest-tools payload (directory or .zip) [default: the built-in guest-tools]
     #[arg(long, value_name = "PATH")]
     pub guest_tools_dir: Option<PathBuf>,

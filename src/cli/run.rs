@@ -6,11 +6,12 @@ use args::Args;
 use clap::Parser;
 use guestpack::build::manifest;
 use guestpack::build::{self, BuildOptions};
+use guestpack::diag::Finding;
 use guestpack::limits::Limits;
 use guestpack::validate::report::ValidationReport;
 use guestpack::validate::signing;
 use guestpack::validate::{ValidateInput, ValidateOptions};
-use guestpack::{Report, Severity};
+use guestpack::Severity;
 use output::Output;
 use std::io::Read;
 use std::process::ExitCode;
@@ -86,11 +87,27 @@ pub fn run() -> Result<ExitCode> {
             os: args.os.clone(),
         },
         limits,
+        target_os: args.target_os.clone(),
+        restore_crlf: args.restore_crlf,
     };
     // The layout found (LAY010/LAY011 notes) is printed with the other findings.
-    let (mut report, staged) = guestpack::validate::validate(&input, &validate_opts)?;
+    let (mut report, mut staged) = guestpack::validate::validate(&input, &validate_opts)?;
     report.add(opts.findings());
-    print_findings(&report, args.quiet);
+    print_findings(&report.findings, args.quiet);
+    let (found, set) = if report.has_errors() || args.validate_only {
+        // Nothing is built: read only the files the catalogs must cover.
+        (build::check_catalogs(&mut staged, opts.threads)?, None)
+    } else {
+        if !args.quiet {
+            eprintln!(
+                "guestpack: hashing, checking catalogs and planning {} files…",
+                staged.files.len()
+            );
+        }
+        build::build(&mut staged, &opts)?
+    };
+    print_findings(&found, args.quiet);
+    report.add(found);
     if let Some(path) = &args.report {
         let json = ValidationReport::new(&report, &staged).to_json();
         output::write_file_atomic(path, json.as_bytes())?;
@@ -103,7 +120,7 @@ pub fn run() -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_REJECTED));
     }
-    if args.validate_only {
+    let Some(set) = set else {
         if !args.quiet {
             eprintln!(
                 "guestpack: valid: {} warning(s); --validate-only, no media written",
@@ -111,15 +128,7 @@ pub fn run() -> Result<ExitCode> {
             );
         }
         return Ok(ExitCode::SUCCESS);
-    }
-
-    if !args.quiet {
-        eprintln!(
-            "guestpack: hashing and planning {} files…",
-            staged.files.len()
-        );
-    }
-    let set = build::build(&staged, &opts)?;
+    };
     let outputs = vec![
         Output {
             name: opts.iso_file_name(),
@@ -211,8 +220,8 @@ fn parse_epoch(v: &str) -> Result<i64> {
 }
 
 /// Errors and warnings always; notes (skipped build artefacts and the like) unless quiet.
-fn print_findings(report: &Report, quiet: bool) {
-    for f in &report.findings {
+fn print_findings(findings: &[Finding], quiet: bool) {
+    for f in findings {
         if quiet && f.severity == Severity::Info {
             continue;
         }

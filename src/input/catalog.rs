@@ -40,6 +40,14 @@ impl DigestAlg {
         }
     }
 
+    /// The name in reports and JSON (`sha1`, `sha256`).
+    pub fn key(self) -> &'static str {
+        match self {
+            DigestAlg::Sha1 => "sha1",
+            DigestAlg::Sha256 => "sha256",
+        }
+    }
+
     fn from_len(len: usize) -> Option<DigestAlg> {
         match len {
             20 => Some(DigestAlg::Sha1),

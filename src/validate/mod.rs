@@ -51,6 +51,7 @@ pub struct InputRef {
 }
 
 /// What goes on the media.
+#[derive(Clone)]
 pub struct Staged {
     /// Media path -> content, sorted by path; manifest.json is not included.
     pub files: Vec<(String, Arc<dyn Content>)>,
@@ -73,7 +74,7 @@ pub enum PackageState {
 }
 
 /// A row for a per-driver status table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PackageStatus {
     pub arch: Arch,
     pub driver: String,
@@ -86,6 +87,8 @@ pub struct PackageStatus {
     pub hwids_matched: Vec<String>,
     /// Every INF decoded and every file they reference is packaged.
     pub inf_refs_ok: bool,
+    /// One per INF: its catalog and what was matched in it.
+    pub catalogs: Vec<rules::catalog::CatalogStatus>,
 }
 
 /// The user's choices for one validation run.
@@ -97,6 +100,11 @@ pub struct ValidateOptions {
     /// devices.cmd read whole, wherever it sits in the input. (Tree limits apply earlier,
     /// when the input trees are read.)
     pub limits: Limits,
+    /// Windows versions the media is for (`--target-os`, `targetOs`); wins over the spec's
+    /// `target_os` and the OS folder of the layout.
+    pub target_os: Option<Vec<String>>,
+    /// Package the CRLF form of INFs that only that form of is in their catalog.
+    pub restore_crlf: bool,
 }
 
 /// The one validation entry point: checks everything and stages the media file list. Fatal
@@ -138,6 +146,16 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
     );
     let resolved = layout::resolve(input.drivers, &opts.layout, limits);
     findings.extend(resolved.findings);
+    let catalogs = rules::catalog::CatalogOptions {
+        targets: targets(
+            opts,
+            &spec.target_os,
+            resolved.summary.os.as_deref(),
+            &mut findings,
+        ),
+        lenient: input.signing_policy == SigningPolicy::None,
+        restore_crlf: opts.restore_crlf,
+    };
     let packages = if resolved.usable {
         rules::drivers::stage(
             &resolved.tree,
@@ -145,6 +163,7 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
             &spec,
             gt.devices.as_ref(),
             limits,
+            &catalogs,
             &mut staged,
             &mut findings,
         )
@@ -163,6 +182,67 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         layout: resolved.summary,
     };
     Ok((report, staged))
+}
+
+/// The Windows versions the media is for: the option's, else the spec's, else the OS folder
+/// taken from the layout; names that are no known Windows are TGT001.
+fn targets(
+    opts: &ValidateOptions,
+    spec: &[String],
+    layout_os: Option<&str>,
+    findings: &mut Vec<Finding>,
+) -> Vec<(String, layout::windows::NtVersion)> {
+    let (names, from): (Vec<String>, &str) = match (&opts.target_os, spec, layout_os) {
+        (Some(names), _, _) => (names.clone(), "--target-os"),
+        (None, names, _) if !names.is_empty() => (names.to_vec(), "the spec's target_os"),
+        (None, _, Some(os)) => match layout::windows::nt_version(os) {
+            Some(v) => return vec![(os.to_string(), v)],
+            None => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match layout::windows::nt_version(name) {
+            Some(v) => out.push((name.to_string(), v)),
+            None => findings.push(
+                Finding::error(
+                    "TGT001",
+                    format!("\"{name}\" in {from} is not a Windows version guestpack knows"),
+                )
+                .help(format!(
+                    "use one of: {}",
+                    layout::windows::names().join(", ")
+                )),
+            ),
+        }
+    }
+    out
+}
+
+impl Staged {
+    /// Media paths whose Windows hashes the catalog check needs from the digest pass.
+    pub fn catalog_paths(&self) -> std::collections::BTreeSet<String> {
+        let all: Vec<_> = self
+            .packages
+            .iter()
+            .flat_map(|p| p.catalogs.iter().cloned())
+            .collect();
+        rules::catalog::pending_paths(&all)
+    }
+
+    /// Looks the installed files up in their catalogs with their Windows hashes (from the
+    /// digest pass), counting matches into [`Staged::packages`]; the findings (CAT002).
+    pub fn check_catalogs(
+        &mut self,
+        digests: &dyn Fn(&str) -> Option<crate::source::authenticode::WindowsDigests>,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for p in &mut self.packages {
+            out.extend(rules::catalog::check_installed(&mut p.catalogs, digests));
+        }
+        out
+    }
 }
 
 /// An input JSON file's bytes without a UTF-8 byte order mark, which some editors write and

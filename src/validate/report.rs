@@ -35,6 +35,25 @@ pub struct PackageRow<'a> {
     pub files: usize,
     pub hwids_matched: &'a [String],
     pub inf_refs_ok: bool,
+    /// One per INF: the catalog it names and what was found in it.
+    pub catalogs: Vec<CatalogRow<'a>>,
+}
+
+/// `{ inf, catalog, readable, algorithms, windows, os, checked, matched, repaired }`: the
+/// catalog an INF names, its digest algorithms, the NT versions every member covers, its `OS`
+/// value, how many of the package's files were looked up and found, and the INFs packaged in
+/// their CRLF form.
+#[derive(Clone, Debug, Serialize)]
+pub struct CatalogRow<'a> {
+    pub inf: &'a str,
+    pub catalog: &'a str,
+    pub readable: bool,
+    pub algorithms: &'a [&'static str],
+    pub windows: &'a [String],
+    pub os: Option<&'a str>,
+    pub checked: usize,
+    pub matched: usize,
+    pub repaired: &'a [String],
 }
 
 /// How the driver input was read: `{ kind, root, os, oses, drivers: [{arch, driver, source,
@@ -103,6 +122,21 @@ fn package_row(p: &PackageStatus) -> PackageRow<'_> {
         files: p.files,
         hwids_matched: &p.hwids_matched,
         inf_refs_ok: p.inf_refs_ok,
+        catalogs: p
+            .catalogs
+            .iter()
+            .map(|c| CatalogRow {
+                inf: &c.inf,
+                catalog: &c.catalog,
+                readable: c.readable,
+                algorithms: &c.algorithms,
+                windows: &c.windows,
+                os: c.os.as_deref(),
+                checked: c.checked,
+                matched: c.matched,
+                repaired: &c.repaired,
+            })
+            .collect(),
     }
 }
 

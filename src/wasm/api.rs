@@ -191,9 +191,10 @@ fn validate_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<JsValue, JsFailure> {
-    Ok(validated(drivers, guest_tools, options)?
-        .report_value
-        .to_js())
+    let mut v = validated(drivers, guest_tools, options)?;
+    // Nothing is built: only the files the catalogs must cover are read.
+    let found = build::check_catalogs(&mut v.staged, 1).map_err(js_err)?;
+    Ok(v.with_findings(found).to_js())
 }
 
 fn build_impl(
@@ -201,16 +202,19 @@ fn build_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<Media, JsFailure> {
-    let v = validated(drivers, guest_tools, options)?;
-    let set = if v.report.has_errors() {
-        None
+    let mut v = validated(drivers, guest_tools, options)?;
+    let (found, set) = if v.report.has_errors() {
+        (
+            build::check_catalogs(&mut v.staged, 1).map_err(js_err)?,
+            None,
+        )
     } else {
-        Some(Rc::new(
-            build::build(&v.staged, &v.resolved.build).map_err(js_err)?,
-        ))
+        build::build(&mut v.staged, &v.resolved.build).map_err(js_err)?
     };
+    let report = v.with_findings(found);
+    let set = set.filter(|_| v.report.errors() == 0).map(Rc::new);
     Ok(Media {
-        report: v.report_value,
+        report,
         set,
         iso_name: v.resolved.build.iso_file_name(),
         zip_name: v.resolved.build.zip_file_name(),
@@ -261,6 +265,16 @@ pub(super) fn validated(
         report_value,
         staged,
     })
+}
+
+impl Validated {
+    /// Adds findings made after validation (the catalog check) and gives the report again.
+    pub(super) fn with_findings(&mut self, found: Vec<crate::diag::Finding>) -> report::ReportJson {
+        self.report.add(found);
+        self.report_value =
+            report::report_json(&self.report, &self.staged.packages, &self.staged.layout);
+        self.report_value.clone()
+    }
 }
 
 /// Checks existing media (a bundle opened from an ISO or a zip) against a manifest: the text
@@ -376,12 +390,12 @@ impl Media {
     /// An accepted result around a media set planned elsewhere ([`super::job::Job::plan`]).
     pub(super) fn from_set(
         report: report::ReportJson,
-        set: Rc<MediaSet>,
+        set: Option<Rc<MediaSet>>,
         opts: &crate::build::BuildOptions,
     ) -> Media {
         Media {
             report,
-            set: Some(set),
+            set,
             iso_name: opts.iso_file_name(),
             zip_name: opts.zip_file_name(),
             owners: Default::default(),

@@ -10,12 +10,10 @@
 //! who produces which piece) is the page's: `web/worker-api/client.js`.
 
 use super::api::{validated, Bundle, Media};
-use super::options::Resolved;
 use super::{js_err, JsFailure};
 use crate::build::shared::{self, FileDigest, Kept};
 use crate::output::zip::CACHE_BUDGET;
 use crate::source::digest::hex;
-use crate::validate::Staged;
 use sha2::{Digest, Sha256};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -25,10 +23,8 @@ use wasm_bindgen::prelude::*;
 /// A validated input, ready to be digested in parts and planned.
 #[wasm_bindgen]
 pub struct Job {
-    report: super::report::ReportJson,
+    validated: super::api::Validated,
     accepted: bool,
-    staged: Staged,
-    resolved: Resolved,
     /// Compressed bytes kept while digesting, and the input bytes the budget has left.
     kept: RefCell<Kept>,
     budget: Cell<u64>,
@@ -58,12 +54,16 @@ fn prepare_impl(
     guest_tools: Option<&Bundle>,
     options: &JsValue,
 ) -> Result<Job, JsFailure> {
-    let v = validated(drivers, guest_tools, options)?;
+    let mut v = validated(drivers, guest_tools, options)?;
+    let accepted = !v.report.has_errors();
+    if !accepted {
+        // Nothing will be digested: the report still lists every catalog finding.
+        let found = crate::build::check_catalogs(&mut v.staged, 1).map_err(js_err)?;
+        v.with_findings(found);
+    }
     Ok(Job {
-        accepted: !v.report.has_errors(),
-        report: v.report_value,
-        staged: v.staged,
-        resolved: v.resolved,
+        accepted,
+        validated: v,
         kept: RefCell::new(Kept::new()),
         budget: Cell::new(CACHE_BUDGET),
     })
@@ -80,18 +80,19 @@ impl Job {
     /// The validation report (a fresh object on each access).
     #[wasm_bindgen(getter)]
     pub fn report(&self) -> JsValue {
-        self.report.to_js()
+        self.validated.report_value.to_js()
     }
 
     /// Number of staged files (the indices `digest` takes are `0..fileCount`).
     #[wasm_bindgen(js_name = fileCount)]
     pub fn file_count(&self) -> u32 {
-        self.staged.files.len() as u32
+        self.validated.staged.files.len() as u32
     }
 
     /// Size of each staged file, in staged order (for sharing the digesting out evenly).
     pub fn sizes(&self) -> Vec<f64> {
-        self.staged
+        self.validated
+            .staged
             .files
             .iter()
             .map(|(_, c)| c.len() as f64)
@@ -102,12 +103,12 @@ impl Job {
     /// workers whose fingerprints differ did not see the same input and must not be mixed.
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
-        for (path, content) in &self.staged.files {
+        for (path, content) in &self.validated.staged.files {
             h.update(path.as_bytes());
             h.update([0]);
             h.update(content.len().to_le_bytes());
         }
-        h.update(format!("{:?}", self.resolved.build).as_bytes());
+        h.update(format!("{:?}", self.validated.resolved.build).as_bytes());
         hex(&h.finalize())
     }
 
@@ -118,9 +119,10 @@ impl Job {
         self.check_accepted()?;
         let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
         let mut budget = self.budget.get();
-        let level = self.resolved.build.zip_level;
-        let digested = shared::digest_files_keeping(&self.staged, &indices, level, &mut budget)
-            .map_err(js_err)?;
+        let level = self.validated.resolved.build.zip_level;
+        let digested =
+            shared::digest_files_keeping(&self.validated.staged, &indices, level, &mut budget)
+                .map_err(js_err)?;
         self.budget.set(budget);
         let mut kept = self.kept.borrow_mut();
         let mut digests = Vec::with_capacity(digested.len());
@@ -142,21 +144,23 @@ impl Job {
     /// of several `digest` calls put back together), with the bytes this worker kept.
     /// `owners` gives, per staged file, the worker that kept it ([`NO_OWNER`]: none), so
     /// that `pieces` can cut the zip where the keeper changes. Reads no payload.
-    pub fn plan(&self, records: &[u8], owners: &[u8]) -> Result<Media, JsFailure> {
+    pub fn plan(&mut self, records: &[u8], owners: &[u8]) -> Result<Media, JsFailure> {
         self.check_accepted()?;
         let digests = FileDigest::decode_all(records).map_err(js_err)?;
-        if owners.len() != self.staged.files.len() {
+        if owners.len() != self.validated.staged.files.len() {
             return Err(JsFailure::new(&format!(
                 "plan: {} owners for {} staged files",
                 owners.len(),
-                self.staged.files.len()
+                self.validated.staged.files.len()
             )));
         }
         let kept = std::mem::take(&mut *self.kept.borrow_mut());
-        let set =
-            shared::build_from_digests_keeping(&self.staged, &self.resolved.build, &digests, kept)
+        let v = &mut self.validated;
+        let (found, set) =
+            shared::build_from_digests_keeping(&mut v.staged, &v.resolved.build, &digests, kept)
                 .map_err(js_err)?;
-        let owners: BTreeMap<String, u32> = self
+        let report = v.with_findings(found);
+        let owners: BTreeMap<String, u32> = v
             .staged
             .files
             .iter()
@@ -164,10 +168,8 @@ impl Job {
             .filter(|(_, &o)| o != NO_OWNER)
             .map(|((path, _), &o)| (path.clone(), u32::from(o)))
             .collect();
-        Ok(
-            Media::from_set(self.report.clone(), Rc::new(set), &self.resolved.build)
-                .with_owners(owners),
-        )
+        let set = set.filter(|_| v.report.errors() == 0).map(Rc::new);
+        Ok(Media::from_set(report, set, &v.resolved.build).with_owners(owners))
     }
 }
 

@@ -35,6 +35,11 @@ pub struct JsOptions {
     pub zip_level: Option<u32>,
     /// The OS folder to take from a driver input with several (virtio-win `w7`, `w10`, ...).
     pub os: Option<String>,
+    /// Windows versions the media is for (`["w7", "w10"]`), as `--target-os`.
+    pub target_os: Option<Vec<String>>,
+    /// Package INFs whose catalog holds only their CRLF form with CRLF line endings, as
+    /// `--restore-crlf`.
+    pub restore_crlf: Option<bool>,
     /// The [`Limits`], each optional (defaults as on the command line): a number, or text as
     /// on the command line (`"512M"` for a size), parsed by the core.
     pub max_entries: Option<LimitValue>,
@@ -135,6 +140,8 @@ impl JsOptions {
                     os: self.os.clone(),
                 },
                 limits,
+                target_os: self.target_os.clone(),
+                restore_crlf: self.restore_crlf.unwrap_or(false),
             },
         })
     }

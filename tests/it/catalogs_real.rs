@@ -200,141 +200,119 @@ fn a_catalog_is_not_another_folders_and_placeholder_bytes_are_no_catalog() {
     }
 }
 
-/// The package check on the real folders, with the hashes of the single pass: the five INFs
-/// git's line-ending conversion broke are CAT003 (repairable), the eight others CAT002, no PE
-/// file is reported, both arches' catalogs are for their folder and for Windows 8.1, and none
-/// is for Windows 7. Swapping two folders' catalogs reports every file.
+/// The package check on the real folders, through validation and the digest pass as every
+/// front end runs them: the five INFs git's line-ending conversion broke are CAT003
+/// (repairable), the eight others CAT002, no PE file is reported, every catalog is for its
+/// folder's architecture and for Windows 8.1, none for Windows 7; with the INFs repaired the
+/// five packages pass. A catalog swapped in from another driver reports every file.
 #[test]
 fn the_package_check_reports_what_the_real_data_holds() {
-    use guestpack::validate::layout::windows::nt_version;
-    use guestpack::validate::layout::Arch;
-    use guestpack::validate::rules::catalog::{check, FileHashes, Package};
-    let hash = |bytes: &[u8]| {
-        let mut h = WindowsHasher::new(bytes.len() as u64);
-        h.update(bytes);
-        h.finish()
+    use guestpack::validate::{validate, ValidateInput, ValidateOptions};
+    let drivers = guestpack::native::dir::read_dir_tree(&virtio_drivers())
+        .expect("the real drivers are readable");
+    let names: Vec<String> = drivers.children("amd64");
+    let spec = format!(
+        r#"{{"drivers":[{}]}}"#,
+        names
+            .iter()
+            .map(|n| format!(r#"{{"name":"{n}"}}"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let gt = guestpack::bundled::default_guest_tools(false, Default::default());
+    let check = |drivers: &guestpack::source::vtree::VTree, opts: ValidateOptions| {
+        let input = ValidateInput {
+            contract_found: None,
+            drivers,
+            guest_tools: &gt,
+            spec_name: "all.json",
+            spec_json: spec.as_bytes(),
+            contract: None,
+            signing_policy: guestpack::validate::signing::SigningPolicy::Production,
+        };
+        let (mut report, mut staged) = validate(&input, &opts).unwrap();
+        report.add(guestpack::build::check_catalogs(&mut staged, 2).unwrap());
+        let cat: Vec<(String, String)> = report
+            .findings
+            .iter()
+            .filter(|f| f.code.starts_with("CAT"))
+            .map(|f| (f.code.to_string(), f.path.clone().unwrap_or_default()))
+            .collect();
+        (cat, staged)
     };
-    let w81 = vec![("w8.1".to_string(), nt_version("w8.1").unwrap())];
-    let w7 = vec![("w7".to_string(), nt_version("w7").unwrap())];
-    let root = virtio_drivers();
-    let mut codes = std::collections::BTreeMap::<String, Vec<&str>>::new();
-    for (arch, folder) in [(Arch::Amd64, "amd64"), (Arch::X86, "x86")] {
-        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
-            let dir = entry.unwrap().path();
-            let driver = dir.file_name().unwrap().to_string_lossy().into_owned();
-            let mut names: Vec<String> = std::fs::read_dir(&dir)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.ends_with(".pdb"))
-                .collect();
-            names.sort();
-            let cat_name = names.iter().find(|n| n.ends_with(".cat")).unwrap().clone();
-            let cat = catalog::parse(&std::fs::read(dir.join(&cat_name)).unwrap()).unwrap();
-            let bytes: Vec<(String, Vec<u8>)> = names
-                .iter()
-                .filter(|n| !n.ends_with(".cat"))
-                .map(|n| {
-                    (
-                        format!("drivers/{folder}/{driver}/{n}"),
-                        std::fs::read(dir.join(n)).unwrap(),
-                    )
-                })
-                .collect();
-            let digests: Vec<_> = bytes
-                .iter()
-                .map(|(p, b)| {
-                    let crlf = p.ends_with(".inf").then(|| hash(&crlf(b)));
-                    (hash(b), crlf)
-                })
-                .collect();
-            let files: Vec<FileHashes> = bytes
-                .iter()
-                .zip(&digests)
-                .map(|((p, _), (d, c))| FileHashes {
-                    path: p,
-                    digests: d,
-                    crlf: c.as_ref(),
-                })
-                .collect();
-            let cat_path = format!("drivers/{folder}/{driver}/{cat_name}");
-            let pkg = |targets: &[(String, guestpack::validate::layout::windows::NtVersion)], a| {
-                check(&Package {
-                    arch: a,
-                    catalog_path: &cat_path,
-                    catalog: Ok(&cat),
-                    files: &files,
-                    targets,
-                    lenient: false,
-                })
-            };
-            let found = pkg(&w81, arch);
-            let inf_code = if CRLF_REPAIRABLE.contains(&driver.as_str()) {
+    let (found, staged) = check(&drivers, Default::default());
+    let mut want = Vec::new();
+    for arch in ["amd64", "x86"] {
+        for n in &names {
+            let code = if CRLF_REPAIRABLE.contains(&n.as_str()) {
                 "CAT003"
             } else {
                 "CAT002"
             };
-            assert_eq!(
-                found.iter().map(|f| f.code).collect::<Vec<_>>(),
-                vec![inf_code],
-                "{folder}/{driver}: {found:?}"
-            );
-            assert!(found[0].path.as_deref().unwrap().ends_with(".inf"));
-            codes.entry(inf_code.to_string()).or_default().push("x");
-            // Not for Windows 7; and an x86 catalog is not for amd64 (nor the reverse).
-            assert!(
-                pkg(&w7, arch).iter().any(|f| f.code == "CAT004"),
-                "{folder}/{driver}"
-            );
-            let other = if arch == Arch::Amd64 {
-                Arch::X86
-            } else {
-                Arch::Amd64
-            };
-            assert!(
-                pkg(&w81, other).iter().any(|f| f.code == "CAT005"),
-                "{folder}/{driver}"
-            );
+            want.push((code.to_string(), format!("drivers/{arch}/{n}/{n}.inf")));
         }
     }
-    assert_eq!(codes["CAT003"].len(), 10);
-    assert_eq!(codes["CAT002"].len(), 16);
-    // Another folder's catalog: every file of the package is reported.
-    let net =
-        catalog::parse(&std::fs::read(root.join("amd64/netkvm/netkvm.cat")).unwrap()).unwrap();
-    let sys = std::fs::read(root.join("amd64/viostor/viostor.sys")).unwrap();
-    let d = hash(&sys);
-    let files = [FileHashes {
-        path: "drivers/amd64/viostor/viostor.sys",
-        digests: &d,
-        crlf: None,
-    }];
-    let found = check(&Package {
-        arch: Arch::Amd64,
-        catalog_path: "drivers/amd64/viostor/viostor.cat",
-        catalog: Ok(&net),
-        files: &files,
-        targets: &[],
-        lenient: true,
-    });
-    assert_eq!(found.len(), 1);
-    assert_eq!(found[0].code, "CAT002");
-    assert_eq!(found[0].severity, guestpack::diag::Severity::Warning);
-    assert!(
-        found[0].message.contains("Authenticode image hash"),
-        "{}",
-        found[0].message
-    );
-    let placeholder = catalog::parse(b"\x30\x82\x01\x00junk").unwrap_err();
-    let found = check(&Package {
-        arch: Arch::Amd64,
-        catalog_path: "x.cat",
-        catalog: Err(&placeholder),
-        files: &files,
-        targets: &[],
-        lenient: false,
-    });
+    let mut sorted = found.clone();
+    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    want.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(sorted, want);
+    // Every installed file (the PE images among them) was looked up and matched.
+    for p in &staged.packages {
+        for c in &p.catalogs {
+            assert!(c.readable, "{}", c.catalog);
+            assert_eq!(c.windows, vec!["6.3".to_string()], "{}", c.catalog);
+            assert_eq!(c.algorithms, vec!["sha1", "sha256"], "{}", c.catalog);
+            assert_eq!(
+                c.matched + 1,
+                c.checked,
+                "{}: only the INF fails",
+                c.catalog
+            );
+            assert!(c.checked >= 2, "{}", c.catalog);
+        }
+    }
+    // Windows 7 is not covered; repairing the INFs clears the five repairable packages.
+    let w7 = ValidateOptions {
+        target_os: Some(vec!["w7".into()]),
+        restore_crlf: true,
+        ..Default::default()
+    };
+    let (found, staged) = check(&drivers, w7);
+    assert_eq!(found.iter().filter(|(c, _)| c == "CAT004").count(), 26);
+    assert_eq!(found.iter().filter(|(c, _)| c == "CAT002").count(), 16);
     assert_eq!(
-        found.iter().map(|f| f.code).collect::<Vec<_>>(),
-        vec!["CAT001"]
+        found.iter().filter(|(c, _)| c == "CAT003").count(),
+        10,
+        "as notes"
+    );
+    let repaired: usize = staged
+        .packages
+        .iter()
+        .flat_map(|p| &p.catalogs)
+        .map(|c| c.repaired.len())
+        .sum();
+    assert_eq!(repaired, 10);
+    // netkvm's catalog in viostor's folder: the INF and viostor.sys are not members.
+    let mut swapped = drivers.clone();
+    let net = swapped.get("amd64/netkvm/netkvm.cat").unwrap().clone();
+    swapped.insert("amd64/viostor/viostor.cat", net);
+    let (found, _) = check(&swapped, Default::default());
+    let viostor: Vec<_> = found
+        .iter()
+        .filter(|(_, p)| p.starts_with("drivers/amd64/viostor/"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        viostor,
+        vec![
+            (
+                "CAT002".to_string(),
+                "drivers/amd64/viostor/viostor.inf".to_string()
+            ),
+            (
+                "CAT002".to_string(),
+                "drivers/amd64/viostor/viostor.sys".to_string()
+            ),
+        ]
     );
 }

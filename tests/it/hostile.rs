@@ -15,7 +15,7 @@ use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use util::{one, tree, Case};
+use util::{one, signed, tree, Case};
 
 fn corpus(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -330,7 +330,7 @@ fn run_limited(case: &Case, drivers: &VTree, limits: &Limits) -> guestpack::Repo
 #[test]
 fn a_200_mb_inf_is_a_finding_and_is_never_read() {
     let case = Case::base();
-    let mut drivers = tree(&case.drivers);
+    let mut drivers = tree(&signed(&case.drivers));
     let huge = Arc::new(Huge {
         len: 200 << 20,
         opens: AtomicUsize::new(0),
@@ -352,7 +352,7 @@ fn a_200_mb_inf_is_a_finding_and_is_never_read() {
         max_inf_size: 100,
         ..Limits::default()
     };
-    let report = run_limited(&case, &tree(&case.drivers), &tight);
+    let report = run_limited(&case, &tree(&signed(&case.drivers)), &tight);
     assert_eq!(
         util::with_code(&report, "INF001").len(),
         4,
@@ -363,7 +363,7 @@ fn a_200_mb_inf_is_a_finding_and_is_never_read() {
 
 #[test]
 fn an_inf_with_a_million_lines_parses_in_linear_time() {
-    let case = Case::base();
+    let mut case = Case::base();
     let mut text = util::inf("viostor", &["1042", "1001"]);
     text.push_str("[Junk]\r\n");
     for i in 0..1_000_000u32 {
@@ -374,11 +374,8 @@ fn an_inf_with_a_million_lines_parses_in_linear_time() {
     let parsed = guestpack::validate::inf::parse(&text);
     assert_eq!(parsed.entries("junk").len(), 500_000);
     assert!(parsed.hardware_ids().len() >= 2);
-    let mut drivers = tree(&case.drivers);
-    drivers.insert(
-        "amd64/viostor/viostor.inf",
-        Arc::new(MemContent::new(text.into_bytes())),
-    );
+    case.add_driver_file("amd64/viostor/viostor.inf", text.as_bytes());
+    let drivers = tree(&signed(&case.drivers));
     let report = run_limited(&case, &drivers, &Limits::default());
     assert!(!report.has_errors(), "{:#?}", report.findings);
     assert!(
@@ -763,7 +760,7 @@ fn a_tree_path_with_an_empty_component_is_a_finding_not_a_build_error() {
     let case = Case::base();
     // ("./x.dat" never reaches the media: the policy skips hidden names.)
     for bad in ["amd64/viostor/", "amd64/viostor//x.dat"] {
-        let mut drivers = tree(&case.drivers);
+        let mut drivers = tree(&signed(&case.drivers));
         drivers.insert(bad, Arc::new(MemContent::new(&b"x"[..])));
         let report = run_limited(&case, &drivers, &Limits::default());
         let f = one(&report, "NAME008");

@@ -9,6 +9,7 @@
 //! `config/devices.cmd` included.
 
 use crate::common::*;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -51,8 +52,17 @@ fn payload(dir: &Path) -> PathBuf {
     gt
 }
 
-/// The reference's documented invocation: its flags only, SOURCE_DATE_EPOCH in the environment.
+/// The reference's documented invocation plus `--restore-crlf`: the repository stores the
+/// real INFs with LF line endings, their catalogs hold the CRLF form, and guestpack refuses
+/// what Windows would refuse (the test below shows the bare invocation's rejection).
 fn reference_flags(gt: &Path, contract: Option<&Path>, out: &Path) -> Command {
+    let mut c = bare_reference_flags(gt, contract, out);
+    c.arg("--restore-crlf");
+    c
+}
+
+/// The reference's documented invocation: its flags only, SOURCE_DATE_EPOCH in the environment.
+fn bare_reference_flags(gt: &Path, contract: Option<&Path>, out: &Path) -> Command {
     let mut c = guestpack();
     c.env("SOURCE_DATE_EPOCH", EPOCH)
         .arg("--drivers-dir")
@@ -90,6 +100,22 @@ fn reference_media(contract: &str) -> BTreeMap<String, String> {
     serde_json::from_value(v["files"].clone()).unwrap()
 }
 
+/// The reference's media for `contract` with the real netkvm and viostor INFs in their CRLF
+/// form: what guestpack packs with `--restore-crlf`.
+fn reference_media_crlf(contract: &str) -> BTreeMap<String, String> {
+    let mut want = reference_media(contract);
+    for arch in ["amd64", "x86"] {
+        for d in ["netkvm", "viostor"] {
+            let lf = std::fs::read(virtio_drivers().join(format!("{arch}/{d}/{d}.inf"))).unwrap();
+            let crlf = guestpack::validate::rules::catalog::to_crlf(&lf).unwrap();
+            let inf = format!("drivers/{arch}/{d}/{d}.inf");
+            assert_ne!(want[&inf], hex(&Sha256::digest(&crlf)));
+            want.insert(inf, hex(&Sha256::digest(&crlf)));
+        }
+    }
+    want
+}
+
 fn assert_same_media(got: &BTreeMap<String, String>, want: &BTreeMap<String, String>, what: &str) {
     let missing: Vec<_> = want.keys().filter(|k| !got.contains_key(*k)).collect();
     let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(*k)).collect();
@@ -111,11 +137,28 @@ fn the_reference_inputs_and_flags_give_the_reference_media_for_both_contracts() 
     for contract in CONTRACTS {
         let out = t.path().join(contract);
         let file = reference_data().join(format!("docs/{contract}.json"));
-        // No --signing-policy: the reference's default (test) applies.
+        // No --signing-policy: the reference's default (test) applies. The reference packs the
+        // LF INFs Windows would refuse; guestpack refuses them, naming each and the fix.
+        let o = run(&mut bare_reference_flags(&gt, Some(&file), &out));
+        assert_eq!(o.status.code(), Some(1), "{contract}: {}", stderr(&o));
+        assert!(!out.exists(), "{contract}: nothing is written on rejection");
+        let err = stderr(&o);
+        for arch in ["amd64", "x86"] {
+            for d in ["netkvm", "viostor"] {
+                let inf = format!("drivers/{arch}/{d}/{d}.inf");
+                assert!(
+                    err.contains(&format!("{inf}: error[CAT003]")),
+                    "{contract}: {err}"
+                );
+            }
+        }
+        assert!(err.contains("--restore-crlf"), "{contract}: {err}");
+        // With --restore-crlf: the reference's bytes, but for those INFs' line endings.
+        let want = reference_media_crlf(contract);
         let o = run(&mut reference_flags(&gt, Some(&file), &out));
         assert!(o.status.success(), "{contract}: {}", stderr(&o));
         let got = media_files(&out);
-        assert_same_media(&got, &reference_media(contract), contract);
+        assert_same_media(&got, &want, contract);
         let m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(m["signing_policy"], "test");
@@ -162,7 +205,7 @@ fn the_contract_is_found_above_the_guest_tools_folder_and_named_in_a_note() {
     );
     assert_same_media(
         &media_files(&out),
-        &reference_media(CONTRACTS[0]),
+        &reference_media_crlf(CONTRACTS[0]),
         "found contract",
     );
     let m: serde_json::Value =
@@ -231,7 +274,12 @@ fn the_legacy_object_spec_packs_the_same_files_as_the_drivers_spec() {
     .unwrap();
     let pack = |spec: &Path, out: &Path| {
         let o = run(guestpack()
-            .args(["--signing-policy", "production", "--drivers-dir"])
+            .args([
+                "--signing-policy",
+                "production",
+                "--restore-crlf",
+                "--drivers-dir",
+            ])
             .arg(virtio_drivers())
             .arg("--spec")
             .arg(spec)

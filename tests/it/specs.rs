@@ -69,7 +69,8 @@ fn schema_lists_exactly_the_rawspec_fields() {
             "drivers",
             "fail_on_unlisted_driver_dirs",
             "require_optional_drivers_on_all_arches",
-            "required_drivers"
+            "required_drivers",
+            "target_os"
         ]
     );
     let driver_fields = keys(&schema["$defs"]["driver"]["properties"]);

@@ -29,6 +29,17 @@ fn staged() -> Staged {
     staged
 }
 
+/// Plans from digests, which must pass the catalog check (the sample's do).
+fn planned(
+    staged: &mut Staged,
+    opts: &BuildOptions,
+    digests: &[FileDigest],
+) -> guestpack::Result<build::MediaSet> {
+    let (found, set) = shared::build_from_digests(staged, opts, digests)?;
+    assert!(found.is_empty(), "{found:?}");
+    Ok(set.expect("accepted"))
+}
+
 fn all_digests(staged: &Staged, level: u32) -> Vec<FileDigest> {
     let all: Vec<usize> = (0..staged.files.len()).collect();
     shared::digest_files(staged, &all, level).unwrap()
@@ -36,9 +47,11 @@ fn all_digests(staged: &Staged, level: u32) -> Vec<FileDigest> {
 
 #[test]
 fn digests_in_parts_match_the_single_pass() {
-    let staged = staged();
+    let mut staged = staged();
     let opts = BuildOptions::default();
-    let set = build::build(&staged, &opts).unwrap();
+    let (found, set) = build::build(&mut staged, &opts).unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    let set = set.unwrap();
     let digests = all_digests(&staged, opts.zip_level);
     for (d, (path, _)) in digests.iter().zip(&staged.files) {
         let f = set.files.iter().find(|f| &f.path == path).unwrap();
@@ -66,16 +79,22 @@ fn digests_in_parts_match_the_single_pass() {
 
 #[test]
 fn malformed_or_mismatched_digests_are_refused() {
-    let staged = staged();
+    let mut staged = staged();
     let opts = BuildOptions::default();
     let digests = all_digests(&staged, 6);
-    let msg = |r: guestpack::Result<build::MediaSet>| r.err().expect("must fail").to_string();
+    let msg = |r: guestpack::Result<(Vec<guestpack::diag::Finding>, Option<build::MediaSet>)>| {
+        r.err().expect("must fail").to_string()
+    };
 
-    let m = msg(shared::build_from_digests(&staged, &opts, &digests[1..]));
+    let m = msg(shared::build_from_digests(
+        &mut staged,
+        &opts,
+        &digests[1..],
+    ));
     assert!(m.contains("digests for"), "{m}");
     let mut wrong = digests.clone();
     wrong[0].size += 1;
-    let m = msg(shared::build_from_digests(&staged, &opts, &wrong));
+    let m = msg(shared::build_from_digests(&mut staged, &opts, &wrong));
     assert!(
         m.contains(&staged.files[0].0) && m.contains("did the file change"),
         "{m}"
@@ -86,7 +105,10 @@ fn malformed_or_mismatched_digests_are_refused() {
     let mut kept = shared::Kept::new();
     kept.insert(deflated, vec![0u8; 3].into());
     let m = msg(shared::build_from_digests_keeping(
-        &staged, &opts, &digests, kept,
+        &mut staged,
+        &opts,
+        &digests,
+        kept,
     ));
     assert!(m.contains("kept compressed bytes do not match"), "{m}");
     let mut budget = 1 << 20;
@@ -121,10 +143,9 @@ fn malformed_or_mismatched_digests_are_refused() {
 
 #[test]
 fn readers_start_only_at_restart_points() {
-    let staged = staged();
-    let set =
-        shared::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
-            .unwrap();
+    let mut staged = staged();
+    let digests = all_digests(&staged, 6);
+    let set = planned(&mut staged, &BuildOptions::default(), &digests).unwrap();
     let entry = set.zip.entries()[1].offset;
     assert!(shared::reader_from(&set, Output::Zip, entry).is_ok());
     assert!(shared::reader_from(&set, Output::Zip, set.zip.central_offset()).is_ok());
@@ -189,7 +210,7 @@ fn a_piece_reader_refuses_a_file_that_changed_after_digesting() {
     let i = staged
         .files
         .iter()
-        .position(|(p, _)| p.ends_with(".sys"))
+        .position(|(p, _)| p.ends_with("setup.cmd"))
         .unwrap();
     let before = b"MZ driver image ".repeat(4096);
     let mut after = before.clone();
@@ -199,9 +220,8 @@ fn a_piece_reader_refuses_a_file_that_changed_after_digesting() {
         after,
         flip: flip.clone(),
     });
-    let set =
-        shared::build_from_digests(&staged, &BuildOptions::default(), &all_digests(&staged, 6))
-            .unwrap();
+    let digests = all_digests(&staged, 6);
+    let set = planned(&mut staged, &BuildOptions::default(), &digests).unwrap();
     flip.store(true, Ordering::SeqCst);
     let path = &staged.files[i].0;
     let entry = set.zip.entries().iter().find(|e| &e.path == path).unwrap();

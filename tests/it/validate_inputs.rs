@@ -219,7 +219,7 @@ fn private_keys_are_refused_everywhere_even_hidden_or_allowlisted() {
 #[test]
 fn adapter_rejections_name_their_paths() {
     let c = Case::base();
-    let mut drivers = tree(&c.drivers);
+    let mut drivers = tree(&signed(&c.drivers));
     drivers.reject("amd64/viostor/link.sys", RejectKind::Symlink);
     drivers.reject("amd64/viostor/bad\u{fffd}.sys", RejectKind::NonUtf8Name);
     let mut gt = tree(&c.guest_tools);
@@ -297,7 +297,7 @@ fn spec_and_contract_json_errors_are_fatal_regex_errors_are_findings() {
         .err()
         .map(|e| e.to_string())
     };
-    let (d, g) = (tree(&c.drivers), tree(&c.guest_tools));
+    let (d, g) = (tree(&signed(&c.drivers)), tree(&c.guest_tools));
     let msg = input(&c, &d, &g).expect("unknown field is fatal");
     assert!(
         msg.starts_with("my-spec.json:") && msg.contains("expected_hwids"),

@@ -27,6 +27,65 @@ pub const SPEC: &str = r#"{"drivers":[
   {"name":"netkvm","expected_hardware_ids":["PCI\\\\VEN_1AF4&DEV_1041\\b"],
    "expected_hardware_ids_from_devices_cmd_var":"VIRTIO_NET_HWIDS","expected_add_services":["netkvm"]}]}"#;
 
+/// Catalog bytes that [`Case::run`] replaces with a genuine catalog of the folder's files.
+pub const SIGN_AT_RUN: &[u8] = b"sign at run";
+
+/// The sample's test key, for catalogs the tests make.
+pub const SAMPLE_KEY: &str = include_str!("../../src/bundled/sample-test-signing.key");
+
+/// A signed catalog of `files` (name, bytes) for the architecture of `arch` (`x86`, `amd64`),
+/// SHA-1 and SHA-256, Windows 7 to 11.
+pub fn catalog_for(arch: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
+    use guestpack::bundled::make_catalog::{make, CatalogFile, CatalogSigner, CatalogSpec};
+    let files: Vec<CatalogFile> = files
+        .iter()
+        .map(|(name, bytes)| CatalogFile { name, bytes })
+        .collect();
+    make(
+        &CatalogSpec {
+            files: &files,
+            algorithms: &[
+                guestpack::input::catalog::DigestAlg::Sha1,
+                guestpack::input::catalog::DigestAlg::Sha256,
+            ],
+            os_attr: guestpack::bundled::sample::OS_ATTR,
+            os: if arch.contains("64") {
+                "7X64,_v100_X64"
+            } else {
+                "7X86,_v100"
+            },
+            this_update: 1_700_000_000,
+        },
+        &CatalogSigner {
+            key_pem: SAMPLE_KEY,
+            certificate_der: guestpack::bundled::sample::CERTIFICATE,
+        },
+    )
+    .unwrap()
+}
+
+/// `entries` with every [`SIGN_AT_RUN`] catalog made for the other files of its folder.
+pub fn signed(entries: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    entries
+        .iter()
+        .map(|(path, bytes)| {
+            if bytes != SIGN_AT_RUN {
+                return (path.clone(), bytes.clone());
+            }
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            let files: Vec<(&str, &[u8])> = entries
+                .iter()
+                .filter(|(p, b)| p != path && b != SIGN_AT_RUN)
+                .filter_map(|(p, b)| {
+                    let rest = p.strip_prefix(dir)?.strip_prefix('/')?;
+                    (!rest.contains('/')).then_some((rest, b.as_slice()))
+                })
+                .collect();
+            (path.clone(), catalog_for(dir, &files))
+        })
+        .collect()
+}
+
 /// A small but real-shaped INF for driver `name` listing two PCI device IDs.
 pub fn inf(name: &str, devs: &[&str]) -> String {
     let ids: Vec<String> = devs
@@ -62,7 +121,7 @@ impl Case {
                     inf(name, &devs).into_bytes(),
                 ));
                 drivers.push((format!("{arch}/{name}/{name}.sys"), b"MZ driver".to_vec()));
-                drivers.push((format!("{arch}/{name}/{name}.cat"), b"catalog".to_vec()));
+                drivers.push((format!("{arch}/{name}/{name}.cat"), SIGN_AT_RUN.to_vec()));
             }
         }
         let contract =
@@ -126,8 +185,10 @@ impl Case {
         self
     }
 
+    /// Validates; every catalog still [`SIGN_AT_RUN`] is first made for its folder's files as
+    /// they are now (so a test changing an INF meets only the finding it is about).
     pub fn run(&self) -> (Report, Staged) {
-        self.run_trees(&tree(&self.drivers), &tree(&self.guest_tools))
+        self.run_trees(&tree(&signed(&self.drivers)), &tree(&self.guest_tools))
     }
 
     pub fn run_trees(&self, drivers: &VTree, guest_tools: &VTree) -> (Report, Staged) {

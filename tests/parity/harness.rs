@@ -169,11 +169,12 @@ pub fn shared_build(case: &Case, workers: usize, min_work: u64, keep: u64) -> Ou
         .map(|d| d.expect("every file digested"))
         .collect();
     let sets: Vec<MediaSet> = staged_lists
-        .iter()
+        .iter_mut()
         .zip(kept_by)
         .map(|(staged, kept)| {
-            shared::build_from_digests_keeping(staged, &case.opts, &all, kept)
-                .unwrap_or_else(|e| panic!("plan from digests: {e}"))
+            let (found, set) = shared::build_from_digests_keeping(staged, &case.opts, &all, kept)
+                .unwrap_or_else(|e| panic!("plan from digests: {e}"));
+            set.unwrap_or_else(|| panic!("the catalog check rejected the digests: {found:?}"))
         })
         .collect();
     let by_pieces = |output: Output, len: u64| -> Vec<u8> {

@@ -133,6 +133,8 @@ class GuestpackClient {
     kept.forEach((indices, w) => { for (const i of indices) owners[i] = w; });
     const plans = await Promise.all(this.links.map((l) => l.call({ type: 'plan', records, owners, workers: this.links.length })));
     const p0 = plans[0];
+    // Every worker checked the same digests against the same catalogs.
+    if (!p0.accepted) return { report: p0.report, accepted: false, outputs: [] };
     const same = (p) => p.manifest === p0.manifest && p.outputs.every((o, i) => o.len === p0.outputs[i].len);
     if (!plans.every(same)) throw new Error('the workers planned different media (did a file change while it was being read?)');
     const pieces = {};
@@ -141,7 +143,7 @@ class GuestpackClient {
       for (let i = 0; i < flat.length; i += 4) pieces[key].push({ start: flat[i], end: flat[i + 1], owner: flat[i + 3] });
     }
     this.built = { outputs: p0.outputs, pieces };
-    return { report: first.report, accepted: true, outputs: p0.outputs, manifest: p0.manifest };
+    return { report: p0.report, accepted: true, outputs: p0.outputs, manifest: p0.manifest };
   }
 
   // Hands files out to whichever worker is free, biggest first (so the last ones even out),

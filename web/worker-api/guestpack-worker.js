@@ -19,7 +19,9 @@
 //   digest   {indices: Uint32Array}               -> Uint8Array of digest records (transferred)
 //   kept     {}                                   -> Uint32Array: the files this worker kept compressed
 //   plan     {records: Uint8Array, owners: Uint8Array, workers}
-//                                                 -> {outputs, manifest, pieces: {iso, zip, manifest}}
+//                                                 -> {accepted, report, outputs, manifest, pieces: {iso, zip, manifest}}
+//                                                    (accepted false, with the report, when the
+//                                                    catalog check on the digests finds errors)
 //                                                    (pieces: [start, end, work, owner] flat, owner -1: any)
 //   range    {reader, key, start, end, max}       -> next chunk (Uint8Array) of bytes start..end of an
 //                                                    output; undefined once they are all handed out
@@ -118,6 +120,12 @@ const handlers = {
     const media = job.plan(msg.records, msg.owners);
     job.free();
     job = null;
+    // The catalog check runs on the digests: it may still reject the input.
+    if (!media.accepted) {
+      const report = media.report;
+      media.free();
+      return { accepted: false, report };
+    }
     current = { media };
     const outputs = [];
     const pieces = {};
@@ -127,7 +135,7 @@ const handlers = {
       s.free();
       pieces[key] = new Float64Array(media.pieces(key, msg.workers || 1));
     }
-    return { outputs, manifest: media.manifestText(), pieces };
+    return { accepted: true, report: media.report, outputs, manifest: media.manifestText(), pieces };
   },
   range(msg) {
     if (!current) throw new Error(`no output "${msg.key}" in progress (build first, or it was cancelled)`);

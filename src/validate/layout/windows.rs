@@ -51,6 +51,18 @@ pub fn nt_version(name: &str) -> Option<NtVersion> {
     TABLE.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
 }
 
+/// The names [`nt_version`] knows, as users write them (`w8.1`, `2k12R2`).
+pub fn names() -> Vec<&'static str> {
+    TABLE
+        .iter()
+        .map(|(n, _)| match *n {
+            "2k8r2" => "2k8R2",
+            "2k12r2" => "2k12R2",
+            other => other,
+        })
+        .collect()
+}
+
 /// The versions an `OSAttr` value lists (`2:6.0,2:6.1` → 6.0 and 6.1); platform 2 is NT, the
 /// only one drivers are signed for. Entries that do not parse are left out.
 pub fn os_attr_versions(value: &str) -> Vec<NtVersion> {

@@ -5,12 +5,13 @@
 //! Finding which folders exist and whether required drivers are present is
 //! [`super::drivers`]; this module sees a single folder.
 
+use super::catalog::{self, CatalogOptions};
 use super::join;
 use crate::diag::Finding;
 use crate::source::vtree::VTree;
-use crate::source::{read_to_vec, Content};
+use crate::source::{read_to_vec, Content, MemContent};
 use crate::validate::devices_cmd::DevicesCmd;
-use crate::validate::inf::{self, Inf};
+use crate::validate::inf::{self, Inf, RefKind};
 use crate::validate::layout::Arch;
 use crate::validate::policy::{self, Allow, Decision};
 use crate::validate::spec::DriverRule;
@@ -29,7 +30,17 @@ struct ParsedInf {
     /// Path relative to the driver folder.
     rel: String,
     media: String,
+    bytes: Vec<u8>,
     inf: Inf,
+    /// Media paths of the packaged files it installs.
+    installed: Vec<String>,
+}
+
+/// What a driver folder's checks need besides the folder.
+pub struct FolderContext<'a> {
+    pub devices: Option<&'a DevicesCmd>,
+    pub max_inf_size: u64,
+    pub catalogs: &'a CatalogOptions,
 }
 
 /// Packages `folder` (input path) as driver `rule` for `arch`.
@@ -38,9 +49,9 @@ pub fn check(
     folder: &str,
     arch: Arch,
     rule: &DriverRule,
-    devices: Option<&DevicesCmd>,
-    max_inf_size: u64,
+    ctx: &FolderContext,
 ) -> Packaged {
+    let (devices, max_inf_size) = (ctx.devices, ctx.max_inf_size);
     let dir = format!("drivers/{}/{}", arch.as_str(), rule.name);
     let mut findings = Vec::new();
     let allow = Allow {
@@ -114,10 +125,12 @@ pub fn check(
             continue;
         }
         match read_inf(content.as_ref(), max_inf_size) {
-            Ok(inf) => infs.push(ParsedInf {
+            Ok((bytes, inf)) => infs.push(ParsedInf {
                 rel: rel.clone(),
                 media: media.clone(),
+                bytes,
                 inf,
+                installed: Vec::new(),
             }),
             Err(msg) => {
                 refs_ok = false;
@@ -132,20 +145,27 @@ pub fn check(
     let lower_included: Vec<String> = included.iter().map(|r| r.to_lowercase()).collect();
     let lower_skipped: Vec<String> = skipped.iter().map(|r| r.to_lowercase()).collect();
     let mut references_sys = false;
-    for p in &infs {
+    for p in &mut infs {
         let base = p.rel.rfind('/').map(|i| &p.rel[..i]).unwrap_or("");
         for r in p.inf.referenced_files() {
             references_sys |= policy::extension(&r.name) == "sys";
             let want = join(base, &r.name).to_lowercase();
             let name_only = r.name.rsplit('/').next().unwrap_or(&r.name).to_lowercase();
-            let found = |set: &[String]| {
-                set.contains(&want)
-                    || (!r.name.contains('/')
-                        && set
-                            .iter()
-                            .any(|f| f.rsplit('/').next() == Some(name_only.as_str())))
+            let position = |set: &[String]| {
+                set.iter().position(|f| *f == want).or_else(|| {
+                    (!r.name.contains('/'))
+                        .then(|| {
+                            set.iter()
+                                .position(|f| f.rsplit('/').next() == Some(name_only.as_str()))
+                        })
+                        .flatten()
+                })
             };
-            if found(&lower_included) {
+            let found = |set: &[String]| position(set).is_some();
+            if let Some(i) = position(&lower_included) {
+                if r.kind != RefKind::CatalogFile && !p.installed.contains(&files[i].0) {
+                    p.installed.push(files[i].0.clone());
+                }
                 continue;
             }
             refs_ok = false;
@@ -185,6 +205,15 @@ pub fn check(
             .help("add the driver binary (.sys) to the driver folder"),
         );
     }
+    let mut catalogs = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &mut infs {
+        let Some(check) = check_catalog(p, arch, &included, &mut files, ctx, &mut seen) else {
+            continue;
+        };
+        findings.extend(check.findings);
+        catalogs.push(check.status);
+    }
     let mut hwids_matched = Vec::new();
     check_expectations(
         rule,
@@ -203,6 +232,7 @@ pub fn check(
         files: files.len(),
         hwids_matched,
         inf_refs_ok: refs_ok,
+        catalogs,
     };
     Packaged {
         status,
@@ -211,10 +241,62 @@ pub fn check(
     }
 }
 
-fn read_inf(content: &dyn Content, max: u64) -> Result<Inf, String> {
+fn read_inf(content: &dyn Content, max: u64) -> Result<(Vec<u8>, Inf), String> {
     let bytes = read_to_vec(content, max).map_err(|e| format!("cannot read INF: {e}"))?;
     let (text, _) = inf::decode(&bytes).map_err(|e| format!("cannot decode INF: {e}"))?;
-    Ok(inf::parse(&text))
+    Ok((bytes, inf::parse(&text)))
+}
+
+/// The INF against the catalog it names for `arch` ([`catalog::check_inf`]); a repaired INF
+/// replaces the packaged one. `None` when the catalog it names is not packaged (INF002 says
+/// so). An INF that names no catalog cannot be installed as a signed package: CAT001.
+fn check_catalog(
+    p: &mut ParsedInf,
+    arch: Arch,
+    included: &[String],
+    files: &mut [(String, Arc<dyn Content>)],
+    ctx: &FolderContext,
+    seen: &mut std::collections::BTreeSet<String>,
+) -> Option<catalog::InfCheck> {
+    let base = p.rel.rfind('/').map(|i| &p.rel[..i]).unwrap_or("");
+    let (cat_path, cat_bytes) = match p.inf.catalog_file(arch.as_str()) {
+        Some((name, _)) => {
+            let want = join(base, &name).to_lowercase();
+            let i = included.iter().position(|r| r.to_lowercase() == want)?;
+            let (media, content) = &files[i];
+            let bytes = read_to_vec(content.as_ref(), ctx.max_inf_size).map_err(|e| {
+                format!(
+                    "cannot read it: {e} (--max-inf-size sets how big a file read whole may be)"
+                )
+            });
+            (media.clone(), bytes)
+        }
+        None => (
+            String::new(),
+            Err(format!(
+                "\"{}\" names no catalog (CatalogFile) for {arch}",
+                p.media
+            )),
+        ),
+    };
+    let check = catalog::check_inf(
+        catalog::InfInput {
+            arch,
+            inf_path: &p.media,
+            inf_bytes: &p.bytes,
+            catalog_path: &cat_path,
+            catalog: cat_bytes.as_deref().map_err(Clone::clone),
+            installed: std::mem::take(&mut p.installed),
+            seen,
+        },
+        ctx.catalogs,
+    );
+    if let Some(bytes) = &check.repaired {
+        if let Some(f) = files.iter_mut().find(|(m, _)| *m == p.media) {
+            f.1 = Arc::new(MemContent::new(bytes.clone()));
+        }
+    }
+    Some(check)
 }
 
 /// Regex for a literal hardware ID: case-insensitive, and not a prefix of a longer ID

@@ -5,6 +5,7 @@
 //! The contents of one folder are checked by [`super::package`]; layout detection is
 //! [`crate::validate::layout`].
 
+use super::catalog::CatalogOptions;
 use super::{driver_folder, join, StagedFiles};
 use crate::diag::Finding;
 use crate::limits::Limits;
@@ -22,6 +23,7 @@ pub fn stage(
     spec: &Spec,
     devices: Option<&DevicesCmd>,
     limits: &Limits,
+    catalogs: &CatalogOptions,
     staged: &mut StagedFiles,
     findings: &mut Vec<Finding>,
 ) -> Vec<PackageStatus> {
@@ -70,7 +72,12 @@ pub fn stage(
             taken.push((idx, path.clone()));
             present[idx].push(*arch);
             let rule = &spec.drivers[idx];
-            let p = driver_folder::check(tree, &path, *arch, rule, devices, limits.max_inf_size);
+            let ctx = driver_folder::FolderContext {
+                devices,
+                max_inf_size: limits.max_inf_size,
+                catalogs,
+            };
+            let p = driver_folder::check(tree, &path, *arch, rule, &ctx);
             staged.extend(p.files);
             findings.extend(p.findings);
             rows.push(p.status);
@@ -115,6 +122,7 @@ pub fn stage(
                 files: 0,
                 hwids_matched: Vec::new(),
                 inf_refs_ok: false,
+                catalogs: Vec::new(),
             });
         }
     }
@@ -146,5 +154,6 @@ fn unlisted(
         files: 0,
         hwids_matched: Vec::new(),
         inf_refs_ok: false,
+        catalogs: Vec::new(),
     });
 }

@@ -23,6 +23,7 @@ pub struct Spec {
     pub drivers: Vec<DriverRule>,
     pub require_optional_drivers_on_all_arches: bool,
     pub fail_on_unlisted_driver_dirs: bool,
+    pub target_os: Vec<String>,
 }
 
 impl Spec {
@@ -324,6 +325,7 @@ pub fn compile_limited(raw: &RawSpec, spec_name: &str, limits: &Limits) -> (Spec
         drivers,
         require_optional_drivers_on_all_arches: raw.require_optional_drivers_on_all_arches,
         fail_on_unlisted_driver_dirs: raw.fail_on_unlisted_driver_dirs,
+        target_os: raw.target_os.clone(),
     };
     (spec, findings)
 }

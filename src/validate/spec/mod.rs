@@ -35,6 +35,11 @@ pub struct RawSpec {
     pub require_optional_drivers_on_all_arches: bool,
     #[serde(default)]
     pub fail_on_unlisted_driver_dirs: bool,
+    /// Windows versions the media is for (`w7`, `w10`…): every driver's catalog must cover
+    /// them. The `--target-os` option wins over it; the OS folder chosen from a virtio-win
+    /// layout is the default.
+    #[serde(default)]
+    pub target_os: Vec<String>,
 }
 
 /// One driver entry, as written.
