@@ -137,14 +137,16 @@ pub fn sample_bundle() -> Bundle {
 }
 
 /// Values the JS side must agree with the core on, so no script copies them:
-/// `{ defaultSpec, digestRecord, noOwner }` (the spec used when none is chosen, the size of
-/// one shared-build digest record, the owner byte of a file no worker kept).
+/// `{ defaultSpec, digestRecord, noOwner, windowsNames }` (the spec used when none is chosen,
+/// the size of one shared-build digest record, the owner byte of a file no worker kept, the
+/// Windows names `targetOs` takes).
 #[wasm_bindgen]
 pub fn constants() -> JsValue {
     report::to_js(&serde_json::json!({
         "defaultSpec": embedded::DEFAULT_SPEC,
         "digestRecord": crate::build::shared::DIGEST_RECORD,
         "noOwner": super::job::NO_OWNER,
+        "windowsNames": crate::validate::layout::windows::names(),
     }))
 }
 

@@ -118,6 +118,24 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) 
   return out;
 }
 
+/**
+ * A copy of a bundle with one byte of `member` (its path after the wrapper folder) flipped at
+ * `offset`: a file changed after it was signed.
+ */
+export function tamperedBundle(good, out, member, offset) {
+  execFileSync('python3', ['-c', `
+import sys, zipfile
+src, out, member, offset = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as o:
+    for info in z.infolist():
+        data = z.read(info)
+        if info.filename.split("/", 1)[-1] == member:
+            data = data[:offset] + bytes([data[offset] ^ 0xFF]) + data[offset + 1:]
+        o.writestr(info, data)
+`, good, out, member, String(offset)]);
+  return out;
+}
+
 /** Starts scripts/serve-web.mjs on a free port; resolves to {url, stop()}. */
 export function serve() {
   return new Promise((resolve, reject) => {

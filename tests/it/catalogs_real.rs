@@ -180,6 +180,45 @@ fn one_changed_byte_inside_a_section_is_caught_a_changed_checksum_is_not() {
     let mut code_changed = sys.clone();
     code_changed[0x1000 + 17] ^= 1;
     assert!(!in_catalog(&cat, &hashed_bytes(&code_changed).0));
+    // The same through validation and the catalog pass every front end runs.
+    let drivers = guestpack::native::dir::read_dir_tree(&virtio_drivers()).unwrap();
+    let codes = |sys: Vec<u8>| {
+        let mut t = drivers.clone();
+        t.insert(
+            "amd64/viostor/viostor.sys",
+            std::sync::Arc::new(guestpack::source::MemContent::new(sys)),
+        );
+        let gt = guestpack::bundled::default_guest_tools(false, Default::default());
+        let input = guestpack::validate::ValidateInput {
+            contract_found: None,
+            drivers: &t,
+            guest_tools: &gt,
+            spec_name: "viostor.json",
+            spec_json: br#"{"drivers":[{"name":"viostor"}]}"#,
+            contract: None,
+            signing_policy: guestpack::validate::signing::SigningPolicy::Production,
+        };
+        let opts = guestpack::validate::ValidateOptions {
+            restore_crlf: true,
+            ..Default::default()
+        };
+        let (mut r, mut staged) = guestpack::validate::validate(&input, &opts).unwrap();
+        r.add(guestpack::build::check_catalogs(&mut staged, 1).unwrap());
+        r.findings
+            .iter()
+            .filter(|f| f.code == "CAT002")
+            .map(|f| (f.path.clone().unwrap(), f.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(checksum_changed), vec![]);
+    let found = codes(code_changed);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "drivers/amd64/viostor/viostor.sys");
+    assert!(
+        found[0].1.contains("Authenticode image hash"),
+        "{}",
+        found[0].1
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 mod common;
 mod validate_util;
 
+mod catalog_checks;
 mod catalog_maker;
 mod catalogs_real;
 mod cli;

@@ -300,7 +300,7 @@ fn shared_build_bindings_give_the_golden_bytes() {
     let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "");
     let opts = r#"{"spec":"win7-virtio-win.json","signingPolicy":"production"}"#;
     let open = || Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED).unwrap();
-    let jobs: Vec<wasm::Job> = (0..2)
+    let mut jobs: Vec<wasm::Job> = (0..2)
         .map(|_| wasm::prepare(&open(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e))))
         .collect();
     assert!(jobs.iter().all(|j| j.accepted()));
@@ -327,7 +327,7 @@ fn shared_build_bindings_give_the_golden_bytes() {
         "small files were kept"
     );
     let media: Vec<wasm::Media> = jobs
-        .iter()
+        .iter_mut()
         .map(|j| {
             j.plan(&records, &owners)
                 .unwrap_or_else(|e| panic!("{}", message(e)))
@@ -386,4 +386,104 @@ fn shared_build_bindings_give_the_golden_bytes() {
     let all: Vec<u32> = (0..job.file_count()).collect();
     let e = job.digest(all).err().map(message).unwrap_or_default();
     assert!(e.contains("viostor.sys"), "{e}");
+}
+
+/// The report of a build as JSON.
+fn report(m: &wasm::Media) -> serde_json::Value {
+    let text: String = js_sys::JSON::stringify(&m.report()).unwrap().into();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn codes(r: &serde_json::Value, code: &str) -> Vec<(String, String)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn sample_with(edit: impl Fn(&mut guestpack::source::vtree::VTree)) -> Bundle {
+    let mut t = guestpack::bundled::sample::sample_drivers();
+    edit(&mut t);
+    let zip = super::fixtures::zip_tree(&t, "");
+    Bundle::from_bytes(&zip, Some("drivers.zip".into()), JsValue::UNDEFINED).unwrap()
+}
+
+/// In JS as on the command line: LF INFs are CAT003 and `restoreCrlf` packs the signed CRLF
+/// bytes (the sample's golden media); a changed binary is CAT002 from `validate`, `build` and a
+/// shared build's `plan`, and no media is offered.
+#[test]
+fn catalog_findings_and_the_repair_in_js() {
+    use super::fixtures::{bytes_of, put};
+    let opts = r#"{"signingPolicy":"production"}"#;
+    let lf = || {
+        sample_with(|t| {
+            for arch in ["amd64", "x86"] {
+                for d in ["viostor", "netkvm", "vioinput"] {
+                    let p = format!("{arch}/{d}/{d}.inf");
+                    let text = String::from_utf8(bytes_of(t, &p))
+                        .unwrap()
+                        .replace("\r\n", "\n");
+                    put(t, &p, text.into_bytes());
+                }
+            }
+        })
+    };
+    let m = build(&lf(), opts);
+    assert!(!m.accepted());
+    let r = report(&m);
+    let crlf = codes(&r, "CAT003");
+    assert_eq!(crlf.len(), 4, "viostor and netkvm on both arches: {crlf:?}");
+    assert!(crlf
+        .iter()
+        .all(|(sev, p)| sev == "error" && p.ends_with(".inf")));
+    let m = build(
+        &lf(),
+        r#"{"signingPolicy":"production","restoreCrlf":true}"#,
+    );
+    assert!(m.accepted(), "{}", report(&m));
+    assert!(codes(&report(&m), "CAT003")
+        .iter()
+        .all(|(sev, _)| sev == "info"));
+    check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
+
+    let tampered = || {
+        sample_with(|t| {
+            let p = "amd64/netkvm/netkvm.sys";
+            let mut b = bytes_of(t, p);
+            b[4096] ^= 1;
+            put(t, p, b);
+        })
+    };
+    let want = vec![(
+        "error".to_string(),
+        "drivers/amd64/netkvm/netkvm.sys".to_string(),
+    )];
+    let v = wasm::validate(&tampered(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e)));
+    let text: String = js_sys::JSON::stringify(&v).unwrap().into();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(codes(&v, "CAT002"), want);
+    assert_eq!(v["accepted"], false);
+    let m = build(&tampered(), opts);
+    assert!(!m.accepted());
+    assert_eq!(codes(&report(&m), "CAT002"), want);
+    // A shared build: validation passes, the digests carry the hashes, the plan rejects.
+    let mut job = wasm::prepare(&tampered(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e)));
+    assert!(job.accepted());
+    let all: Vec<u32> = (0..job.file_count()).collect();
+    let records = job.digest(all).unwrap_or_else(|e| panic!("{}", message(e)));
+    let owners = vec![wasm::NO_OWNER; job.file_count() as usize];
+    let m = job
+        .plan(&records, &owners)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
+    assert!(!m.accepted());
+    assert_eq!(codes(&report(&m), "CAT002"), want);
+    assert!(m.iso().is_err(), "no media is offered");
 }

@@ -116,6 +116,9 @@
     if (text('volume-label')) o.volumeId = text('volume-label');
     o.signingPolicy = $('signing-policy').value;
     if (state.os) o.os = state.os;
+    // An input with OS folders takes its target from the Windows version chosen there.
+    if (!$('target-field').hidden && $('target-os').value) o.targetOs = [$('target-os').value];
+    if ($('restore-crlf').checked) o.restoreCrlf = true;
     Object.assign(o, limitOptions());
     const sde = text('source-date-epoch');
     if (sde) {
@@ -353,10 +356,15 @@
         : `Accepted${r.warnings ? ` with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}` : ''}: ready to build.`;
     } else if (state.fatal) status.textContent = 'Not checked.';
     status.className = `status ${r && !state.checking ? (r.errors ? 'bad' : 'good') : ''}`;
+    // Which inputs the verdict shown is for (tests wait for the one after their own change).
+    status.dataset.inputs = state.checking ? '' : String(state.generation);
 
     $('report').hidden = !r;
     if (r) view.report(r);
     renderOs(r);
+    if (r && !state.checking) $('target-field').hidden = r.layout.oses.length > 0;
+    // The repair is offered once a check found an INF it fixes (and stays while it is on).
+    $('crlf-field').hidden = !$('restore-crlf').checked && !(r && r.findings.some((f) => f.code === 'CAT003'));
 
     const button = $('build-button');
     const { why, ready } = buildGate(r, busy);
@@ -366,7 +374,8 @@
     $('cancel-button').hidden = !busy;
 
     for (const id of ['bundle-input', 'sample-button', 'spec-select', 'spec-input', 'guest-tools-input', 'gt-clear',
-      'version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch', 'os-select', 'mode-verify']) {
+      'version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch', 'os-select', 'target-os',
+      'restore-crlf', 'mode-verify']) {
       $(id).disabled = busy;
     }
     $('drop').classList.toggle('disabled', busy);
@@ -510,6 +519,7 @@
     }
     for (const input of document.querySelectorAll('[data-limit]')) input.addEventListener('input', inputsChanged);
     $('os-select').addEventListener('change', (e) => { state.os = e.target.value || null; inputsChanged(); });
+    for (const id of ['target-os', 'restore-crlf']) $(id).addEventListener('change', inputsChanged);
     wireModes();
     verify.wire();
     $('source-date-epoch').addEventListener('input', showEpochDate);
@@ -555,6 +565,7 @@
     select.value = specs.includes(defaultSpec) ? defaultSpec : specs[0];
     if (state.specFile) select.value = CUSTOM_SPEC;
     $('tool-version').textContent = version;
+    for (const w of client.constants.windowsNames) $('target-os').append(el('option', { value: w, text: w }));
     $('engine').textContent = 'Ready. Everything below runs offline, in this tab.';
     $('engine').dataset.ready = '1';
     verify.render();

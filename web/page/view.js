@@ -7,6 +7,20 @@
 function createView({ $, el, fmtBytes }) {
   // Findings that ask for a choice name an option; this page offers it as the control named here.
   const CHOICE_CONTROLS = { os: 'Windows version', signingPolicy: 'Signing policy' };
+  const TICK_CONTROLS = { restoreCrlf: 'Restore CRLF line endings' };
+
+  // One line per INF's catalog: name, algorithms, Windows covered, files matched, repairs.
+  function catalogCell(p) {
+    if (p.state !== 'present' || !p.catalogs.length) return el('span', { class: 'muted', text: '–' });
+    return el('ul', { class: 'catalogs' }, ...p.catalogs.map((c) => {
+      const ok = c.readable && c.matched === c.checked;
+      const name = c.catalog ? c.catalog.split('/').pop() : 'none named';
+      const facts = c.readable ? [c.algorithms.join('+'), c.windows.length ? `NT ${c.windows.join(', ')}` : 'any Windows',
+        `${c.matched}/${c.checked} files match`, c.repaired.length ? `${c.repaired.length} repaired` : ''] : ['unreadable'];
+      return el('li', { 'data-catalog': c.catalog }, el('span', { class: `pill ${ok ? 'good' : 'bad'}`, text: ok ? 'OK' : 'problems' }),
+        ' ', el('code', { text: name }), ` · ${facts.filter(Boolean).join(' · ')}`);
+    }));
+  }
 
   function showManifest(text) {
     $('manifest-text').textContent = text;
@@ -70,10 +84,11 @@ function createView({ $, el, fmtBytes }) {
           ? el('ul', { class: 'hwids' }, ...p.hwidsMatched.map((h) => el('li', {}, el('code', { text: h }))))
           : el('span', { class: 'muted', text: p.state === 'present' ? 'none' : '–' })),
         el('td', {}, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
-          : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' }))));
+          : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' })),
+        el('td', { 'data-testid': 'catalog-cell' }, catalogCell(p))));
     }
     if (!r.packages.length) {
-      body.append(el('tr', {}, el('td', { colSpan: 6, class: 'muted', text: 'No driver folders found.' })));
+      body.append(el('tr', {}, el('td', { colSpan: 7, class: 'muted', text: 'No driver folders found.' })));
     }
 
     const list = $('findings');
@@ -84,8 +99,10 @@ function createView({ $, el, fmtBytes }) {
       // A finding that asks for a choice names the option; on this page that choice is a menu.
       // A limit to raise names its option: on this page, a field under Options → Input limits.
       const control = f.choice && CHOICE_CONTROLS[f.choice.option];
+      const tick = f.choice && TICK_CONTROLS[f.choice.option];
       const limit = f.choice && document.querySelector(`[data-limit="${f.choice.option}"]`);
-      const help = control ? `Choose ${f.choice.values.join(' or ')} under “${control}” in the inputs above.`
+      const help = tick ? `Tick “${tick}” in the inputs above, or fix the file itself (git’s line-ending conversion is the usual cause).`
+        : control ? `Choose ${f.choice.values.join(' or ')} under “${control}” in the inputs above.`
         : limit ? `${f.help}; or raise “${limit.labels[0].textContent}” under Options → Input limits.` : f.help;
       const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
       list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },

@@ -1,0 +1,92 @@
+// The page's catalog check: every driver file against its signed catalog, in the browser as on
+// the command line. A changed byte in a driver binary is an error naming the file and no
+// outputs are offered; INFs whose LF line endings keep them out of their catalogs are offered
+// the repair, which builds the CLI's --restore-crlf bytes.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  OUTPUTS, checked, cliOutputs, download, open, screenshot, session, sha256, tamperedBundle, virtioBundle, workDir,
+} from './harness.mjs';
+
+const work = workDir();
+let run, browser, pages, bundle, tampered, want;
+
+// Real drivers: viostor and netkvm of virtio-win 8.1, as git stores them (LF INFs).
+const SPEC = 'win7-virtio-win.json';
+
+before(async () => {
+  bundle = virtioBundle(work);
+  // 0x1800 lies inside viostor.sys's first section (its headers end at 0x400).
+  tampered = tamperedBundle(bundle, join(work, 'tampered-drivers.zip'), 'amd64/viostor/viostor.sys', 0x1800);
+  want = cliOutputs(['--drivers-dir', bundle, '--spec', SPEC, '--signing-policy', 'production', '--restore-crlf'], work);
+  run = await session();
+  ({ pages, browser } = run);
+});
+
+after(async () => {
+  if (run) await run.stop();
+});
+
+const codes = (page, code) => page.$$eval(`[data-testid=findings] > [data-code=${code}]`, (li) => li.map((x) => x.textContent));
+
+/** Changes an input and waits for the verdict on the inputs after that change. */
+async function recheck(page, action) {
+  const shown = () => page.getAttribute('[data-testid=check-status]', 'data-inputs');
+  const before = Number(await shown()) || 0;
+  await action();
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid=check-status]').dataset.inputs) > b,
+    before, { timeout: 60000 });
+  await checked(page);
+}
+
+describe('page (site): catalogs', () => {
+  test('LF INFs: the repair is offered, and builds the bytes of the CLI with --restore-crlf', async () => {
+    const { page, context, errors } = await open(browser, pages.site);
+    assert.ok(await page.isHidden('[data-testid=restore-crlf]'), 'no repair offered before a check needs it');
+    await page.setInputFiles('[data-testid=bundle-input]', bundle);
+    await page.selectOption('[data-testid=spec-select]', SPEC);
+    await recheck(page, () => page.selectOption('[data-testid=signing-policy]', 'production'));
+    const crlf = await codes(page, 'CAT003');
+    assert.equal(crlf.length, 4, 'netkvm and viostor INFs, both architectures');
+    assert.match(crlf[0], /only with CRLF line endings/);
+    assert.match(crlf[0], /Tick “Restore CRLF line endings”/);
+    assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected/);
+    assert.ok(await page.isDisabled('[data-testid=build-button]'));
+    const cell = await page.textContent('[data-testid=drivers-table] tr[data-driver=viostor][data-arch=amd64] [data-testid=catalog-cell]');
+    assert.match(cell, /viostor\.cat · sha1\+sha256 · NT 6\.3 · 1\/2 files match/);
+
+    await recheck(page, () => page.check('[data-testid=restore-crlf]'));
+    assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
+    assert.deepEqual((await codes(page, 'CAT003')).map((t) => /^info/.test(t)), [true, true, true, true]);
+    const fixed = await page.textContent('[data-testid=drivers-table] tr[data-driver=viostor][data-arch=amd64] [data-testid=catalog-cell]');
+    assert.match(fixed, /2\/2 files match · 1 repaired/);
+    await page.click('[data-testid=build-button]');
+    await page.waitForSelector('[data-testid=outputs]:not([hidden])', { timeout: 60000 });
+    await screenshot(page, 'site-catalog-repaired');
+    for (const key of Object.keys(OUTPUTS)) {
+      const { bytes } = await download(page, `download-${key}`);
+      assert.equal(sha256(bytes), want[key], `${OUTPUTS[key]} equals the CLI's with --restore-crlf`);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a changed byte in a driver binary: the finding names it, and no outputs are offered', async () => {
+    const { page, context, errors } = await open(browser, pages.site);
+    await page.setInputFiles('[data-testid=bundle-input]', tampered);
+    await page.selectOption('[data-testid=spec-select]', SPEC);
+    await recheck(page, () => page.selectOption('[data-testid=signing-policy]', 'production'));
+    await recheck(page, () => page.check('[data-testid=restore-crlf]'));
+    const notIn = await codes(page, 'CAT002');
+    assert.equal(notIn.length, 1, notIn.join('\n'));
+    assert.match(notIn[0], /drivers\/amd64\/viostor\/viostor\.sys/);
+    assert.match(notIn[0], /Authenticode image hash [0-9a-f]{64} is not a member/);
+    assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected: 1 error/);
+    assert.ok(await page.isDisabled('[data-testid=build-button]'));
+    assert.ok(await page.isHidden('[data-testid=outputs]'));
+    await screenshot(page, 'site-catalog-tampered');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
