@@ -16,7 +16,9 @@ const bytes = fs.readFileSync(bundlePath);
 function once() {
   const t0 = performance.now();
   const bundle = glue.Bundle.fromBytes(bytes, 'virtio-win-8.1.zip');
-  const media = glue.build(bundle, { spec: 'virtio-win-8.1.json', signingPolicy: 'production' });
+  // Policy none: as stored in git, eight of the real INFs are not in their catalogs (the check
+  // still runs; its findings are warnings under none).
+  const media = glue.build(bundle, { spec: 'virtio-win-8.1.json', signingPolicy: 'none', restoreCrlf: true });
   if (!media.accepted) throw new Error(`rejected: ${JSON.stringify(media.report.findings.slice(0, 3))}`);
   const t1 = performance.now();
   const hashes = {};

@@ -113,7 +113,9 @@ fn report_object_has_findings_and_packages() {
         contract: None,
         signing_policy: Default::default(),
     };
-    let (r, staged) = guestpack::validate::validate(&input, &Default::default()).unwrap();
+    let (mut r, mut staged) = guestpack::validate::validate(&input, &Default::default()).unwrap();
+    // As `--validate-only` does: the catalog pass reads the files the catalogs cover.
+    r.add(guestpack::build::check_catalogs(&mut staged, 1).unwrap());
     let cli = guestpack::validate::report::ValidationReport::new(&r, &staged).to_json();
     assert_eq!(serde_json::from_str::<serde_json::Value>(&cli).unwrap(), v);
     let viostor = v["packages"]
