@@ -374,7 +374,7 @@ pub(crate) fn digest_one(
     windows: bool,
 ) -> Result<DigestedFile> {
     let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep));
-    let mut w = windows.then(|| WindowsHasher::new(content.len()));
+    let mut w = windows.then(|| WindowsHasher::sharing_sha256(content.len()));
     let digest = crate::source::digest::digest_with(content.as_ref(), &mut |piece| {
         if let Some(m) = m.as_mut() {
             m.update(piece);
@@ -396,6 +396,6 @@ pub(crate) fn digest_one(
     Ok(DigestedFile {
         file,
         measured,
-        windows: w.map(WindowsHasher::finish),
+        windows: w.map(|w| w.finish_with(&sha256)),
     })
 }

@@ -118,6 +118,8 @@ pub struct WindowsHasher {
     mode: Option<Option<SkipFeed>>,
     sha1: Sha1,
     sha256: Sha256,
+    /// The caller computes the flat SHA-256 anyway (the media digest): not computed twice.
+    flat_sha256_given: bool,
 }
 
 impl WindowsHasher {
@@ -129,7 +131,28 @@ impl WindowsHasher {
             mode: None,
             sha1: Sha1::new(),
             sha256: Sha256::new(),
+            flat_sha256_given: false,
         }
+    }
+
+    /// For a file of `len` bytes whose flat SHA-256 the caller computes in the same pass and
+    /// hands to [`WindowsHasher::finish_with`]: for anything but a PE image that is the hash
+    /// Windows looks up, so only SHA-1 is added to the pass.
+    pub fn sharing_sha256(len: u64) -> WindowsHasher {
+        WindowsHasher {
+            flat_sha256_given: true,
+            ..WindowsHasher::new(len)
+        }
+    }
+
+    /// [`WindowsHasher::finish`] for a hasher made by [`WindowsHasher::sharing_sha256`]:
+    /// `flat_sha256` is the SHA-256 of all the file's bytes.
+    pub fn finish_with(self, flat_sha256: &[u8; 32]) -> WindowsDigests {
+        let mut d = self.finish();
+        if !d.pe_image {
+            d.sha256 = *flat_sha256;
+        }
+        d
     }
 
     pub fn update(&mut self, mut piece: &[u8]) {
@@ -172,6 +195,7 @@ impl WindowsHasher {
         };
         match &mut self.mode {
             Some(Some(feed)) => feed.feed(piece, &mut sink),
+            _ if self.flat_sha256_given => self.sha1.update(piece),
             _ => sink(piece),
         }
     }
@@ -256,6 +280,13 @@ mod tests {
                     (want.0.to_vec(), want.1.to_vec()),
                     "{piece}"
                 );
+                // Sharing the caller's flat SHA-256 gives the same digests.
+                let mut h = WindowsHasher::sharing_sha256(bytes.len() as u64);
+                for p in bytes.chunks(piece) {
+                    h.update(p);
+                }
+                let flat: [u8; 32] = Sha256::digest(bytes.as_slice()).into();
+                assert_eq!(h.finish_with(&flat), d, "{piece}");
             }
         }
         // A file shorter than the head is decided at the end.
