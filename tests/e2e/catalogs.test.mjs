@@ -81,11 +81,28 @@ describe('page (site): catalogs', () => {
     const notIn = await codes(page, 'CAT002');
     assert.equal(notIn.length, 1, notIn.join('\n'));
     assert.match(notIn[0], /drivers\/amd64\/viostor\/viostor\.sys/);
-    assert.match(notIn[0], /Authenticode image hash [0-9a-f]{64} is not a member/);
+    assert.match(notIn[0], /Authenticode image hash is not a member \(SHA-1 [0-9a-f]{40}, SHA-256 [0-9a-f]{64}\)/);
     assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected: 1 error/);
     assert.ok(await page.isDisabled('[data-testid=build-button]'));
     assert.ok(await page.isHidden('[data-testid=outputs]'));
     await screenshot(page, 'site-catalog-tampered');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('Target Windows: a Windows the catalogs do not cover is an error naming each catalog', async () => {
+    const { page, context, errors } = await open(browser, pages.site);
+    await recheck(page, () => page.click('[data-testid=sample-button]'));
+    assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
+    assert.ok(await page.isVisible('[data-testid=target-os]'), 'the sample has no OS folders: the target menu is offered');
+    await recheck(page, () => page.selectOption('[data-testid=target-os]', 'xp'));
+    const notCovered = await codes(page, 'CAT004');
+    assert.equal(notCovered.length, 4, 'the two drivers the default spec packages, both architectures');
+    assert.match(notCovered[0], /does not cover xp \(NT 5\.1\); it covers NT 6\.1, 6\.2, 6\.3, 10\.0/);
+    assert.ok(await page.isDisabled('[data-testid=build-button]'));
+    await recheck(page, () => page.selectOption('[data-testid=target-os]', 'w11'));
+    assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
+    assert.equal((await codes(page, 'CAT004')).length, 0);
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -488,4 +488,46 @@ fn catalog_findings_and_the_repair_in_js() {
     assert!(!m.accepted());
     assert_eq!(codes(&report(&m), "CAT002"), want);
     assert!(m.iso().is_err(), "no media is offered");
+
+    // Another driver's catalog, the other architecture's, and a target it does not cover.
+    let copy = |from: &'static str, to: &'static str| {
+        sample_with(move |t| {
+            let b = bytes_of(t, from);
+            put(t, to, b);
+        })
+    };
+    let cases = [
+        (
+            copy("amd64/netkvm/netkvm.cat", "amd64/viostor/viostor.cat"),
+            opts,
+            "CAT002",
+            vec!["drivers/amd64/viostor/viostor.inf", "drivers/amd64/viostor/viostor.sys"],
+        ),
+        (
+            copy("x86/viostor/viostor.cat", "amd64/viostor/viostor.cat"),
+            opts,
+            "CAT005",
+            vec!["drivers/amd64/viostor/viostor.cat"],
+        ),
+        (
+            sample_with(|_| {}),
+            r#"{"signingPolicy":"production","targetOs":["xp"]}"#,
+            "CAT004",
+            vec![
+                "drivers/amd64/netkvm/netkvm.cat",
+                "drivers/amd64/viostor/viostor.cat",
+                "drivers/x86/netkvm/netkvm.cat",
+                "drivers/x86/viostor/viostor.cat",
+            ],
+        ),
+    ];
+    for (bundle, o, code, paths) in cases {
+        let m = build(&bundle, o);
+        assert!(!m.accepted(), "{code}");
+        let got: Vec<String> = codes(&report(&m), code).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(got, paths, "{code}");
+    }
+    // With every file in its catalog for the target, it passes.
+    let m = build(&sample_with(|_| {}), r#"{"signingPolicy":"production","targetOs":["w7","w11"]}"#);
+    assert!(m.accepted(), "{}", report(&m));
 }

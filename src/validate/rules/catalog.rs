@@ -228,18 +228,21 @@ fn not_member(
     d: &WindowsDigests,
     lenient: bool,
 ) -> Finding {
-    let algs = cat.algorithms();
-    let alg = algs.last().copied().unwrap_or(DigestAlg::Sha256);
-    let have = match alg {
-        DigestAlg::Sha1 => hex(&d.sha1),
-        DigestAlg::Sha256 => hex(&d.sha256),
-    };
+    // The file's hash in each algorithm the catalog lists members by: what Windows looked up.
+    let hashes: Vec<String> = cat
+        .algorithms()
+        .iter()
+        .map(|a| match a {
+            DigestAlg::Sha1 => format!("{} {}", a.as_str(), hex(&d.sha1)),
+            DigestAlg::Sha256 => format!("{} {}", a.as_str(), hex(&d.sha256)),
+        })
+        .collect();
     let kind = if d.pe_image {
         "Authenticode image hash"
     } else {
         "hash"
     };
-    severity(lenient, "CAT002", format!("\"{path}\" is not in catalog \"{catalog_path}\": its {} {kind} {have} is not a member", alg.as_str()))
+    severity(lenient, "CAT002", format!("\"{path}\" is not in catalog \"{catalog_path}\": its {kind} is not a member ({})", hashes.join(", ")))
         .at(path)
         .help("the file changed after signing or belongs to another build: package the files the catalog was made for, or re-sign the package")
 }
