@@ -117,6 +117,9 @@ pub fn digest_files(staged: &Staged, indices: &[usize], level: u32) -> Result<Ve
     Ok(digested.into_iter().map(|(d, _)| d).collect())
 }
 
+/// One file's digest and the compressed bytes kept while making it, if any.
+pub type DigestKept = (FileDigest, Option<Arc<[u8]>>);
+
 /// Compressed bytes a worker kept while digesting, by staged index.
 pub type Kept = BTreeMap<usize, Arc<[u8]>>;
 
@@ -129,7 +132,7 @@ pub fn digest_files_keeping(
     indices: &[usize],
     level: u32,
     budget: &mut u64,
-) -> Result<Vec<(FileDigest, Option<Arc<[u8]>>)>> {
+) -> Result<Vec<DigestKept>> {
     let windows = staged.catalog_paths();
     indices
         .iter()

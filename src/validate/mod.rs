@@ -161,9 +161,11 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
             &resolved.tree,
             &resolved.layout,
             &spec,
-            gt.devices.as_ref(),
-            limits,
-            &catalogs,
+            &rules::driver_folder::FolderContext {
+                devices: gt.devices.as_ref(),
+                max_inf_size: limits.max_inf_size,
+                catalogs: &catalogs,
+            },
             &mut staged,
             &mut findings,
         )

@@ -99,7 +99,9 @@ fn the_sample_as_files_passes_and_matches_every_file() {
 #[test]
 fn each_change_fails_with_a_finding_naming_the_file() {
     let t = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, Vec<&str>, Vec<&str>)> = vec![
+    /// What changes, how, the extra flags, and lines the rejection must print.
+    type Change<'a> = (&'a str, Box<dyn Fn(&Path)>, Vec<&'a str>, Vec<&'a str>);
+    let cases: Vec<Change> = vec![
         (
             "one changed byte in a binary",
             Box::new(|d: &Path| {

@@ -501,7 +501,10 @@ fn catalog_findings_and_the_repair_in_js() {
             copy("amd64/netkvm/netkvm.cat", "amd64/viostor/viostor.cat"),
             opts,
             "CAT002",
-            vec!["drivers/amd64/viostor/viostor.inf", "drivers/amd64/viostor/viostor.sys"],
+            vec![
+                "drivers/amd64/viostor/viostor.inf",
+                "drivers/amd64/viostor/viostor.sys",
+            ],
         ),
         (
             copy("x86/viostor/viostor.cat", "amd64/viostor/viostor.cat"),
@@ -524,10 +527,16 @@ fn catalog_findings_and_the_repair_in_js() {
     for (bundle, o, code, paths) in cases {
         let m = build(&bundle, o);
         assert!(!m.accepted(), "{code}");
-        let got: Vec<String> = codes(&report(&m), code).into_iter().map(|(_, p)| p).collect();
+        let got: Vec<String> = codes(&report(&m), code)
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect();
         assert_eq!(got, paths, "{code}");
     }
     // With every file in its catalog for the target, it passes.
-    let m = build(&sample_with(|_| {}), r#"{"signingPolicy":"production","targetOs":["w7","w11"]}"#);
+    let m = build(
+        &sample_with(|_| {}),
+        r#"{"signingPolicy":"production","targetOs":["w7","w11"]}"#,
+    );
     assert!(m.accepted(), "{}", report(&m));
 }

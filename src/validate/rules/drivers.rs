@@ -5,12 +5,9 @@
 //! The contents of one folder are checked by [`super::package`]; layout detection is
 //! [`crate::validate::layout`].
 
-use super::catalog::CatalogOptions;
 use super::{driver_folder, join, StagedFiles};
 use crate::diag::Finding;
-use crate::limits::Limits;
 use crate::source::vtree::VTree;
-use crate::validate::devices_cmd::DevicesCmd;
 use crate::validate::layout::{is_noise, Arch, Layout};
 use crate::validate::spec::Spec;
 use crate::validate::{PackageState, PackageStatus};
@@ -21,9 +18,7 @@ pub fn stage(
     tree: &VTree,
     layout: &Layout,
     spec: &Spec,
-    devices: Option<&DevicesCmd>,
-    limits: &Limits,
-    catalogs: &CatalogOptions,
+    ctx: &driver_folder::FolderContext,
     staged: &mut StagedFiles,
     findings: &mut Vec<Finding>,
 ) -> Vec<PackageStatus> {
@@ -72,12 +67,7 @@ pub fn stage(
             taken.push((idx, path.clone()));
             present[idx].push(*arch);
             let rule = &spec.drivers[idx];
-            let ctx = driver_folder::FolderContext {
-                devices,
-                max_inf_size: limits.max_inf_size,
-                catalogs,
-            };
-            let p = driver_folder::check(tree, &path, *arch, rule, &ctx);
+            let p = driver_folder::check(tree, &path, *arch, rule, ctx);
             staged.extend(p.files);
             findings.extend(p.findings);
             rows.push(p.status);
