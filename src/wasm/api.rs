@@ -368,7 +368,7 @@ impl Media {
         let output: Output = output.parse().map_err(js_err)?;
         let whole = |v: f64| v >= 0.0 && v.fract() == 0.0 && v < 9.007_199_254_740_992e15;
         if !whole(start) || !whole(end) {
-            return Err(JsFailure::new(&format!(
+            return Err(JsFailure::new(format!(
                 "range: {start}..{end} are not byte offsets"
             )));
         }
@@ -420,7 +420,7 @@ impl Media {
     fn planned(&self) -> Result<&Rc<MediaSet>, JsFailure> {
         self.set.as_ref().ok_or_else(|| {
             let errors = self.report.errors;
-            JsFailure::new(&format!(
+            JsFailure::new(format!(
                 "rejected: {errors} error(s) found; there is no media to read (see report)"
             ))
         })

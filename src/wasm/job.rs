@@ -148,7 +148,7 @@ impl Job {
         self.check_accepted()?;
         let digests = FileDigest::decode_all(records).map_err(js_err)?;
         if owners.len() != self.validated.staged.files.len() {
-            return Err(JsFailure::new(&format!(
+            return Err(JsFailure::new(format!(
                 "plan: {} owners for {} staged files",
                 owners.len(),
                 self.validated.staged.files.len()

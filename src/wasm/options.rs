@@ -13,8 +13,6 @@ use crate::validate::ValidateOptions;
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-/// The spec used when the options name none (the same default as the command line).
-
 /// Options as JS passes them (`camelCase`); every field is optional.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -76,13 +74,13 @@ impl JsOptions {
             return Ok(JsOptions::default());
         }
         let text = js_sys::JSON::stringify(value).map_err(|e| {
-            JsFailure::new(&format!(
+            JsFailure::new(format!(
                 "options: not serializable: {}",
                 super::source::describe(&e)
             ))
         })?;
         let text = String::from(text);
-        serde_json::from_str(&text).map_err(|e| JsFailure::new(&format!("options: {e}")))
+        serde_json::from_str(&text).map_err(|e| JsFailure::new(format!("options: {e}")))
     }
 
     /// Resolves shipped names, parses the signing policy and checks the build options.
@@ -109,7 +107,7 @@ impl JsOptions {
         };
         let signing_policy = match &self.signing_policy {
             Some(p) => p.parse::<SigningPolicy>().map_err(|_| {
-                JsFailure::new(&format!(
+                JsFailure::new(format!(
                     "options.signingPolicy: \"{p}\" is not a policy (accepted: {})",
                     signing::ACCEPTED
                 ))
@@ -202,7 +200,7 @@ impl JsOptions {
 
 fn shipped(name: &str, what: &str) -> Result<&'static [u8], JsFailure> {
     embedded::spec_file(name).ok_or_else(|| {
-        JsFailure::new(&format!(
+        JsFailure::new(format!(
             "{what} \"{name}\": not a shipped file (shipped specs: {}); pass its JSON as {what}Text instead",
             embedded::spec_names().join(", ")
         ))

@@ -106,7 +106,7 @@ impl OutputStream {
             Output::Manifest => set.manifest_bytes.len() as u64,
         };
         if start > end || end > len {
-            return Err(JsFailure::new(&format!(
+            return Err(JsFailure::new(format!(
                 "{name}: bytes {start}..{end} are not a range of its {len} bytes"
             )));
         }
@@ -139,7 +139,7 @@ impl OutputStream {
             };
             match r {
                 Ok(0) => {
-                    return Err(JsFailure::new(&format!(
+                    return Err(JsFailure::new(format!(
                         "{}: output ended at byte {} of {}; an input file changed while building",
                         self.name,
                         self.pos + got as u64,
@@ -147,7 +147,7 @@ impl OutputStream {
                     )))
                 }
                 Ok(n) => got += n,
-                Err(e) => return Err(JsFailure::new(&format!("{}: {e}", self.name))),
+                Err(e) => return Err(JsFailure::new(format!("{}: {e}", self.name))),
             }
         }
         self.pos += got as u64;
