@@ -16,6 +16,7 @@ mod inf_real;
 mod iso_readers;
 mod layouts;
 mod reference_compat;
+mod signatures_real;
 mod specs;
 mod split;
 mod tidy;

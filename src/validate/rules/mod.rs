@@ -10,6 +10,7 @@ pub mod drivers;
 pub mod guest_tools;
 pub mod names;
 pub mod refusals;
+pub mod signature;
 
 pub(crate) use crate::source::vtree::join;
 use crate::source::Content;
