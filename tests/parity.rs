@@ -188,6 +188,42 @@ fn drain_sizes_do_not_change_output() {
 
 /// The real virtio-win 8.1 drivers, as the zip the test script builds (wasm32 compiles it
 /// in), or natively from the directory beside the project.
+/// The catalogs' hashes and signatures read the same on every target: the sample's (made
+/// and signed in this run, deterministically) and the real ones, verified, with their signer.
+#[test]
+fn catalogs_and_signatures_read_the_same_everywhere() {
+    use guestpack::input::catalog;
+    use guestpack::validate::rules::signature::{examine, ChainEnd};
+    let mut seen = Vec::new();
+    for tree in [sample_drivers(), virtio::drivers()] {
+        for (path, content) in tree.files() {
+            if !path.ends_with(".cat") {
+                continue;
+            }
+            let bytes = guestpack::source::read_to_vec(content.as_ref(), 1 << 20).unwrap();
+            let cat = catalog::parse(&bytes).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let f = examine(&cat, &[]).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(f.verified, Ok(()), "{path}");
+            assert_eq!(f.end, ChainEnd::Root, "{path}");
+            seen.push(format!(
+                "{path} {} members, signed by {} ({})",
+                cat.members.len(),
+                f.chain[0].common_name.as_deref().unwrap_or("?"),
+                &f.chain[0].thumbprint[..8]
+            ));
+        }
+    }
+    assert_eq!(seen.len(), 6 + 26, "{seen:#?}");
+    assert!(
+        seen[0].contains("guestpack sample test signing"),
+        "{}",
+        seen[0]
+    );
+    assert!(seen
+        .iter()
+        .any(|s| s.contains("amd64/viostor/viostor.cat") && s.contains("Red Hat Inc.")));
+}
+
 #[test]
 fn virtio_win_real_drivers() {
     let drivers = virtio::drivers();
