@@ -306,7 +306,15 @@ fn main() {
             for n in &names {
                 listed.push((n.clone(), fs::read(dir.join(n)).expect("read binary")));
             }
-            fs::write(&cat, signed_catalog(arch, &listed)).expect("write catalog");
+            let listed: Vec<(&str, &[u8])> = listed
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.as_slice()))
+                .collect();
+            fs::write(
+                &cat,
+                guestpack::bundled::sample::signed_catalog(arch, &listed),
+            )
+            .expect("write catalog");
         }
         spec_drivers.push(serde_json::json!({
             "name": name,
@@ -325,33 +333,4 @@ fn main() {
     text.push('\n');
     fs::write(out.join("spec.json"), text).expect("write spec");
     println!("{}", out.display());
-}
-
-/// A catalog of `files` for `arch`, SHA-1 and SHA-256, Windows 7 to 11, signed with the
-/// sample's public test key (what real driver sets carry, in their real format).
-fn signed_catalog(arch: &str, files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    use guestpack::bundled::make_catalog::{make, CatalogFile, CatalogSigner, CatalogSpec};
-    use guestpack::input::catalog::DigestAlg;
-    let files: Vec<CatalogFile> = files
-        .iter()
-        .map(|(name, bytes)| CatalogFile { name, bytes })
-        .collect();
-    make(
-        &CatalogSpec {
-            files: &files,
-            algorithms: &[DigestAlg::Sha1, DigestAlg::Sha256],
-            os_attr: guestpack::bundled::sample::OS_ATTR,
-            os: if arch == "amd64" {
-                "7X64,_v100_X64"
-            } else {
-                "7X86,_v100"
-            },
-            this_update: 1_700_000_000,
-        },
-        &CatalogSigner {
-            key_pem: include_str!("../src/bundled/sample-test-signing.key"),
-            certificate_der: guestpack::bundled::sample::CERTIFICATE,
-        },
-    )
-    .expect("the sample key signs")
 }

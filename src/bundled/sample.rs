@@ -109,20 +109,14 @@ pub fn sample_drivers() -> VTree {
     t
 }
 
-/// The signed catalog of one sample driver folder.
-fn catalog(name: &str, arch: &str, inf: &[u8], sys: &[u8]) -> Vec<u8> {
-    let inf_name = format!("{name}.inf");
-    let sys_name = format!("{name}.sys");
-    let files = [
-        CatalogFile {
-            name: &inf_name,
-            bytes: inf,
-        },
-        CatalogFile {
-            name: &sys_name,
-            bytes: sys,
-        },
-    ];
+/// A catalog as the sample's are made: `files` (name, bytes) in SHA-1 and SHA-256, Windows 7
+/// to 11, the `OS` value of `arch` (`amd64` or `x86`), signed with the sample's test key. Also
+/// what the benchmark payload and the tests sign their driver folders with.
+pub fn signed_catalog(arch: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let files: Vec<CatalogFile> = files
+        .iter()
+        .map(|(name, bytes)| CatalogFile { name, bytes })
+        .collect();
     let os = if arch == "amd64" {
         "7X64,8X64,_v63_X64,_v100_X64"
     } else {
@@ -140,6 +134,13 @@ fn catalog(name: &str, arch: &str, inf: &[u8], sys: &[u8]) -> Vec<u8> {
         certificate_der: CERTIFICATE,
     };
     make_catalog::make(&spec, &signer).expect("the sample's key and certificate are valid")
+}
+
+/// The signed catalog of one sample driver folder.
+fn catalog(name: &str, arch: &str, inf: &[u8], sys: &[u8]) -> Vec<u8> {
+    let inf_name = format!("{name}.inf");
+    let sys_name = format!("{name}.sys");
+    signed_catalog(arch, &[(&inf_name, inf), (&sys_name, sys)])
 }
 
 fn put(t: &mut VTree, path: String, bytes: Vec<u8>) {

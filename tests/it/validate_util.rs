@@ -33,35 +33,11 @@ pub const SIGN_AT_RUN: &[u8] = b"sign at run";
 /// The sample's test key, for catalogs the tests make.
 pub const SAMPLE_KEY: &str = include_str!("../../src/bundled/sample-test-signing.key");
 
-/// A signed catalog of `files` (name, bytes) for the architecture of `arch` (`x86`, `amd64`),
-/// SHA-1 and SHA-256, Windows 7 to 11.
+/// A signed catalog of `files` (name, bytes) for the architecture of the folder `arch`
+/// (`x86`, `amd64`), as the sample's are made.
 pub fn catalog_for(arch: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
-    use guestpack::bundled::make_catalog::{make, CatalogFile, CatalogSigner, CatalogSpec};
-    let files: Vec<CatalogFile> = files
-        .iter()
-        .map(|(name, bytes)| CatalogFile { name, bytes })
-        .collect();
-    make(
-        &CatalogSpec {
-            files: &files,
-            algorithms: &[
-                guestpack::input::catalog::DigestAlg::Sha1,
-                guestpack::input::catalog::DigestAlg::Sha256,
-            ],
-            os_attr: guestpack::bundled::sample::OS_ATTR,
-            os: if arch.contains("64") {
-                "7X64,_v100_X64"
-            } else {
-                "7X86,_v100"
-            },
-            this_update: 1_700_000_000,
-        },
-        &CatalogSigner {
-            key_pem: SAMPLE_KEY,
-            certificate_der: guestpack::bundled::sample::CERTIFICATE,
-        },
-    )
-    .unwrap()
+    let arch = if arch.contains("64") { "amd64" } else { "x86" };
+    guestpack::bundled::sample::signed_catalog(arch, files)
 }
 
 /// `entries` with every [`SIGN_AT_RUN`] catalog made for the other files of its folder.

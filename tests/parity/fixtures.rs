@@ -54,40 +54,14 @@ pub fn sample_utf16_inf() -> VTree {
         put(
             &mut t,
             &format!("{arch}/viostor/viostor.cat"),
-            sample_catalog(arch, &[("viostor.inf", &inf), ("viostor.sys", &sys)]),
+            guestpack::bundled::sample::signed_catalog(
+                arch,
+                &[("viostor.inf", &inf), ("viostor.sys", &sys)],
+            ),
         );
         put(&mut t, &path, inf);
     }
     t
-}
-
-/// A catalog as the sample's are made (both algorithms, Windows 7 to 11, the architecture's
-/// OS value), signed with the sample's test key.
-pub fn sample_catalog(arch: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
-    use guestpack::bundled::make_catalog::{make, CatalogFile, CatalogSigner, CatalogSpec};
-    use guestpack::input::catalog::DigestAlg;
-    let files: Vec<CatalogFile> = files
-        .iter()
-        .map(|(name, bytes)| CatalogFile { name, bytes })
-        .collect();
-    make(
-        &CatalogSpec {
-            files: &files,
-            algorithms: &[DigestAlg::Sha1, DigestAlg::Sha256],
-            os_attr: guestpack::bundled::sample::OS_ATTR,
-            os: if arch == "amd64" {
-                "7X64,8X64,_v63_X64,_v100_X64"
-            } else {
-                "7X86,8X86,_v63,_v100"
-            },
-            this_update: 1_704_067_200,
-        },
-        &CatalogSigner {
-            key_pem: include_str!("../../src/bundled/sample-test-signing.key"),
-            certificate_der: guestpack::bundled::sample::CERTIFICATE,
-        },
-    )
-    .expect("the sample key signs")
 }
 
 /// The sample with architecture folders spelled `i386` and `x64`.
