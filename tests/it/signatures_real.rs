@@ -103,6 +103,22 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
     assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
 }
 
+/// A new 2048-bit RSA key in `dir/name` (PKCS#8 PEM).
+fn rsa_key(dir: &std::path::Path, name: &str) {
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            name,
+        ],
+    );
+}
+
 /// A catalog signed by a leaf certificate whose issuer is an intermediate of a root, all
 /// made here with openssl: the chain ends where the certificates at hand end.
 #[test]
@@ -125,18 +141,7 @@ fn a_chain_through_an_intermediate_ends_where_the_certificates_end() {
         ("mid", "/O=guestpack tests/CN=test intermediate"),
         ("leaf", "/O=guestpack tests/CN=test leaf"),
     ] {
-        openssl(
-            d,
-            &[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-                &format!("{name}.key"),
-            ],
-        );
+        rsa_key(d, &format!("{name}.key"));
         openssl(
             d,
             &[
@@ -260,18 +265,7 @@ fn a_chain_through_an_intermediate_ends_where_the_certificates_end() {
     assert_eq!(f.end, ChainEnd::Root);
     assert!(f.chain[2].self_signed && !f.chain[0].self_signed && !f.chain[1].self_signed);
     // A certificate with the intermediate's name but another key does not link.
-    openssl(
-        d,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "fake.key",
-        ],
-    );
+    rsa_key(d, "fake.key");
     openssl(
         d,
         &[
