@@ -193,6 +193,7 @@ mod tests {
                 windows_device_contract: None,
                 packager: manifest::packager(),
             },
+            drivers: Vec::new(),
             files,
         }
         .to_bytes()

@@ -19,7 +19,22 @@ pub struct Manifest {
     pub signing_policy: String,
     pub certs_required: bool,
     pub inputs: Inputs,
+    /// Each packaged driver's catalogs and who signed them (absent in older manifests).
+    #[serde(default)]
+    pub drivers: Vec<DriverEntry>,
     pub files: Vec<FileEntry>,
+}
+
+/// One catalog of a packaged driver: `{ arch, name, catalog, signer_thumbprint }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriverEntry {
+    pub arch: String,
+    pub name: String,
+    /// Media path of the catalog.
+    pub catalog: String,
+    /// SHA-1 of the catalog signer's certificate (lowercase hex), when it could be read.
+    pub signer_thumbprint: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -246,6 +246,34 @@ pub fn build(staged: &mut Staged, opts: &BuildOptions) -> Result<(Vec<Finding>, 
     Ok((found, Some(set)))
 }
 
+/// Each packaged driver's catalogs (each once) and their signers' thumbprints.
+fn driver_entries(staged: &Staged) -> Vec<manifest::DriverEntry> {
+    let mut out: Vec<manifest::DriverEntry> = Vec::new();
+    for p in staged
+        .packages
+        .iter()
+        .filter(|p| p.state == crate::validate::PackageState::Present)
+    {
+        for c in p.catalogs.iter().filter(|c| c.readable) {
+            if out.iter().any(|e| e.catalog == c.catalog) {
+                continue;
+            }
+            out.push(manifest::DriverEntry {
+                arch: p.arch.as_str().into(),
+                name: p.driver.clone(),
+                catalog: c.catalog.clone(),
+                signer_thumbprint: c
+                    .signature
+                    .as_ref()
+                    .and_then(|s| s.as_ref().ok())
+                    .and_then(|f| f.chain.first())
+                    .map(|c| c.thumbprint.clone()),
+            });
+        }
+    }
+    out
+}
+
 /// Writes the manifest and plans the ISO and zip from files already digested (in staged
 /// order) and their zip measurements. Reads no payload when every file has a measurement.
 pub(crate) fn assemble(
@@ -275,6 +303,7 @@ pub(crate) fn assemble(
             }),
             packager: manifest::packager(),
         },
+        drivers: driver_entries(staged),
         files: Manifest::file_entries(&files),
     };
     let manifest_bytes: Arc<[u8]> = manifest.to_bytes().into();

@@ -22,8 +22,8 @@ use cms::signed_data::{
 };
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode};
-use rsa::pkcs8::DecodePrivateKey;
 use rsa::signature::{SignatureEncoding, Signer as _};
+
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_cert::attr::Attribute;
@@ -64,10 +64,87 @@ pub struct CatalogSpec<'a> {
     pub this_update: i64,
 }
 
-/// Who signs: an RSA private key (PKCS#8 PEM) and its certificate (DER).
+/// Who signs: a private key (PKCS#8 PEM: RSA, or EC on P-256 / P-384) and its certificate
+/// (DER), with which digest, and which certificates the catalog carries.
 pub struct CatalogSigner<'a> {
     pub key_pem: &'a str,
     pub certificate_der: &'a [u8],
+    /// The signer's digest algorithm (the messageDigest and the signature).
+    pub digest: DigestAlg,
+    /// The certificates embedded in the catalog; `None` for the signer's alone (as signtool
+    /// does without `/ac`), `Some(&[])` for none.
+    pub certificates: Option<&'a [&'a [u8]]>,
+}
+
+impl<'a> CatalogSigner<'a> {
+    /// SHA-256, the signer's certificate embedded: how the sample is signed.
+    pub fn new(key_pem: &'a str, certificate_der: &'a [u8]) -> Self {
+        CatalogSigner {
+            key_pem,
+            certificate_der,
+            digest: DigestAlg::Sha256,
+            certificates: None,
+        }
+    }
+}
+
+/// A signing key of any kind the maker supports.
+enum Key {
+    Rsa(Box<rsa::RsaPrivateKey>),
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl Key {
+    fn from_pem(pem: &str) -> Result<Key, String> {
+        use p256::pkcs8::DecodePrivateKey as _;
+        if let Ok(k) = rsa::RsaPrivateKey::from_pkcs8_pem(pem) {
+            return Ok(Key::Rsa(Box::new(k)));
+        }
+        if let Ok(k) = p256::SecretKey::from_pkcs8_pem(pem) {
+            return Ok(Key::P256(k.into()));
+        }
+        if let Ok(k) = p384::SecretKey::from_pkcs8_pem(pem) {
+            return Ok(Key::P384(k.into()));
+        }
+        Err("the signing key is not a PKCS#8 RSA, P-256 or P-384 key".into())
+    }
+
+    /// The SignerInfo's signature algorithm for `digest`.
+    fn algorithm(&self, digest: DigestAlg) -> &'static str {
+        match (self, digest) {
+            (Key::Rsa(_), _) => OID_RSA,
+            (_, DigestAlg::Sha1) => "1.2.840.10045.4.1",
+            (_, DigestAlg::Sha256) => "1.2.840.10045.4.3.2",
+        }
+    }
+
+    /// Signs `data`: PKCS#1 v1.5, or ECDSA (RFC 6979 nonces, DER) over its digest.
+    fn sign(&self, digest: DigestAlg, data: &[u8]) -> Result<Vec<u8>, String> {
+        use p256::ecdsa::signature::hazmat::PrehashSigner;
+        let prehash = match digest {
+            DigestAlg::Sha1 => Sha1::digest(data).to_vec(),
+            DigestAlg::Sha256 => Sha256::digest(data).to_vec(),
+        };
+        Ok(match (self, digest) {
+            (Key::Rsa(k), DigestAlg::Sha1) => rsa::pkcs1v15::SigningKey::<Sha1>::new((**k).clone())
+                .sign(data)
+                .to_vec(),
+            (Key::Rsa(k), DigestAlg::Sha256) => {
+                rsa::pkcs1v15::SigningKey::<Sha256>::new((**k).clone())
+                    .sign(data)
+                    .to_vec()
+            }
+            (Key::P256(k), _) => {
+                let sig: p256::ecdsa::Signature = k.sign_prehash(&prehash).map_err(der_err)?;
+                sig.to_der().as_bytes().to_vec()
+            }
+            (Key::P384(k), _) => {
+                let sig: p384::ecdsa::Signature = k.sign_prehash(&prehash).map_err(der_err)?;
+                sig.to_der().as_bytes().to_vec()
+            }
+        })
+    }
 }
 
 /// The signed catalog's DER bytes.
@@ -75,41 +152,54 @@ pub fn make(spec: &CatalogSpec, signer: &CatalogSigner) -> Result<Vec<u8>, Strin
     let ctl = trust_list(spec)?;
     let cert = Certificate::from_der(signer.certificate_der)
         .map_err(|e| format!("the signing certificate is not DER X.509: {e}"))?;
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(signer.key_pem)
-        .map_err(|e| format!("the signing key is not an RSA PKCS#8 key: {e}"))?;
-    let content_digest = Sha256::digest(contents_octets(&ctl)?);
+    let key = Key::from_pem(signer.key_pem)?;
+    let (digest_oid, content_digest) = match signer.digest {
+        DigestAlg::Sha1 => (OID_SHA1, Sha1::digest(contents_octets(&ctl)?).to_vec()),
+        DigestAlg::Sha256 => (OID_SHA256, Sha256::digest(contents_octets(&ctl)?).to_vec()),
+    };
     let attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
         attribute(OID_CONTENT_TYPE, &tlv(0x06, &oid_body(OID_CTL)))?,
         attribute(OID_MESSAGE_DIGEST, &tlv(0x04, &content_digest))?,
     ])
     .map_err(der_err)?;
-    let signature = rsa::pkcs1v15::SigningKey::<Sha256>::new(key)
-        .sign(&attrs.to_der().map_err(der_err)?)
-        .to_vec();
-    let sha256 = algorithm(OID_SHA256)?;
+    let signature = key.sign(signer.digest, &attrs.to_der().map_err(der_err)?)?;
+    let digest_alg = algorithm(digest_oid)?;
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
             issuer: cert.tbs_certificate.issuer.clone(),
             serial_number: cert.tbs_certificate.serial_number.clone(),
         }),
-        digest_alg: sha256.clone(),
+        digest_alg: digest_alg.clone(),
         signed_attrs: Some(attrs),
-        signature_algorithm: algorithm(OID_RSA)?,
+        signature_algorithm: algorithm(key.algorithm(signer.digest))?,
         signature: OctetString::new(signature).map_err(der_err)?,
         unsigned_attrs: None,
     };
+    let embedded: Vec<cms::cert::CertificateChoices> = match signer.certificates {
+        None => vec![cms::cert::CertificateChoices::Certificate(cert)],
+        Some(list) => list
+            .iter()
+            .map(|d| {
+                Certificate::from_der(d)
+                    .map(cms::cert::CertificateChoices::Certificate)
+                    .map_err(|e| format!("an embedded certificate is not DER X.509: {e}"))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let certificates = if embedded.is_empty() {
+        None
+    } else {
+        Some(CertificateSet(SetOfVec::try_from(embedded).map_err(der_err)?))
+    };
     let signed = SignedData {
         version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![sha256]).map_err(der_err)?,
+        digest_algorithms: SetOfVec::try_from(vec![digest_alg]).map_err(der_err)?,
         encap_content_info: EncapsulatedContentInfo {
             econtent_type: oid(OID_CTL)?,
             econtent: Some(Any::from_der(&ctl).map_err(der_err)?),
         },
-        certificates: Some(CertificateSet(
-            SetOfVec::try_from(vec![cms::cert::CertificateChoices::Certificate(cert)])
-                .map_err(der_err)?,
-        )),
+        certificates,
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(der_err)?),
     };

@@ -129,10 +129,7 @@ pub fn signed_catalog(arch: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
         os,
         this_update: CATALOG_DATE,
     };
-    let signer = CatalogSigner {
-        key_pem: KEY,
-        certificate_der: CERTIFICATE,
-    };
+    let signer = CatalogSigner::new(KEY, CERTIFICATE);
     make_catalog::make(&spec, &signer).expect("the sample's key and certificate are valid")
 }
 

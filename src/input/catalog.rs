@@ -15,7 +15,7 @@
 //! mismatch means.
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
 
 const OID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const OID_CTL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.10.1");
@@ -98,23 +98,7 @@ pub struct Catalog {
     pub content: Vec<u8>,
 }
 
-/// One `SignerInfo`, kept as data for the signature check.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignerRecord {
-    /// DER of the signer certificate's issuer Name and its serial number's content bytes,
-    /// when the signer is named that way (as catalogs do).
-    pub issuer_serial: Option<(Vec<u8>, Vec<u8>)>,
-    /// The signer certificate's subject key identifier, when named that way.
-    pub key_id: Option<Vec<u8>>,
-    /// Dotted OIDs of the digest and signature algorithms.
-    pub digest_oid: String,
-    pub signature_oid: String,
-    /// The signed attributes as a DER `SET OF` (what the signature covers), when present.
-    pub signed_attrs: Option<Vec<u8>>,
-    /// The value of the `messageDigest` signed attribute.
-    pub message_digest: Option<Vec<u8>>,
-    pub signature: Vec<u8>,
-}
+pub use super::signer::{SignerRecord, Timestamp};
 
 impl Catalog {
     /// The value of a catalog-level attribute (names compared case-insensitively).
@@ -201,7 +185,7 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, CatalogError> {
         .signer_infos
         .0
         .iter()
-        .map(signer_record)
+        .map(|si| super::signer::record(si, &certificates).map_err(bad))
         .collect::<Result<_, _>>()?;
     Ok(Catalog {
         signers,
@@ -209,42 +193,6 @@ pub fn parse(bytes: &[u8]) -> Result<Catalog, CatalogError> {
         members,
         attributes,
         certificates,
-    })
-}
-
-const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-
-fn signer_record(si: &cms::signed_data::SignerInfo) -> Result<SignerRecord, CatalogError> {
-    use cms::signed_data::SignerIdentifier;
-    let der = |e: der::Error| bad(format!("unencodable signer: {e}"));
-    let (issuer_serial, key_id) = match &si.sid {
-        SignerIdentifier::IssuerAndSerialNumber(is) => (
-            Some((
-                is.issuer.to_der().map_err(der)?,
-                is.serial_number.as_bytes().to_vec(),
-            )),
-            None,
-        ),
-        SignerIdentifier::SubjectKeyIdentifier(k) => (None, Some(k.0.as_bytes().to_vec())),
-    };
-    let message_digest = si.signed_attrs.as_ref().and_then(|attrs| {
-        let a = attrs.iter().find(|a| a.oid == OID_MESSAGE_DIGEST)?;
-        let v = a.values.iter().next()?;
-        (v.tag() == Tag::OctetString).then(|| v.value().to_vec())
-    });
-    Ok(SignerRecord {
-        issuer_serial,
-        key_id,
-        digest_oid: si.digest_alg.oid.to_string(),
-        signature_oid: si.signature_algorithm.oid.to_string(),
-        signed_attrs: si
-            .signed_attrs
-            .as_ref()
-            .map(|a| a.to_der())
-            .transpose()
-            .map_err(der)?,
-        message_digest,
-        signature: si.signature.as_bytes().to_vec(),
     })
 }
 

@@ -6,6 +6,8 @@
 //! the browser alike.
 
 pub mod catalog;
+pub mod certs;
+pub mod signer;
 pub mod iso;
 pub mod zip;
 

@@ -156,7 +156,8 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         lenient: input.signing_policy == SigningPolicy::None,
         restore_crlf: opts.restore_crlf,
     };
-    let packages = if resolved.usable {
+    let targets = catalogs.targets.clone();
+    let mut packages = if resolved.usable {
         rules::drivers::stage(
             &resolved.tree,
             &resolved.layout,
@@ -172,6 +173,17 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
     } else {
         Vec::new()
     };
+    let mut statuses: Vec<&mut rules::catalog::CatalogStatus> = packages
+        .iter_mut()
+        .flat_map(|p| p.catalogs.iter_mut())
+        .collect();
+    rules::signers::check(
+        &mut statuses,
+        &gt.certs,
+        input.signing_policy,
+        &targets,
+        &mut findings,
+    );
     findings.extend(rules::names::check(staged.keys().map(String::as_str)));
 
     let mut report = Report { findings };

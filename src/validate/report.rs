@@ -39,10 +39,10 @@ pub struct PackageRow<'a> {
     pub catalogs: Vec<CatalogRow<'a>>,
 }
 
-/// `{ inf, catalog, readable, algorithms, windows, os, checked, matched, repaired }`: the
+/// `{ inf, catalog, readable, algorithms, windows, os, checked, matched, repaired, signer }`: the
 /// catalog an INF names, its digest algorithms, the NT versions every member covers, its `OS`
 /// value, how many of the package's files were looked up and found, and the INFs packaged in
-/// their CRLF form.
+/// their CRLF form, and who signed it.
 #[derive(Clone, Debug, Serialize)]
 pub struct CatalogRow<'a> {
     pub inf: &'a str,
@@ -54,6 +54,107 @@ pub struct CatalogRow<'a> {
     pub checked: usize,
     pub matched: usize,
     pub repaired: &'a [String],
+    /// Who signed the catalog; `null` when it is unreadable.
+    pub signer: Option<SignerRow<'a>>,
+}
+
+/// `{ commonName, organization, subject, thumbprint, kind, verified, problem, digests,
+/// chain, chainEnd, chainEndName, signingTime, timestamp }`: a catalog's signer as found.
+/// `kind` is `microsoft-whql`, `microsoft-attestation`, `microsoft`, `cross-signed`, `test` or
+/// `unknown`; `chainEnd` is `microsoft-root`, `cross-signed`, `root`, `issuer-missing` or
+/// `broken` (`chainEndName` names the root, the missing issuer or what broke).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignerRow<'a> {
+    pub common_name: Option<&'a str>,
+    pub organization: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub thumbprint: Option<&'a str>,
+    pub kind: &'static str,
+    pub verified: bool,
+    pub problem: Option<&'a str>,
+    pub digests: &'a [String],
+    pub chain: Vec<ChainRow<'a>>,
+    pub chain_end: Option<&'static str>,
+    pub chain_end_name: Option<&'a str>,
+    pub signing_time: Option<&'a str>,
+    pub timestamp: Option<TimestampRow<'a>>,
+}
+
+/// One certificate of a signer's chain, signer first.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainRow<'a> {
+    pub subject: &'a str,
+    pub thumbprint: &'a str,
+    pub self_signed: bool,
+}
+
+/// `{ signer, time }` of a timestamp countersignature.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimestampRow<'a> {
+    pub signer: Option<&'a str>,
+    pub time: Option<&'a str>,
+}
+
+fn signer_row(
+    s: &Result<crate::validate::rules::signature::SignatureFacts, String>,
+) -> SignerRow<'_> {
+    use crate::validate::rules::signature::ChainEnd;
+    let f = match s {
+        Ok(f) => f,
+        Err(e) => {
+            return SignerRow {
+                common_name: None,
+                organization: None,
+                subject: None,
+                thumbprint: None,
+                kind: "unknown",
+                verified: false,
+                problem: Some(e),
+                digests: &[],
+                chain: Vec::new(),
+                chain_end: None,
+                chain_end_name: None,
+                signing_time: None,
+                timestamp: None,
+            }
+        }
+    };
+    let first = f.chain.first();
+    let (end, end_name) = match &f.end {
+        ChainEnd::Microsoft(n) => ("microsoft-root", Some(n.as_str())),
+        ChainEnd::CrossSigned => ("cross-signed", Some("Microsoft Code Verification Root")),
+        ChainEnd::Root => ("root", f.chain.last().map(|c| c.subject.as_str())),
+        ChainEnd::IssuerMissing(n) => ("issuer-missing", Some(n.as_str())),
+        ChainEnd::Broken(e) => ("broken", Some(e.as_str())),
+    };
+    SignerRow {
+        common_name: first.and_then(|c| c.common_name.as_deref()),
+        organization: first.and_then(|c| c.organization.as_deref()),
+        subject: first.map(|c| c.subject.as_str()),
+        thumbprint: first.map(|c| c.thumbprint.as_str()),
+        kind: f.kind.as_str(),
+        verified: f.verified.is_ok(),
+        problem: f.verified.as_ref().err().map(String::as_str),
+        digests: &f.digests,
+        chain: f
+            .chain
+            .iter()
+            .map(|c| ChainRow {
+                subject: &c.subject,
+                thumbprint: &c.thumbprint,
+                self_signed: c.self_signed,
+            })
+            .collect(),
+        chain_end: Some(end),
+        chain_end_name: end_name,
+        signing_time: f.signing_time.as_deref(),
+        timestamp: f.timestamp.as_ref().map(|t| TimestampRow {
+            signer: t.signer.as_deref(),
+            time: t.time.as_deref(),
+        }),
+    }
 }
 
 /// How the driver input was read: `{ kind, root, os, oses, drivers: [{arch, driver, source,
@@ -135,6 +236,7 @@ fn package_row(p: &PackageStatus) -> PackageRow<'_> {
                 checked: c.checked,
                 matched: c.matched,
                 repaired: &c.repaired,
+                signer: c.signature.as_ref().map(signer_row),
             })
             .collect(),
     }

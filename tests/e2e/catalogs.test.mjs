@@ -1,16 +1,22 @@
-// The page's catalog check: every driver file against its signed catalog, in the browser as on
-// the command line. A changed byte in a driver binary is an error naming the file and no
-// outputs are offered; INFs whose LF line endings keep them out of their catalogs are offered
-// the repair, which builds the CLI's --restore-crlf bytes.
+// The page's catalog check: every driver file against its signed catalog, and every catalog's
+// signer against the signing policy and the certificates in certs/, in the browser as on the
+// command line. A changed byte in a driver binary is an error naming the file and no outputs
+// are offered; INFs whose LF line endings keep them out of their catalogs are offered the
+// repair, which builds the CLI's --restore-crlf bytes; certificates that do not sign the
+// catalogs are an error naming the signer. The real drivers are test-signed (a self-signed
+// Red Hat certificate), so they are checked under policy test with that certificate in certs/.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
-  OUTPUTS, checked, cliOutputs, download, open, screenshot, session, sha256, tamperedBundle, virtioBundle, workDir,
+  OUTPUTS, checked, cliOutputs, download, guestToolsWith, open, screenshot, session, sha256, tamperedBundle,
+  virtioBundle, virtioSigner, workDir,
 } from './harness.mjs';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const work = workDir();
-let run, browser, pages, bundle, tampered, want;
+let run, browser, pages, bundle, tampered, want, gtVirtio, gtSample;
 
 // Real drivers: viostor and netkvm of virtio-win 8.1, as git stores them (LF INFs).
 const SPEC = 'win7-virtio-win.json';
@@ -19,7 +25,9 @@ before(async () => {
   bundle = virtioBundle(work);
   // 0x1800 lies inside viostor.sys's first section (its headers end at 0x400).
   tampered = tamperedBundle(bundle, join(work, 'tampered-drivers.zip'), 'amd64/viostor/viostor.sys', 0x1800);
-  want = cliOutputs(['--drivers-dir', bundle, '--spec', SPEC, '--signing-policy', 'production', '--restore-crlf'], work);
+  gtVirtio = guestToolsWith(work, 'virtio', { 'virtio-win.cer': virtioSigner(work) });
+  gtSample = guestToolsWith(work, 'sample', { 'sample.cer': join(root, 'src', 'bundled', 'sample-test-signing.cer') });
+  want = cliOutputs(['--drivers-dir', bundle, '--guest-tools-dir', gtVirtio.dir, '--spec', SPEC, '--restore-crlf'], work);
   run = await session();
   ({ pages, browser } = run);
 });
@@ -46,7 +54,7 @@ describe('page (site): catalogs', () => {
     assert.ok(await page.isHidden('[data-testid=restore-crlf]'), 'no repair offered before a check needs it');
     await page.setInputFiles('[data-testid=bundle-input]', bundle);
     await page.selectOption('[data-testid=spec-select]', SPEC);
-    await recheck(page, () => page.selectOption('[data-testid=signing-policy]', 'production'));
+    await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtVirtio.zip));
     const crlf = await codes(page, 'CAT003');
     assert.equal(crlf.length, 4, 'netkvm and viostor INFs, both architectures');
     assert.match(crlf[0], /only with CRLF line endings/);
@@ -61,6 +69,15 @@ describe('page (site): catalogs', () => {
     assert.deepEqual((await codes(page, 'CAT003')).map((t) => /^info/.test(t)), [true, true, true, true]);
     const fixed = await page.textContent('[data-testid=drivers-table] tr[data-driver=viostor][data-arch=amd64] [data-testid=catalog-cell]');
     assert.match(fixed, /2\/2 files match · 1 repaired/);
+    // The signer column: who signed viostor's catalog; its chain on expanding the row.
+    const signer = '[data-testid=drivers-table] tr[data-driver=viostor][data-arch=amd64] [data-testid=signer-cell]';
+    assert.equal(await page.textContent(`${signer} [data-testid=signer-name]`), 'Red Hat Inc.');
+    assert.equal(await page.getAttribute(`${signer} li[data-kind]`, 'data-kind'), 'test');
+    assert.ok(await page.isHidden(`${signer} [data-testid=signer-chain]`), 'the chain is folded');
+    await page.click(`${signer} summary`);
+    assert.match(await page.textContent(`${signer} [data-testid=signer-chain]`),
+      /CN=Red Hat Inc\.,OU=Dev,O=virtio-win 5c485f20bef4a9dd77258a2f06d9386f18fb0696/);
+    assert.match(await page.textContent(`${signer} details`), /timestamped by Symantec SHA256 TimeStamping Signer - G3/);
     await page.click('[data-testid=build-button]');
     await page.waitForSelector('[data-testid=outputs]:not([hidden])', { timeout: 60000 });
     await screenshot(page, 'site-catalog-repaired');
@@ -76,7 +93,7 @@ describe('page (site): catalogs', () => {
     const { page, context, errors } = await open(browser, pages.site);
     await page.setInputFiles('[data-testid=bundle-input]', tampered);
     await page.selectOption('[data-testid=spec-select]', SPEC);
-    await recheck(page, () => page.selectOption('[data-testid=signing-policy]', 'production'));
+    await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtVirtio.zip));
     await recheck(page, () => page.check('[data-testid=restore-crlf]'));
     const notIn = await codes(page, 'CAT002');
     assert.equal(notIn.length, 1, notIn.join('\n'));
@@ -103,6 +120,29 @@ describe('page (site): catalogs', () => {
     await recheck(page, () => page.selectOption('[data-testid=target-os]', 'w11'));
     assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
     assert.equal((await codes(page, 'CAT004')).length, 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('certs/ holding a certificate that signs no catalog: the signer is named and no outputs are offered', async () => {
+    const { page, context, errors } = await open(browser, pages.site);
+    await page.setInputFiles('[data-testid=bundle-input]', bundle);
+    await page.selectOption('[data-testid=spec-select]', SPEC);
+    await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtSample.zip));
+    const mismatch = await codes(page, 'SIGN004');
+    assert.equal(mismatch.length, 4, 'viostor and netkvm catalogs, both architectures');
+    assert.match(mismatch[0], /is signed by "Red Hat Inc\." \(thumbprint 5c485f20bef4a9dd77258a2f06d9386f18fb0696\), which chains to no certificate in certs\/ \(certs\/sample\.cer \(CN=guestpack sample test signing/);
+    const unused = await codes(page, 'SIGN009');
+    assert.equal(unused.length, 1);
+    assert.match(unused[0], /certs\/sample\.cer.*signs none of the 4 catalogs/);
+    assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected/);
+    assert.ok(await page.isDisabled('[data-testid=build-button]'));
+    assert.ok(await page.isHidden('[data-testid=outputs]'));
+    // The certificate that did sign them makes the same drivers pass.
+    await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtVirtio.zip));
+    assert.equal((await codes(page, 'SIGN004')).length, 0);
+    assert.equal((await codes(page, 'SIGN009')).length, 0);
+    await screenshot(page, 'site-signer-mismatch');
     assert.deepEqual(errors, []);
     await context.close();
   });

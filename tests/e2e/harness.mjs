@@ -3,7 +3,7 @@
 // every request and download. The page itself must already be built (`npm run build`).
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,6 +37,38 @@ export function cliOutputs(args, work) {
   const hashes = {};
   for (const [key, name] of Object.entries(OUTPUTS)) hashes[key] = sha256(readFileSync(join(out, name)));
   return hashes;
+}
+
+/** The certificate that signed the real virtio-win catalogs (DER), taken out of one. */
+export function virtioSigner(work) {
+  const cat = join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers', 'amd64', 'viostor', 'viostor.cat');
+  const pem = execFileSync('openssl', ['pkcs7', '-inform', 'DER', '-print_certs', '-in', cat]);
+  const out = join(work, 'virtio-signer.cer');
+  execFileSync('openssl', ['x509', '-outform', 'DER', '-out', out], { input: pem });
+  return out;
+}
+
+/**
+ * The repository's guest-tools payload with `certs` ({name: path of a certificate file}) in
+ * certs/, as a folder and as a zip (what the page takes): {dir, zip}.
+ */
+export function guestToolsWith(work, name, certs) {
+  const dir = join(work, `gt-${name}`);
+  cpSync(join(root, 'guest-tools'), dir, { recursive: true });
+  mkdirSync(join(dir, 'certs'), { recursive: true });
+  for (const [file, from] of Object.entries(certs)) cpSync(from, join(dir, 'certs', file));
+  const zip = join(work, `gt-${name}.zip`);
+  execFileSync('python3', ['-c', `
+import os, sys, zipfile
+src, out = sys.argv[1:3]
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as o:
+    for base, dirs, files in sorted(os.walk(src)):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(base, f)
+            o.write(p, os.path.relpath(p, src))
+`, dir, zip]);
+  return { dir, zip };
 }
 
 /** A temporary directory for one test run. */

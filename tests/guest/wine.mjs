@@ -34,10 +34,13 @@ function cli() {
 
 /**
  * Media of the sample drivers for each signing policy, extracted into folders: the files the
- * guest sees. `test` media carry a certificate file in certs/ (the stand-in certutil and
- * PowerShell never parse it). `payload` is the guest-tools folder to build them from: by default
- * $GUEST_TOOLS_DIR (e.g. an older guest-tools/, to see which scenarios it fails), else this
- * repository's.
+ * guest sees. `test` media carry the certificate the sample is signed with in certs/ (the
+ * stand-in certutil and PowerShell never parse it). guestpack refuses production media of
+ * test-signed drivers, and no driver here is Microsoft-signed: the `production` medium is the
+ * `none` one with its manifest saying production — what the scripts read, the only difference
+ * between the two that they see. `payload` is the guest-tools folder to build them from: by
+ * default $GUEST_TOOLS_DIR (e.g. an older guest-tools/, to see which scenarios it fails), else
+ * this repository's.
  */
 export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools')) {
   const bin = cli();
@@ -48,15 +51,23 @@ export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(r
       const dir = join(work, 'gt-test');
       cpSync(payload, dir, { recursive: true });
       mkdirSync(join(dir, 'certs'), { recursive: true });
-      writeFileSync(join(dir, 'certs', 'test-root.cer'), Buffer.from('stand-in certificate'));
+      cpSync(join(root, 'src', 'bundled', 'sample-test-signing.cer'), join(dir, 'certs', 'test-root.cer'));
       gt = ['--guest-tools-dir', dir];
     }
+    const built = policy === 'production' ? 'none' : policy;
     const out = join(work, `out-${policy}`);
     const env = { ...process.env };
     delete env.SOURCE_DATE_EPOCH;
-    execFileSync(bin, ['--sample', ...gt, '--signing-policy', policy, '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(bin, ['--sample', ...gt, '--signing-policy', built, '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const dir = join(work, `media-${policy}`);
     execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(out, 'guest-tools.zip'), dir]);
+    if (built !== policy) {
+      const manifest = join(dir, 'manifest.json');
+      const text = readFileSync(manifest, 'utf8');
+      const edited = text.replace('"signing_policy": "none"', `"signing_policy": "${policy}"`);
+      if (edited === text) throw new Error(`${manifest}: no signing_policy line to edit`);
+      writeFileSync(manifest, edited);
+    }
     media[policy] = dir;
   }
   return media;

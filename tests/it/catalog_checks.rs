@@ -258,10 +258,10 @@ fn single_algorithm_catalogs_are_checked_in_their_algorithm() {
                     os: "_v100_X64",
                     this_update: 1_700_000_000,
                 },
-                &CatalogSigner {
-                    key_pem: crate::validate_util::SAMPLE_KEY,
-                    certificate_der: guestpack::bundled::sample::CERTIFICATE,
-                },
+                &CatalogSigner::new(
+                    crate::validate_util::SAMPLE_KEY,
+                    guestpack::bundled::sample::CERTIFICATE,
+                ),
             )
             .unwrap();
             std::fs::write(dir.join("viostor.cat"), cat).unwrap();

@@ -101,10 +101,7 @@ fn osslsigncode_verifies_the_sample_catalogs_signatures() {
 #[test]
 fn a_catalog_depends_on_its_content_only() {
     let key = include_str!("../../src/bundled/sample-test-signing.key");
-    let signer = CatalogSigner {
-        key_pem: key,
-        certificate_der: CERTIFICATE,
-    };
+    let signer = CatalogSigner::new(key, CERTIFICATE);
     let a = CatalogFile {
         name: "a.inf",
         bytes: b"[Version]\r\n",

@@ -273,10 +273,11 @@ fn the_legacy_object_spec_packs_the_same_files_as_the_drivers_spec() {
     )
     .unwrap();
     let pack = |spec: &Path, out: &Path| {
+        // Policy none: the real catalogs are self-signed, which production refuses (SIGN005).
         let o = run(guestpack()
             .args([
                 "--signing-policy",
-                "production",
+                "none",
                 "--restore-crlf",
                 "--drivers-dir",
             ])
@@ -402,7 +403,8 @@ fn the_sample_builds_with_the_defaults_and_ships_its_test_certificate() {
             guestpack::bundled::sample::CERTIFICATE
         ))
     );
-    // Built for production, the sample leaves its certificate out instead of failing.
+    // Built for production, the sample is refused: its catalogs are test-signed, and the
+    // finding names the signer. Nothing is written.
     let prod = t.path().join("prod");
     let o = run(guestpack()
         .args([
@@ -413,8 +415,12 @@ fn the_sample_builds_with_the_defaults_and_ships_its_test_certificate() {
             "--out-dir",
         ])
         .arg(&prod));
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(!media_files(&prod).keys().any(|p| p.starts_with("certs/")));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.matches("error[SIGN005]").count(), 4, "{err}");
+    assert!(err.contains("\"guestpack sample test signing (do not trust)\" (thumbprint "), "{err}");
+    assert!(!err.contains("SIGN002"), "the sample's certificate is left out: {err}");
+    assert!(!prod.exists());
 }
 
 #[test]
@@ -613,13 +619,21 @@ fn the_reference_documented_invocations_succeed() {
         run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("SIGN002") && stderr(&o).contains("certs/virtio-win-test.cer"));
-    // ...and accepted once only certs/README.md is left, which is still shipped.
+    // ...and, with only certs/README.md left, still refused: the catalogs are signed by a
+    // self-signed Red Hat certificate, which Windows does not take as production-signed.
     std::fs::remove_file(gt.join("certs/virtio-win-test.cer")).unwrap();
     let o =
         run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("SIGN002"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).matches("error[SIGN005]").count(), 4, "{}", stderr(&o));
+    assert!(stderr(&o).contains("\"Red Hat Inc.\" (thumbprint 5c485f20bef4a9dd77258a2f06d9386f18fb0696)"));
+    assert!(!prod.exists());
+    // Policy none takes them (signatures reported, not required); certs/README.md is shipped.
+    let o = run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "none"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let m = manifest(&prod);
-    assert_eq!(m["signing_policy"], "production");
+    assert_eq!(m["signing_policy"], "none");
     assert_eq!(m["certs_required"], false);
     let certs: Vec<String> = media_files(&prod)
         .into_keys()

@@ -229,10 +229,7 @@ fn a_chain_through_an_intermediate_ends_where_the_certificates_end() {
             os: "_v100_X64",
             this_update: 1_700_000_000,
         },
-        &CatalogSigner {
-            key_pem: &key,
-            certificate_der: &leaf,
-        },
+        &CatalogSigner::new(&key, &leaf),
     )
     .unwrap();
     let cat = catalog::parse(&cat).unwrap();

@@ -141,7 +141,7 @@ fn shipped_devices_cmd_encoding_is_checked() {
 #[test]
 fn signing_policy_and_certificates() {
     let mut c = Case::base();
-    c.policy = SigningPolicy::Test;
+    c.remove_gt(guestpack::bundled::sample::CERTIFICATE_PATH);
     let (r, _) = c.run();
     let f = one(&r, "SIGN001");
     assert_eq!(f.severity, Severity::Error);
@@ -154,7 +154,7 @@ fn signing_policy_and_certificates() {
             vec!["production".to_string(), "none".to_string()]
         )
     );
-    c.add_gt_file("certs/Test.CER", b"cert");
+    c.add_gt_file("certs/Test.CER", guestpack::bundled::sample::CERTIFICATE);
     let (r, s) = c.run();
     assert_clean(&r);
     assert!(paths(&s).contains(&"certs/Test.CER"));

@@ -44,10 +44,22 @@ fn read_dir(root: &Path) -> VTree {
     t
 }
 
+/// The certificate the real catalogs carry (their signer, self-signed).
+pub fn virtio_signer() -> Vec<u8> {
+    let cat = std::fs::read(Path::new(DATA).join("amd64/viostor/viostor.cat")).unwrap();
+    let cat = guestpack::input::catalog::parse(&cat).unwrap();
+    assert_eq!(cat.certificates.len(), 1);
+    cat.certificates[0].clone()
+}
+
 fn run(spec: &str, drivers: &VTree) -> (guestpack::Report, guestpack::validate::Staged) {
     let spec_json = std::fs::read(format!("specs/{spec}")).unwrap();
     let contract = std::fs::read("specs/windows-device-contract.json").unwrap();
-    let gt = tree(&Case::base().guest_tools);
+    // Test signing, with the certificate that signed the catalogs (taken out of one) in certs/.
+    let mut case = Case::base();
+    case.remove_gt(guestpack::bundled::sample::CERTIFICATE_PATH);
+    case.add_gt_file("certs/virtio-win.cer", &virtio_signer());
+    let gt = tree(&case.guest_tools);
     validate(
         &ValidateInput {
             contract_found: None,
@@ -56,7 +68,7 @@ fn run(spec: &str, drivers: &VTree) -> (guestpack::Report, guestpack::validate::
             spec_name: spec,
             spec_json: &spec_json,
             contract: Some(("windows-device-contract.json", &contract)),
-            signing_policy: SigningPolicy::Production,
+            signing_policy: SigningPolicy::Test,
         },
         // The repository stores INFs with LF line endings; their catalogs hold the CRLF form.
         &guestpack::validate::ValidateOptions {

@@ -87,7 +87,8 @@ pub struct Case {
 }
 
 impl Case {
-    /// Valid input: viostor and netkvm for both arches, complete guest tools, production policy.
+    /// Valid input: viostor and netkvm for both arches (catalogs signed with the sample's test
+    /// key), complete guest tools with that key's certificate in certs/, test signing.
     pub fn base() -> Case {
         let mut drivers = Vec::new();
         for arch in ["x86", "amd64"] {
@@ -119,12 +120,16 @@ impl Case {
                 .unwrap()
                 .into_bytes(),
         ));
+        guest_tools.push((
+            guestpack::bundled::sample::CERTIFICATE_PATH.into(),
+            guestpack::bundled::sample::CERTIFICATE.to_vec(),
+        ));
         Case {
             drivers,
             guest_tools,
             spec: SPEC.to_string(),
             contract: None,
-            policy: SigningPolicy::Production,
+            policy: SigningPolicy::Test,
         }
     }
 

@@ -99,13 +99,27 @@ pub fn sample_unicode_names() -> (VTree, VTree) {
     (d, gt)
 }
 
-/// The built-in guest tools plus a test-signing certificate (placeholder DER bytes).
+/// The built-in guest tools plus the certificate the sample's catalogs are signed with, as
+/// PEM under a name of its own.
 pub fn guest_tools_with_cert() -> VTree {
     let mut gt = guestpack::bundled::embedded::guest_tools();
-    let mut der = vec![0x30, 0x82, 0x01, 0x0a];
-    der.extend((0u32..266).map(|i| (i.wrapping_mul(31) % 251) as u8));
-    put(&mut gt, "certs/guestpack-test.cer", der);
+    let b64 = base64(guestpack::bundled::sample::CERTIFICATE);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN CERTIFICATE-----\r\n{}\r\n-----END CERTIFICATE-----\r\n",
+        lines.join("\r\n")
+    );
+    put(&mut gt, "certs/guestpack-test.cer", pem.into_bytes());
     gt
+}
+
+fn base64(bytes: &[u8]) -> String {
+    use base64ct::Encoding;
+    base64ct::Base64::encode_string(bytes)
 }
 
 /// Zips a tree with the crate's writer, every entry under `prefix` (may be empty).

@@ -45,10 +45,11 @@ impl<'a> Case<'a> {
             spec,
             spec_json: None,
             contract: None,
-            // Built for production-signed drivers unless a case says otherwise: the built-in
-            // payload has no certificate, which the default policy (test) would require.
+            // Built for policy none unless a case says otherwise: the built-in payload has no
+            // certificate, which the default policy (test) requires, and the sample's catalogs
+            // are test-signed, which production refuses.
             opts: BuildOptions {
-                signing_policy: SigningPolicy::Production,
+                signing_policy: SigningPolicy::None,
                 ..BuildOptions::default()
             },
             sample: false,

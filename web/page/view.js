@@ -22,6 +22,37 @@ function createView({ $, el, fmtBytes }) {
     }));
   }
 
+  // Who signed each catalog (once per catalog): common name and kind; the chain, digests and
+  // timestamp when the row is expanded.
+  const KINDS = {
+    'microsoft-whql': 'Microsoft WHQL', 'microsoft-attestation': 'Microsoft attestation', microsoft: 'Microsoft',
+    'cross-signed': 'cross-signed', test: 'test / self-signed', unknown: 'unknown',
+  };
+  const ENDS = {
+    'microsoft-root': 'ends at Microsoft root', 'cross-signed': 'cross-signed by Microsoft Code Verification Root',
+    root: 'ends at root', 'issuer-missing': 'stops: issuer not available', broken: 'broken',
+  };
+  function signerCell(p) {
+    const seen = new Set();
+    const rows = p.state !== 'present' ? [] : p.catalogs.filter((c) => c.signer && !seen.has(c.catalog) && seen.add(c.catalog));
+    if (!rows.length) return el('span', { class: 'muted', text: '–' });
+    return el('ul', { class: 'signers' }, ...rows.map(({ catalog, signer: s }) => {
+      const who = s.commonName || s.subject || 'no signer certificate';
+      const ok = s.verified;
+      const facts = [s.digests.map((d) => d.toUpperCase()).join(' + '),
+        s.timestamp ? `timestamped by ${s.timestamp.signer || 'an unknown signer'}${s.timestamp.time ? ` at ${s.timestamp.time}` : ''}` : 'no timestamp',
+        s.signingTime ? `signed ${s.signingTime}` : ''].filter(Boolean).join(' · ');
+      return el('li', { 'data-catalog': catalog, 'data-kind': s.kind },
+        el('details', {},
+          el('summary', {}, el('span', { class: `pill ${ok ? 'good' : 'bad'}`, text: ok ? KINDS[s.kind] || s.kind : 'signature broken' }),
+            ' ', el('span', { 'data-testid': 'signer-name', text: who })),
+          s.problem ? el('p', { class: 'facts bad', text: s.problem }) : '',
+          el('ol', { 'data-testid': 'signer-chain' }, ...s.chain.map((c) => el('li', {},
+            el('span', { text: c.subject }), ' ', el('code', { class: 'hash', text: c.thumbprint })))),
+          el('p', { class: 'facts muted', text: [s.chainEnd ? `${ENDS[s.chainEnd] || s.chainEnd}${s.chainEndName && s.chainEnd !== 'root' ? `: ${s.chainEndName}` : ''}` : '', facts].filter(Boolean).join(' · ') })));
+    }));
+  }
+
   function showManifest(text) {
     $('manifest-text').textContent = text;
     const body = $('manifest-body');
@@ -85,10 +116,11 @@ function createView({ $, el, fmtBytes }) {
           : el('span', { class: 'muted', text: p.state === 'present' ? 'none' : '–' })),
         el('td', {}, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
           : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' })),
-        el('td', { 'data-testid': 'catalog-cell' }, catalogCell(p))));
+        el('td', { 'data-testid': 'catalog-cell' }, catalogCell(p)),
+        el('td', { 'data-testid': 'signer-cell' }, signerCell(p))));
     }
     if (!r.packages.length) {
-      body.append(el('tr', {}, el('td', { colSpan: 7, class: 'muted', text: 'No driver folders found.' })));
+      body.append(el('tr', {}, el('td', { colSpan: 8, class: 'muted', text: 'No driver folders found.' })));
     }
 
     const list = $('findings');

@@ -54,6 +54,8 @@ pub struct CatalogStatus {
     pub matched: usize,
     /// Media paths packaged in their CRLF form because only that form is a member.
     pub repaired: Vec<String>,
+    /// Who signed the catalog (`signers.rs`); `None` when it is unreadable.
+    pub signature: Option<Result<super::signature::SignatureFacts, String>>,
     /// Installed files to look up once digested (media paths), and the catalog.
     pub(crate) pending: Vec<String>,
     pub(crate) parsed: Option<Arc<Catalog>>,
@@ -105,6 +107,7 @@ pub fn check_inf(input: InfInput, opts: &CatalogOptions) -> InfCheck {
         checked: 1 + input.installed.len(),
         matched: 0,
         repaired: Vec::new(),
+        signature: None,
         pending: Vec::new(),
         parsed: None,
         lenient,

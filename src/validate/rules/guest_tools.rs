@@ -49,6 +49,8 @@ const SCRIPT_ANCHORS: &[(&str, &str)] = &[
 pub struct GuestTools {
     /// Parsed devices.cmd (generated or shipped), when there is one.
     pub devices: Option<DevicesCmd>,
+    /// The certificate files shipped in `certs/` (media path, content).
+    pub certs: Vec<(String, Arc<dyn crate::source::Content>)>,
 }
 
 /// Stages the guest-tools files and checks them.
@@ -69,6 +71,7 @@ pub fn stage(
         format!("{root}/")
     };
     let mut certs: Vec<String> = Vec::new();
+    let mut cert_files = Vec::new();
     let mut skipped_tools = 0usize;
     let mut warned_top: Vec<String> = Vec::new();
     let mut shipped_devices = None;
@@ -115,6 +118,7 @@ pub fn stage(
         } else if top == "certs" && !rest.is_empty() {
             if CERT_EXTENSIONS.contains(&policy::extension(rest).as_str()) {
                 certs.push(rel.to_string());
+                cert_files.push((rel.to_string(), content.clone()));
                 staged.insert(rel.to_string(), content.clone());
             } else if !policy::is_residue(rest) {
                 findings.push(
@@ -228,7 +232,10 @@ pub fn stage(
             p
         }),
     };
-    GuestTools { devices }
+    GuestTools {
+        devices,
+        certs: cert_files,
+    }
 }
 
 /// The payload's setup.cmd and the devices.cmd on the media, which it will `call`, must speak

@@ -11,6 +11,7 @@ pub mod guest_tools;
 pub mod names;
 pub mod refusals;
 pub mod signature;
+pub mod signers;
 
 pub(crate) use crate::source::vtree::join;
 use crate::source::Content;

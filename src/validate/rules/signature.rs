@@ -2,25 +2,43 @@
 //! trust list it covers, the signature over the signed attributes against the signer
 //! certificate's key, and the chain from that certificate upward through the certificates the
 //! catalog carries and any the caller adds (the media's `certs/`), each link's signature
-//! checked. Facts only: what they mean under a signing policy is decided by the caller.
+//! checked, up to a trust anchor. Facts only: what they mean under a signing policy is decided
+//! in `signers.rs`.
 //!
-//! RSA PKCS#1 v1.5 with SHA-1, SHA-256 or SHA-384 is verified (RustCrypto `rsa`); other key
-//! types are reported as not verifiable here.
+//! Signatures verified: RSA PKCS#1 v1.5 (RustCrypto `rsa`) and ECDSA on P-256 / P-384
+//! (`p256`, `p384`), each with SHA-1, SHA-256 or SHA-384.
+//!
+//! Anchors: Microsoft's roots in `microsoft-roots.pem` (source named there) end a chain by
+//! key — a certificate counts as issued by one only when that root's key verifies it. "Microsoft
+//! Code Verification Root", the kernel-mode root that issued the cross-certificates, is not in
+//! any public root list: a chain whose last certificate names it as issuer ends there, by
+//! distinguished name (common name and organisation), unverified.
 
-use crate::input::catalog::{Catalog, SignerRecord};
+use crate::input::catalog::{Catalog, SignerRecord, Timestamp};
 use crate::source::digest::hex;
 use der::{Decode, Encode};
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::signature::Verifier;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384};
+use std::sync::OnceLock;
 use x509_cert::Certificate;
 
 const OID_CN: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3");
 const OID_O: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.10");
 const OID_SUBJECT_KEY_ID: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("2.5.29.14");
+const OID_EXT_KEY_USAGE: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.37");
+/// Extended key usages of Microsoft's hardware publisher: WHQL-tested, and attestation-signed.
+const EKU_WHQL: &str = "1.3.6.1.4.1.311.10.3.5";
+const EKU_ATTESTED: &str = "1.3.6.1.4.1.311.10.3.5.1";
+/// The kernel-mode cross-certificates' issuer, recognised by name (see the module comment).
+const CODE_VERIFICATION_ROOT: (&str, &str) =
+    ("Microsoft Code Verification Root", "Microsoft Corporation");
+const MICROSOFT_ROOTS: &str = include_str!("microsoft-roots.pem");
 
 /// A certificate as the report names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +56,11 @@ pub struct CertFacts {
 /// Where the chain from the signer stops.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChainEnd {
-    /// At a self-signed certificate (a root), verified.
+    /// At one of Microsoft's roots (its common name), verified by its key.
+    Microsoft(String),
+    /// At "Microsoft Code Verification Root": a kernel-mode cross-certificate, by name.
+    CrossSigned,
+    /// At another self-signed certificate (a root), verified.
     Root,
     /// The next issuer is in none of the certificates at hand: its name.
     IssuerMissing(String),
@@ -46,16 +68,93 @@ pub enum ChainEnd {
     Broken(String),
 }
 
+/// Who signed, as Windows' driver policy tells signers apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignerKind {
+    /// Microsoft's hardware publisher, WHQL-tested.
+    Whql,
+    /// Microsoft's hardware publisher, attestation-signed.
+    Attestation,
+    /// Another signer under a Microsoft root (Windows' own components).
+    Microsoft,
+    /// A commercial certificate cross-signed by Microsoft Code Verification Root.
+    CrossSigned,
+    /// A self-signed certificate or a private root: test signing.
+    Test,
+    /// The chain could not be followed to any root, or the signature does not hold.
+    Unknown,
+}
+
+impl SignerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignerKind::Whql => "microsoft-whql",
+            SignerKind::Attestation => "microsoft-attestation",
+            SignerKind::Microsoft => "microsoft",
+            SignerKind::CrossSigned => "cross-signed",
+            SignerKind::Test => "test",
+            SignerKind::Unknown => "unknown",
+        }
+    }
+
+    /// Described for a finding.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SignerKind::Whql => "Microsoft (WHQL)",
+            SignerKind::Attestation => "Microsoft (attestation)",
+            SignerKind::Microsoft => "a Microsoft root",
+            SignerKind::CrossSigned => "a cross-signed third-party certificate",
+            SignerKind::Test => "a test or self-signed certificate",
+            SignerKind::Unknown => "a certificate whose chain cannot be followed",
+        }
+    }
+
+    /// Windows' production policy accepts it (Microsoft-rooted or cross-signed).
+    pub fn production(self) -> bool {
+        !matches!(self, SignerKind::Test | SignerKind::Unknown)
+    }
+}
+
 /// What a catalog's signature says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureFacts {
     /// The digest algorithm of the signer (`sha1`, `sha256`, `sha384`).
     pub digest: String,
+    /// Digest algorithms of every signature: the signer's, then nested signatures' (a catalog
+    /// dual-signed for Windows 7 carries a SHA-1 one).
+    pub digests: Vec<String>,
     /// `Ok` when the messageDigest matches the content and the signature verifies.
     pub verified: Result<(), String>,
     /// The signer first, then each issuer found; empty when the signer certificate is absent.
     pub chain: Vec<CertFacts>,
     pub end: ChainEnd,
+    pub kind: SignerKind,
+    /// The signer's `signingTime`, when present (RFC 3339).
+    pub signing_time: Option<String>,
+    pub timestamp: Option<Timestamp>,
+}
+
+/// Microsoft's roots (DER, certificate), parsed once.
+fn anchors() -> &'static [(Vec<u8>, Certificate)] {
+    static ROOTS: OnceLock<Vec<(Vec<u8>, Certificate)>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        crate::input::certs::read(MICROSOFT_ROOTS.as_bytes())
+            .expect("the embedded Microsoft roots are PEM certificates")
+            .into_iter()
+            .map(|d| {
+                let c = Certificate::from_der(&d).expect("checked by certs::read");
+                (d, c)
+            })
+            .collect()
+    })
+}
+
+/// The common names of the embedded Microsoft roots.
+pub fn microsoft_roots() -> Vec<String> {
+    anchors()
+        .iter()
+        .map(|(d, c)| facts(d, c).common_name.unwrap_or_default())
+        .collect()
 }
 
 /// Examines the first signer of `cat`, looking for issuers among its certificates and
@@ -67,49 +166,93 @@ pub fn examine(cat: &Catalog, extra: &[Vec<u8>]) -> Result<SignatureFacts, Strin
         .iter()
         .chain(extra)
         .filter_map(|d| Certificate::from_der(d).ok().map(|c| (d.clone(), c)))
+        .chain(anchors().iter().cloned())
         .collect();
     let digest = digest_name(&signer.digest_oid)?;
-    let Some((der, cert)) = pool.iter().find(|(_, c)| names(signer, c)) else {
-        return Ok(SignatureFacts {
-            digest: digest.into(),
-            verified: Err("the signer's certificate is not in the catalog".into()),
-            chain: Vec::new(),
-            end: ChainEnd::IssuerMissing(signer_name(signer)),
-        });
+    let mut digests = vec![digest.to_string()];
+    digests.extend(
+        signer
+            .nested_digest_oids
+            .iter()
+            .filter_map(|o| digest_name(o).ok().map(str::to_string)),
+    );
+    let mut out = SignatureFacts {
+        digest: digest.into(),
+        digests,
+        verified: Ok(()),
+        chain: Vec::new(),
+        end: ChainEnd::IssuerMissing(signer_name(signer)),
+        kind: SignerKind::Unknown,
+        signing_time: signer.signing_time.clone(),
+        timestamp: signer.timestamp.clone(),
     };
-    let verified = verify_signer(cat, signer, digest, cert);
+    let Some((der, cert)) = pool.iter().find(|(_, c)| names(signer, c)) else {
+        out.verified = Err(
+            "the signer's certificate is neither in the catalog nor among the given certificates"
+                .into(),
+        );
+        return Ok(out);
+    };
+    out.verified = verify_signer(cat, signer, digest, cert);
+    let (chain, end) = walk(der, cert, &pool);
+    out.kind = match (&out.verified, &end) {
+        (Err(_), _) => SignerKind::Unknown,
+        (Ok(()), ChainEnd::Microsoft(_)) if has_eku(cert, EKU_ATTESTED) => SignerKind::Attestation,
+        (Ok(()), ChainEnd::Microsoft(_)) if has_eku(cert, EKU_WHQL) => SignerKind::Whql,
+        (Ok(()), ChainEnd::Microsoft(_)) => SignerKind::Microsoft,
+        (Ok(()), ChainEnd::CrossSigned) => SignerKind::CrossSigned,
+        (Ok(()), ChainEnd::Root) => SignerKind::Test,
+        (Ok(()), _) => SignerKind::Unknown,
+    };
+    out.chain = chain;
+    out.end = end;
+    Ok(out)
+}
+
+/// From the signer certificate up: each issuer found in `pool` by subject and verified by its
+/// key, until an anchor, a root, or no issuer.
+fn walk(
+    der: &[u8],
+    cert: &Certificate,
+    pool: &[(Vec<u8>, Certificate)],
+) -> (Vec<CertFacts>, ChainEnd) {
     let mut chain = vec![facts(der, cert)];
     let mut current = cert;
+    let mut current_der = der;
     let end = loop {
         if chain.len() > 8 {
             break ChainEnd::Broken("the chain is longer than 8 certificates".into());
         }
-        if current.tbs_certificate.issuer == current.tbs_certificate.subject {
+        if let Some((d, c)) = anchors().iter().find(|(d, _)| d.as_slice() == current_der) {
+            break ChainEnd::Microsoft(facts(d, c).common_name.unwrap_or_default());
+        }
+        let issuer_name = &current.tbs_certificate.issuer;
+        if name_is(issuer_name, CODE_VERIFICATION_ROOT) {
+            break ChainEnd::CrossSigned;
+        }
+        if *issuer_name == current.tbs_certificate.subject {
             break match verify_cert(current, current) {
                 Ok(()) => ChainEnd::Root,
                 Err(e) => ChainEnd::Broken(e),
             };
         }
-        let issuer = pool.iter().find(|(_, c)| {
-            c.tbs_certificate.subject == current.tbs_certificate.issuer
-                && verify_cert(current, c).is_ok()
-        });
-        match issuer {
+        match pool
+            .iter()
+            .find(|(_, c)| c.tbs_certificate.subject == *issuer_name && verify_cert(current, c).is_ok())
+        {
             Some((d, c)) => {
                 chain.push(facts(d, c));
                 current = c;
+                current_der = d;
             }
             None => {
-                let name = current.tbs_certificate.issuer.to_string();
-                break match pool
-                    .iter()
-                    .find(|(_, c)| c.tbs_certificate.subject == current.tbs_certificate.issuer)
-                {
-                    Some(_) => ChainEnd::Broken(format!(
+                let name = issuer_name.to_string();
+                break match pool.iter().any(|(_, c)| c.tbs_certificate.subject == *issuer_name) {
+                    true => ChainEnd::Broken(format!(
                         "the signature of \"{}\" by \"{name}\" does not verify",
                         current.tbs_certificate.subject
                     )),
-                    None => ChainEnd::IssuerMissing(name),
+                    false => ChainEnd::IssuerMissing(name),
                 };
             }
         }
@@ -118,12 +261,29 @@ pub fn examine(cat: &Catalog, extra: &[Vec<u8>]) -> Result<SignatureFacts, Strin
     if let (ChainEnd::Root, Some(last)) = (&end, chain.last_mut()) {
         last.self_signed = true;
     }
-    Ok(SignatureFacts {
-        digest: digest.into(),
-        verified,
-        chain,
-        end,
-    })
+    (chain, end)
+}
+
+/// Does a Name carry this common name and organisation.
+fn name_is(name: &x509_cert::name::Name, (cn, o): (&str, &str)) -> bool {
+    let get = |oid| {
+        name.0
+            .iter()
+            .flat_map(|rdn| rdn.0.iter())
+            .find(|atv| atv.oid == oid)
+            .and_then(|atv| crate::input::signer::text(&atv.value))
+    };
+    get(OID_CN).as_deref() == Some(cn) && get(OID_O).as_deref() == Some(o)
+}
+
+fn has_eku(c: &Certificate, eku: &str) -> bool {
+    c.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .filter(|e| e.extn_id == OID_EXT_KEY_USAGE)
+        .filter_map(|e| x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok())
+        .any(|u| u.0.iter().any(|o| o.to_string() == eku))
 }
 
 /// Does the signer identifier name this certificate.
@@ -188,7 +348,7 @@ fn verify_signer(
         (Some(_), None) => return Err("the signed attributes lack a message digest".into()),
         (None, _) => &cat.content,
     };
-    rsa_verify(cert, digest, signed, &s.signature)
+    verify_with(cert, digest, signed, &s.signature)
         .map_err(|e| format!("the signature does not verify: {e}"))
 }
 
@@ -198,6 +358,9 @@ fn verify_cert(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
         "1.2.840.113549.1.1.5" => "sha1",
         "1.2.840.113549.1.1.11" => "sha256",
         "1.2.840.113549.1.1.12" => "sha384",
+        "1.2.840.10045.4.1" => "sha1",
+        "1.2.840.10045.4.3.2" => "sha256",
+        "1.2.840.10045.4.3.3" => "sha384",
         other => return Err(format!("signature algorithm {other} is not supported")),
     };
     let tbs = cert
@@ -208,7 +371,49 @@ fn verify_cert(cert: &Certificate, issuer: &Certificate) -> Result<(), String> {
         .signature
         .as_bytes()
         .ok_or("the certificate's signature has unused bits")?;
-    rsa_verify(issuer, digest, &tbs, sig)
+    verify_with(issuer, digest, &tbs, sig)
+}
+
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
+const OID_EC: &str = "1.2.840.10045.2.1";
+const OID_P256: &str = "1.2.840.10045.3.1.7";
+const OID_P384: &str = "1.3.132.0.34";
+
+/// Verifies `sig` over `data` (hashed with `digest`) with the key of `key_of`: RSA PKCS#1 v1.5,
+/// or ECDSA (DER signature) on P-256 or P-384.
+fn verify_with(key_of: &Certificate, digest: &str, data: &[u8], sig: &[u8]) -> Result<(), String> {
+    let spki = &key_of.tbs_certificate.subject_public_key_info;
+    match spki.algorithm.oid.to_string().as_str() {
+        OID_RSA => rsa_verify(key_of, digest, data, sig),
+        OID_EC => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
+                .map(|o| o.to_string())
+                .unwrap_or_default();
+            let point = spki.subject_public_key.raw_bytes();
+            let prehash = hash(digest, data);
+            let fail = |_| "ECDSA verification failed".to_string();
+            match curve.as_str() {
+                OID_P256 => {
+                    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                        .map_err(|_| "unreadable P-256 key".to_string())?;
+                    let sig = p256::ecdsa::Signature::from_der(sig).map_err(fail)?;
+                    key.verify_prehash(&prehash, &sig).map_err(fail)
+                }
+                OID_P384 => {
+                    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                        .map_err(|_| "unreadable P-384 key".to_string())?;
+                    let sig = p384::ecdsa::Signature::from_der(sig).map_err(fail)?;
+                    key.verify_prehash(&prehash, &sig).map_err(fail)
+                }
+                other => Err(format!("elliptic curve {other} is not supported (P-256 and P-384 are)")),
+            }
+        }
+        other => Err(format!("key algorithm {other} is not supported (RSA and ECDSA are)")),
+    }
 }
 
 fn rsa_verify(key_of: &Certificate, digest: &str, data: &[u8], sig: &[u8]) -> Result<(), String> {
@@ -218,7 +423,7 @@ fn rsa_verify(key_of: &Certificate, digest: &str, data: &[u8], sig: &[u8]) -> Re
         .to_der()
         .map_err(|e| e.to_string())?;
     let key = rsa::RsaPublicKey::from_public_key_der(&spki)
-        .map_err(|_| "the key is not an RSA key (only RSA signatures are verified)".to_string())?;
+        .map_err(|_| "unreadable RSA key".to_string())?;
     let sig = Signature::try_from(sig).map_err(|e| e.to_string())?;
     let result = match digest {
         "sha1" => VerifyingKey::<Sha1>::new(key).verify(data, &sig),
@@ -226,6 +431,11 @@ fn rsa_verify(key_of: &Certificate, digest: &str, data: &[u8], sig: &[u8]) -> Re
         _ => VerifyingKey::<Sha256>::new(key).verify(data, &sig),
     };
     result.map_err(|_| "RSA PKCS#1 v1.5 verification failed".to_string())
+}
+
+/// The facts of one DER certificate; `None` when it is not one.
+pub fn cert_facts(der: &[u8]) -> Option<CertFacts> {
+    Certificate::from_der(der).ok().map(|c| facts(der, &c))
 }
 
 fn facts(der: &[u8], c: &Certificate) -> CertFacts {
