@@ -13,6 +13,8 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 mod fixtures;
 #[path = "parity/harness.rs"]
 mod harness;
+#[path = "parity/signers.rs"]
+mod signers;
 #[cfg(target_arch = "wasm32")]
 #[path = "parity/js_api.rs"]
 mod js_api;

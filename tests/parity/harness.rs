@@ -77,6 +77,14 @@ impl<'a> Case<'a> {
         })
     }
 
+    /// Validates with `opts`, accepted or not.
+    pub fn validate_with(&self, opts: &validate::ValidateOptions) -> (Report, Staged) {
+        self.with_input(|input| {
+            validate::validate(input, opts)
+                .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
+        })
+    }
+
     /// Validates only; panics with the findings when the input is rejected.
     pub fn stage(&self) -> Staged {
         let (report, staged) = self.with_input(|input| {

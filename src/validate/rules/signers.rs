@@ -185,11 +185,19 @@ fn judge(
                 .help("ship the certificate that signed this catalog (or its root) in certs/ instead; its thumbprint is in the message"),
             );
         }
-        SigningPolicy::Production if f.kind == SignerKind::Test => {
+        // A chain that stops at an issuer not at hand ends in Microsoft's PKI only if that
+        // issuer is Microsoft's (then SIGN007 says it cannot be verified offline).
+        SigningPolicy::Production
+            if f.kind == SignerKind::Test
+                || (f.kind == SignerKind::Unknown && missing.is_some_and(|m| !microsoft_name(m))) =>
+        {
+            let stops = missing
+                .map(|m| format!(", whose chain stops at \"{m}\", not at a Microsoft root"))
+                .unwrap_or_else(|| format!(", {}", f.kind.describe()));
+            reported_missing = missing.is_some();
             out.push(
                 Finding::error("SIGN005", format!(
-                    "catalog \"{path}\" is signed by {who}, {}: under production signing Windows treats its drivers as unsigned (a boot-start storage driver stops the guest at boot)",
-                    f.kind.describe()
+                    "catalog \"{path}\" is signed by {who}{stops}: under production signing Windows treats its drivers as unsigned (a boot-start storage driver stops the guest at boot)"
                 ))
                 .at(path)
                 .help("use Microsoft-signed (WHQL or attestation) drivers for production media, or build for test-signed drivers (--signing-policy test, signingPolicy in the JS options) with the signer's certificate in certs/")
@@ -199,6 +207,7 @@ fn judge(
         _ => {}
     }
     if policy == SigningPolicy::Production
+        && !reported_missing
         && matches!(f.kind, SignerKind::CrossSigned | SignerKind::Unknown)
     {
         if let Some((name, _)) = targets.iter().find(|(_, v)| *v >= NtVersion { major: 10, minor: 0 }) {
@@ -234,6 +243,11 @@ fn judge(
         }
     }
     out
+}
+
+/// Is a distinguished name (as text) one of Microsoft's.
+fn microsoft_name(name: &str) -> bool {
+    name.split(',').any(|part| part.trim() == "O=Microsoft Corporation")
 }
 
 /// SIGN009: a certificate file none of whose certificates is in any catalog's chain.
