@@ -13,11 +13,11 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 mod fixtures;
 #[path = "parity/harness.rs"]
 mod harness;
-#[path = "parity/signers.rs"]
-mod signers;
 #[cfg(target_arch = "wasm32")]
 #[path = "parity/js_api.rs"]
 mod js_api;
+#[path = "parity/signers.rs"]
+mod signers;
 
 use guestpack::bundled::sample::sample_drivers;
 use guestpack::input::zip::{read_zip, ZipLimits};

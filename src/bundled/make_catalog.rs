@@ -190,7 +190,9 @@ pub fn make(spec: &CatalogSpec, signer: &CatalogSigner) -> Result<Vec<u8>, Strin
     let certificates = if embedded.is_empty() {
         None
     } else {
-        Some(CertificateSet(SetOfVec::try_from(embedded).map_err(der_err)?))
+        Some(CertificateSet(
+            SetOfVec::try_from(embedded).map_err(der_err)?,
+        ))
     };
     let signed = SignedData {
         version: CmsVersion::V1,

@@ -66,9 +66,7 @@ fn from_pem(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let label_end = after
-            .find("-----")
-            .ok_or("a PEM header is not closed")?;
+        let label_end = after.find("-----").ok_or("a PEM header is not closed")?;
         let label = &after[..label_end];
         let body_start = label_end + 5;
         let end_marker = format!("-----END {label}-----");
@@ -77,7 +75,9 @@ fn from_pem(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
             .ok_or_else(|| format!("the PEM block \"{label}\" has no END line"))?;
         let body = &after[body_start..body_start + body_end];
         if matches!(label, "CERTIFICATE" | "X509 CERTIFICATE" | "PKCS7" | "CMS") {
-            out.push(base64(body).ok_or_else(|| format!("the PEM block \"{label}\" is not base64"))?);
+            out.push(
+                base64(body).ok_or_else(|| format!("the PEM block \"{label}\" is not base64"))?,
+            );
         }
         rest = &after[body_start + body_end + end_marker.len()..];
     }

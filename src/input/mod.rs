@@ -7,8 +7,8 @@
 
 pub mod catalog;
 pub mod certs;
-pub mod signer;
 pub mod iso;
+pub mod signer;
 pub mod zip;
 
 use crate::limits::Limits;

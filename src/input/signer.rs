@@ -13,8 +13,7 @@ use x509_cert::Certificate;
 
 const OID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
 const OID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-const OID_COUNTERSIGNATURE: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.6");
+const OID_COUNTERSIGNATURE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.6");
 const OID_RFC3161_TIMESTAMP: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
 const OID_NESTED_SIGNATURE: ObjectIdentifier =
@@ -82,7 +81,12 @@ pub fn record(si: &SignerInfo, certificates: &[Vec<u8>]) -> Result<SignerRecord,
         .flat_map(|a| a.values.iter())
     {
         if let Some(sd) = signed_data(&v.to_der().map_err(der)?) {
-            nested_digest_oids.extend(sd.signer_infos.0.iter().map(|s| s.digest_alg.oid.to_string()));
+            nested_digest_oids.extend(
+                sd.signer_infos
+                    .0
+                    .iter()
+                    .map(|s| s.digest_alg.oid.to_string()),
+            );
         }
     }
     Ok(SignerRecord {

@@ -188,6 +188,16 @@ pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsFailure> {
     build_impl(drivers, None, &options)
 }
 
+/// [`build`] with a guest-tools payload of the caller's own.
+#[wasm_bindgen(js_name = buildWith)]
+pub fn build_with(
+    drivers: &Bundle,
+    guest_tools: &Bundle,
+    options: JsValue,
+) -> Result<Media, JsFailure> {
+    build_impl(drivers, Some(guest_tools), &options)
+}
+
 fn validate_impl(
     drivers: &Bundle,
     guest_tools: Option<&Bundle>,

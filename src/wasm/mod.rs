@@ -17,8 +17,8 @@ mod source;
 mod stream;
 
 pub use api::{
-    build, constants, sample_bundle, shipped_specs, validate, validate_with, verify, version,
-    Bundle, Media,
+    build, build_with, constants, sample_bundle, shipped_specs, validate, validate_with, verify,
+    version, Bundle, Media,
 };
 pub use job::{prepare, prepare_with, Job, NO_OWNER};
 pub use options::JsOptions;

@@ -418,8 +418,14 @@ fn the_sample_builds_with_the_defaults_and_ships_its_test_certificate() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.matches("error[SIGN005]").count(), 4, "{err}");
-    assert!(err.contains("\"guestpack sample test signing (do not trust)\" (thumbprint "), "{err}");
-    assert!(!err.contains("SIGN002"), "the sample's certificate is left out: {err}");
+    assert!(
+        err.contains("\"guestpack sample test signing (do not trust)\" (thumbprint "),
+        "{err}"
+    );
+    assert!(
+        !err.contains("SIGN002"),
+        "the sample's certificate is left out: {err}"
+    );
     assert!(!prod.exists());
 }
 
@@ -626,8 +632,14 @@ fn the_reference_documented_invocations_succeed() {
         run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "production"]));
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(!stderr(&o).contains("SIGN002"), "{}", stderr(&o));
-    assert_eq!(stderr(&o).matches("error[SIGN005]").count(), 4, "{}", stderr(&o));
-    assert!(stderr(&o).contains("\"Red Hat Inc.\" (thumbprint 5c485f20bef4a9dd77258a2f06d9386f18fb0696)"));
+    assert_eq!(
+        stderr(&o).matches("error[SIGN005]").count(),
+        4,
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o)
+        .contains("\"Red Hat Inc.\" (thumbprint 5c485f20bef4a9dd77258a2f06d9386f18fb0696)"));
     assert!(!prod.exists());
     // Policy none takes them (signatures reported, not required); certs/README.md is shipped.
     let o = run(reference_flags(&gt, Some(&contract), &prod).args(["--signing-policy", "none"]));

@@ -12,7 +12,11 @@ fn baseline_is_clean_and_staged_in_path_order() {
     let (r, s) = Case::base().run();
     assert_clean(&r);
     let p = paths(&s);
-    assert_eq!(p.len(), 8 + 12, "7 guest-tools files and the certificate, 12 driver files");
+    assert_eq!(
+        p.len(),
+        8 + 12,
+        "7 guest-tools files and the certificate, 12 driver files"
+    );
     assert!(p.windows(2).all(|w| w[0] < w[1]), "sorted: {p:?}");
     assert!(p.contains(&"drivers/amd64/viostor/viostor.inf") && p.contains(&"config/devices.cmd"));
     assert!(!p.contains(&"manifest.json"));

@@ -52,7 +52,7 @@ fn bindings_give_the_golden_bytes() {
     let m = build(&wasm::sample_bundle(), "{}");
     assert!(m.accepted());
     check_golden("sample/defaults", &media_outputs(&m, 65536));
-    let m = build(&wasm::sample_bundle(), r#"{"signingPolicy":"production"}"#);
+    let m = build(&wasm::sample_bundle(), r#"{"signingPolicy":"none"}"#);
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
     let m = build(
         &wasm::sample_bundle(),
@@ -79,7 +79,7 @@ fn bundle_from_bytes_and_spec_text() {
     )
     .unwrap();
     let options =
-        serde_json::json!({ "spec": "win7-virtio-win.json", "specText": spec, "signingPolicy": "production" }).to_string();
+        serde_json::json!({ "spec": "win7-virtio-win.json", "specText": spec, "signingPolicy": "none" }).to_string();
     check_golden(
         "fixture/wrapper-zip",
         &media_outputs(&build(&b, &options), 2048),
@@ -287,7 +287,7 @@ fn os_option_chooses_among_virtio_win_oses() {
     assert_eq!(field(&r, "accepted"), false);
     let codes = field(&r, "findings").to_string();
     assert!(codes.contains("LAY004") && codes.contains("w10"), "{codes}");
-    let m = build(&b, r#"{"os":"w7","signingPolicy":"production"}"#);
+    let m = build(&b, r#"{"os":"w7","signingPolicy":"none"}"#);
     assert_eq!(field(&m.report(), "layout")["kind"], "virtio-win");
     assert_eq!(field(&m.report(), "layout")["os"], "w7");
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
@@ -300,7 +300,7 @@ fn os_option_chooses_among_virtio_win_oses() {
 #[test]
 fn shared_build_bindings_give_the_golden_bytes() {
     let zip = super::fixtures::zip_tree(&guestpack::bundled::sample::sample_drivers(), "");
-    let opts = r#"{"spec":"win7-virtio-win.json","signingPolicy":"production"}"#;
+    let opts = r#"{"spec":"win7-virtio-win.json","signingPolicy":"none"}"#;
     let open = || Bundle::from_bytes(&zip, Some("sample.zip".into()), JsValue::UNDEFINED).unwrap();
     let mut jobs: Vec<wasm::Job> = (0..2)
         .map(|_| wasm::prepare(&open(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e))))
@@ -411,6 +411,18 @@ fn codes(r: &serde_json::Value, code: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The built-in guest tools with the sample's certificate in certs/.
+fn gt_cert() -> Bundle {
+    let mut t = guestpack::bundled::embedded::guest_tools();
+    guestpack::bundled::sample::add_certificate(&mut t);
+    Bundle::from_tree(t, "guest tools")
+}
+
+/// [`build`] with [`gt_cert`]'s guest tools.
+fn build_t(b: &Bundle, options: &str) -> wasm::Media {
+    wasm::build_with(b, &gt_cert(), js(options)).unwrap_or_else(|e| panic!("build: {}", message(e)))
+}
+
 fn sample_with(edit: impl Fn(&mut guestpack::source::vtree::VTree)) -> Bundle {
     let mut t = guestpack::bundled::sample::sample_drivers();
     edit(&mut t);
@@ -424,7 +436,8 @@ fn sample_with(edit: impl Fn(&mut guestpack::source::vtree::VTree)) -> Bundle {
 #[test]
 fn catalog_findings_and_the_repair_in_js() {
     use super::fixtures::{bytes_of, put};
-    let opts = r#"{"signingPolicy":"production"}"#;
+    // Test signing (the default) with the certificate the sample is signed with in certs/.
+    let opts = "{}";
     let lf = || {
         sample_with(|t| {
             for arch in ["amd64", "x86"] {
@@ -438,7 +451,7 @@ fn catalog_findings_and_the_repair_in_js() {
             }
         })
     };
-    let m = build(&lf(), opts);
+    let m = build_t(&lf(), opts);
     assert!(!m.accepted());
     let r = report(&m);
     let crlf = codes(&r, "CAT003");
@@ -446,14 +459,13 @@ fn catalog_findings_and_the_repair_in_js() {
     assert!(crlf
         .iter()
         .all(|(sev, p)| sev == "error" && p.ends_with(".inf")));
-    let m = build(
-        &lf(),
-        r#"{"signingPolicy":"production","restoreCrlf":true}"#,
-    );
+    let m = build_t(&lf(), r#"{"restoreCrlf":true}"#);
     assert!(m.accepted(), "{}", report(&m));
     assert!(codes(&report(&m), "CAT003")
         .iter()
         .all(|(sev, _)| sev == "info"));
+    // The repaired bytes are the signed ones: the golden media (built under policy none).
+    let m = build(&lf(), r#"{"signingPolicy":"none","restoreCrlf":true}"#);
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
 
     let tampered = || {
@@ -468,16 +480,18 @@ fn catalog_findings_and_the_repair_in_js() {
         "error".to_string(),
         "drivers/amd64/netkvm/netkvm.sys".to_string(),
     )];
-    let v = wasm::validate(&tampered(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e)));
+    let v = wasm::validate_with(&tampered(), &gt_cert(), js(opts))
+        .unwrap_or_else(|e| panic!("{}", message(e)));
     let text: String = js_sys::JSON::stringify(&v).unwrap().into();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(codes(&v, "CAT002"), want);
     assert_eq!(v["accepted"], false);
-    let m = build(&tampered(), opts);
+    let m = build_t(&tampered(), opts);
     assert!(!m.accepted());
     assert_eq!(codes(&report(&m), "CAT002"), want);
     // A shared build: validation passes, the digests carry the hashes, the plan rejects.
-    let mut job = wasm::prepare(&tampered(), js(opts)).unwrap_or_else(|e| panic!("{}", message(e)));
+    let mut job = wasm::prepare_with(&tampered(), &gt_cert(), js(opts))
+        .unwrap_or_else(|e| panic!("{}", message(e)));
     assert!(job.accepted());
     let all: Vec<u32> = (0..job.file_count()).collect();
     let records = job.digest(all).unwrap_or_else(|e| panic!("{}", message(e)));
@@ -514,7 +528,7 @@ fn catalog_findings_and_the_repair_in_js() {
         ),
         (
             sample_with(|_| {}),
-            r#"{"signingPolicy":"production","targetOs":["xp"]}"#,
+            r#"{"targetOs":["xp"]}"#,
             "CAT004",
             vec![
                 "drivers/amd64/netkvm/netkvm.cat",
@@ -525,7 +539,7 @@ fn catalog_findings_and_the_repair_in_js() {
         ),
     ];
     for (bundle, o, code, paths) in cases {
-        let m = build(&bundle, o);
+        let m = build_t(&bundle, o);
         assert!(!m.accepted(), "{code}");
         let got: Vec<String> = codes(&report(&m), code)
             .into_iter()
@@ -534,9 +548,21 @@ fn catalog_findings_and_the_repair_in_js() {
         assert_eq!(got, paths, "{code}");
     }
     // With every file in its catalog for the target, it passes.
-    let m = build(
-        &sample_with(|_| {}),
-        r#"{"signingPolicy":"production","targetOs":["w7","w11"]}"#,
-    );
+    let m = build_t(&sample_with(|_| {}), r#"{"targetOs":["w7","w11"]}"#);
     assert!(m.accepted(), "{}", report(&m));
+    // Windows 7 verifies the SHA-256-only signatures only with the SHA-2 updates: a warning.
+    assert_eq!(codes(&report(&m), "SIGN008").len(), 4);
+    // Production refuses the test-signed catalogs, naming their signer.
+    let m = build(&sample_with(|_| {}), r#"{"signingPolicy":"production"}"#);
+    assert!(!m.accepted());
+    let r = report(&m);
+    assert_eq!(codes(&r, "SIGN005").len(), 4, "{r}");
+    assert!(r
+        .to_string()
+        .contains("guestpack sample test signing (do not trust)"));
+    let signer = &r["packages"][0]["catalogs"][0]["signer"];
+    assert_eq!(
+        (signer["kind"].as_str(), signer["verified"].as_bool()),
+        (Some("test"), Some(true))
+    );
 }

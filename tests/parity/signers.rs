@@ -32,7 +32,9 @@ const SAMPLE_KEY: &str = include_str!("../../src/bundled/sample-test-signing.key
 #[derive(Clone, Copy)]
 enum Signer {
     /// The leaf through the intermediate; `embed_mid`: the catalog carries the intermediate.
-    Chain { embed_mid: bool },
+    Chain {
+        embed_mid: bool,
+    },
     Ec,
     Sample(DigestAlg),
     /// The sample's key, no certificate embedded.
@@ -128,7 +130,10 @@ fn resigned(signer: Signer, damage: Damage, only: Option<&str>) -> VTree {
 fn tools(certs: &[(&str, &[u8])]) -> VTree {
     let mut gt = guestpack::bundled::embedded::guest_tools();
     for (name, der) in certs {
-        gt.insert(format!("certs/{name}"), Arc::new(MemContent::new(der.to_vec())));
+        gt.insert(
+            format!("certs/{name}"),
+            Arc::new(MemContent::new(der.to_vec())),
+        );
     }
     gt
 }
@@ -172,7 +177,9 @@ const CATS: [&str; 4] = [
 ];
 
 fn each(code: &str, severity: &str) -> Vec<String> {
-    CATS.iter().map(|c| format!("{code} {severity} {c}")).collect()
+    CATS.iter()
+        .map(|c| format!("{code} {severity} {c}"))
+        .collect()
 }
 
 #[test]
@@ -181,42 +188,71 @@ fn signers_are_judged_the_same_everywhere() {
     use SigningPolicy::{None as NoPolicy, Production, Test};
     let chain = resigned(Signer::Chain { embed_mid: true }, D::None, None);
     // Test signing: the chain reaches the root shipped in certs/.
-    assert_eq!(sign_findings(&chain, &tools(&[("root.cer", ROOT)]), Test, None), Vec::<String>::new());
+    assert_eq!(
+        sign_findings(&chain, &tools(&[("root.cer", ROOT)]), Test, None),
+        Vec::<String>::new()
+    );
     // Signer not in certs/: each catalog names it, and the certificate that signs nothing is named.
     let mut want = each("SIGN004", "Error");
     want.push("SIGN009 Warning certs/other.cer".into());
     want.sort();
-    assert_eq!(sign_findings(&chain, &tools(&[("other.cer", EC)]), Test, None), want);
+    assert_eq!(
+        sign_findings(&chain, &tools(&[("other.cer", EC)]), Test, None),
+        want
+    );
     // Production: a private root is test signing.
-    assert_eq!(sign_findings(&chain, &tools(&[]), Production, None), each("SIGN005", "Error"));
+    assert_eq!(
+        sign_findings(&chain, &tools(&[]), Production, None),
+        each("SIGN005", "Error")
+    );
     // None: reported, not required.
-    assert_eq!(sign_findings(&chain, &tools(&[]), NoPolicy, None), Vec::<String>::new());
+    assert_eq!(
+        sign_findings(&chain, &tools(&[]), NoPolicy, None),
+        Vec::<String>::new()
+    );
 
     // The intermediate left out of the catalog: under production a chain that stops at an
     // issuer of no Microsoft name does not reach Microsoft (an error naming where it stops)...
     let partial = resigned(Signer::Chain { embed_mid: false }, D::None, None);
-    assert_eq!(sign_findings(&partial, &tools(&[]), Production, Some("w10")), each("SIGN005", "Error"));
+    assert_eq!(
+        sign_findings(&partial, &tools(&[]), Production, Some("w10")),
+        each("SIGN005", "Error")
+    );
     // ...while one that stops at a Microsoft-named issuer not at hand cannot be verified
     // offline (a warning naming it), and Windows 10 may refuse what is not Microsoft's own.
     let ms_named = resigned(Signer::MsNamed, D::None, None);
     let mut want = each("SIGN006", "Warning");
     want.extend(each("SIGN007", "Warning"));
     want.sort();
-    assert_eq!(sign_findings(&ms_named, &tools(&[]), Production, Some("w10")), want);
+    assert_eq!(
+        sign_findings(&ms_named, &tools(&[]), Production, Some("w10")),
+        want
+    );
     // For Windows 7 the SHA-256 signature needs the SHA-2 updates too; Secure Boot does not apply.
     let mut want = each("SIGN007", "Warning");
     want.extend(each("SIGN008", "Warning"));
     want.sort();
-    assert_eq!(sign_findings(&ms_named, &tools(&[]), Production, Some("w7")), want);
+    assert_eq!(
+        sign_findings(&ms_named, &tools(&[]), Production, Some("w7")),
+        want
+    );
     // ...and under test, with the root in certs/, it does not reach it: an error, and the root
     // signs nothing that can be followed to it.
     let mut want = each("SIGN004", "Error");
     want.push("SIGN009 Warning certs/root.cer".into());
     want.sort();
-    assert_eq!(sign_findings(&partial, &tools(&[("root.cer", ROOT)]), Test, None), want);
+    assert_eq!(
+        sign_findings(&partial, &tools(&[("root.cer", ROOT)]), Test, None),
+        want
+    );
     // With the intermediate shipped in certs/ too, the chain is whole again.
     assert_eq!(
-        sign_findings(&partial, &tools(&[("root.cer", ROOT), ("mid.cer", MID)]), Test, None),
+        sign_findings(
+            &partial,
+            &tools(&[("root.cer", ROOT), ("mid.cer", MID)]),
+            Test,
+            None
+        ),
         Vec::<String>::new()
     );
 
@@ -235,20 +271,38 @@ fn signers_are_judged_the_same_everywhere() {
 
     // ECDSA (P-256) signer, its certificate in certs/.
     let ec = resigned(Signer::Ec, D::None, None);
-    assert_eq!(sign_findings(&ec, &tools(&[("ec.cer", EC)]), Test, None), Vec::<String>::new());
-    assert_eq!(sign_findings(&ec, &tools(&[]), Production, None), each("SIGN005", "Error"));
+    assert_eq!(
+        sign_findings(&ec, &tools(&[("ec.cer", EC)]), Test, None),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        sign_findings(&ec, &tools(&[]), Production, None),
+        each("SIGN005", "Error")
+    );
 
     // SHA-256 only for Windows 7: a warning naming the updates; SHA-1 signed: none.
     let cert = [("sample.cer", sample::CERTIFICATE)];
     let sha256 = resigned(Signer::Sample(DigestAlg::Sha256), D::None, None);
-    assert_eq!(sign_findings(&sha256, &tools(&cert), Test, Some("w7")), each("SIGN008", "Warning"));
-    assert_eq!(sign_findings(&sha256, &tools(&cert), Test, Some("w10")), Vec::<String>::new());
+    assert_eq!(
+        sign_findings(&sha256, &tools(&cert), Test, Some("w7")),
+        each("SIGN008", "Warning")
+    );
+    assert_eq!(
+        sign_findings(&sha256, &tools(&cert), Test, Some("w10")),
+        Vec::<String>::new()
+    );
     let sha1 = resigned(Signer::Sample(DigestAlg::Sha1), D::None, None);
-    assert_eq!(sign_findings(&sha1, &tools(&cert), Test, Some("w7")), Vec::<String>::new());
+    assert_eq!(
+        sign_findings(&sha1, &tools(&cert), Test, Some("w7")),
+        Vec::<String>::new()
+    );
 
     // No certificate in the catalog: verified with the one in certs/, unverifiable without it.
     let bare = resigned(Signer::SampleBare, D::None, None);
-    assert_eq!(sign_findings(&bare, &tools(&cert), Test, None), Vec::<String>::new());
+    assert_eq!(
+        sign_findings(&bare, &tools(&cert), Test, None),
+        Vec::<String>::new()
+    );
     // (No catalog's signature holds, so nothing says which certificate would be used.)
     assert_eq!(
         sign_findings(&bare, &tools(&[("root.cer", ROOT)]), Test, None),
@@ -284,9 +338,15 @@ fn the_report_describes_each_signer() {
         .find(|p| p["driver"] == "viostor" && p["arch"] == "amd64")
         .unwrap();
     let s = &row["catalogs"][0]["signer"];
-    assert_eq!(s["commonName"], "guestpack test driver signer (do not trust)");
+    assert_eq!(
+        s["commonName"],
+        "guestpack test driver signer (do not trust)"
+    );
     assert_eq!(s["organization"], "guestpack tests");
-    assert_eq!((s["kind"].as_str(), s["verified"].as_bool()), (Some("test"), Some(true)));
+    assert_eq!(
+        (s["kind"].as_str(), s["verified"].as_bool()),
+        (Some("test"), Some(true))
+    );
     assert_eq!(s["digests"], serde_json::json!(["sha256"]));
     let chain: Vec<&str> = s["chain"]
         .as_array()

@@ -17,9 +17,9 @@
 use crate::input::catalog::{Catalog, SignerRecord, Timestamp};
 use crate::source::digest::hex;
 use der::{Decode, Encode};
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::pkcs8::DecodePublicKey;
-use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::signature::Verifier;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384};
@@ -236,10 +236,9 @@ fn walk(
                 Err(e) => ChainEnd::Broken(e),
             };
         }
-        match pool
-            .iter()
-            .find(|(_, c)| c.tbs_certificate.subject == *issuer_name && verify_cert(current, c).is_ok())
-        {
+        match pool.iter().find(|(_, c)| {
+            c.tbs_certificate.subject == *issuer_name && verify_cert(current, c).is_ok()
+        }) {
             Some((d, c)) => {
                 chain.push(facts(d, c));
                 current = c;
@@ -247,7 +246,10 @@ fn walk(
             }
             None => {
                 let name = issuer_name.to_string();
-                break match pool.iter().any(|(_, c)| c.tbs_certificate.subject == *issuer_name) {
+                break match pool
+                    .iter()
+                    .any(|(_, c)| c.tbs_certificate.subject == *issuer_name)
+                {
                     true => ChainEnd::Broken(format!(
                         "the signature of \"{}\" by \"{name}\" does not verify",
                         current.tbs_certificate.subject
@@ -282,7 +284,9 @@ fn has_eku(c: &Certificate, eku: &str) -> bool {
         .iter()
         .flatten()
         .filter(|e| e.extn_id == OID_EXT_KEY_USAGE)
-        .filter_map(|e| x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok())
+        .filter_map(|e| {
+            x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).ok()
+        })
         .any(|u| u.0.iter().any(|o| o.to_string() == eku))
 }
 
@@ -409,10 +413,14 @@ fn verify_with(key_of: &Certificate, digest: &str, data: &[u8], sig: &[u8]) -> R
                     let sig = p384::ecdsa::Signature::from_der(sig).map_err(fail)?;
                     key.verify_prehash(&prehash, &sig).map_err(fail)
                 }
-                other => Err(format!("elliptic curve {other} is not supported (P-256 and P-384 are)")),
+                other => Err(format!(
+                    "elliptic curve {other} is not supported (P-256 and P-384 are)"
+                )),
             }
         }
-        other => Err(format!("key algorithm {other} is not supported (RSA and ECDSA are)")),
+        other => Err(format!(
+            "key algorithm {other} is not supported (RSA and ECDSA are)"
+        )),
     }
 }
 

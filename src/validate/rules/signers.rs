@@ -61,7 +61,15 @@ pub fn check(
         }
     }
     for (path, facts) in &by_path {
-        let judged = judge(path, facts, policy, targets, &shipped, &files, !cert_files.is_empty());
+        let judged = judge(
+            path,
+            facts,
+            policy,
+            targets,
+            &shipped,
+            &files,
+            !cert_files.is_empty(),
+        );
         findings.extend(judged);
     }
     if test {
@@ -159,7 +167,10 @@ fn judge(
     }
     let mut out = Vec::new();
     let who = signer_text(f);
-    let reaches_certs = f.chain.iter().any(|c| shipped.contains(c.thumbprint.as_str()));
+    let reaches_certs = f
+        .chain
+        .iter()
+        .any(|c| shipped.contains(c.thumbprint.as_str()));
     let missing = match &f.end {
         ChainEnd::IssuerMissing(name) => Some(name.as_str()),
         _ => None,
@@ -170,7 +181,11 @@ fn judge(
         SigningPolicy::Test if !reaches_certs && !f.kind.production() && any_cert_file => {
             let have: Vec<String> = files
                 .iter()
-                .flat_map(|file| file.certs.iter().map(move |(_, s, _)| format!("{} ({s})", file.path)))
+                .flat_map(|file| {
+                    file.certs
+                        .iter()
+                        .map(move |(_, s, _)| format!("{} ({s})", file.path))
+                })
                 .collect();
             let stops = missing
                 .map(|m| format!("; its chain stops at \"{m}\", which is not at hand"))
@@ -189,7 +204,8 @@ fn judge(
         // issuer is Microsoft's (then SIGN007 says it cannot be verified offline).
         SigningPolicy::Production
             if f.kind == SignerKind::Test
-                || (f.kind == SignerKind::Unknown && missing.is_some_and(|m| !microsoft_name(m))) =>
+                || (f.kind == SignerKind::Unknown
+                    && missing.is_some_and(|m| !microsoft_name(m))) =>
         {
             let stops = missing
                 .map(|m| format!(", whose chain stops at \"{m}\", not at a Microsoft root"))
@@ -210,7 +226,12 @@ fn judge(
         && !reported_missing
         && matches!(f.kind, SignerKind::CrossSigned | SignerKind::Unknown)
     {
-        if let Some((name, _)) = targets.iter().find(|(_, v)| *v >= NtVersion { major: 10, minor: 0 }) {
+        if let Some((name, _)) = targets.iter().find(|(_, v)| {
+            *v >= NtVersion {
+                major: 10,
+                minor: 0,
+            }
+        }) {
             out.push(
                 Finding::warning("SIGN006", format!(
                     "catalog \"{path}\" is signed by {who}, {}, not by Microsoft's hardware publisher: {name} (Windows 10 1607 and later) with Secure Boot loads such kernel drivers only under the cross-signing exceptions",
@@ -231,7 +252,10 @@ fn judge(
         );
     }
     if !f.digests.iter().any(|d| d == "sha1") {
-        if let Some((name, _)) = targets.iter().find(|(_, v)| *v <= NtVersion { major: 6, minor: 1 }) {
+        if let Some((name, _)) = targets
+            .iter()
+            .find(|(_, v)| *v <= NtVersion { major: 6, minor: 1 })
+        {
             out.push(
                 Finding::warning("SIGN008", format!(
                     "catalog \"{path}\" is signed with {} only: {name} verifies it only with the SHA-2 code-signing updates KB4474419 and KB4490628 installed",
@@ -247,7 +271,8 @@ fn judge(
 
 /// Is a distinguished name (as text) one of Microsoft's.
 fn microsoft_name(name: &str) -> bool {
-    name.split(',').any(|part| part.trim() == "O=Microsoft Corporation")
+    name.split(',')
+        .any(|part| part.trim() == "O=Microsoft Corporation")
 }
 
 /// SIGN009: a certificate file none of whose certificates is in any catalog's chain.
@@ -300,7 +325,10 @@ fn differing_signers(
     for (path, f) in by_path {
         if let Ok(f) = f {
             if let Some(c) = f.chain.first() {
-                groups.entry(c.thumbprint.clone()).or_default().push((path, f));
+                groups
+                    .entry(c.thumbprint.clone())
+                    .or_default()
+                    .push((path, f));
             }
         }
     }
