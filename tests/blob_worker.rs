@@ -62,7 +62,7 @@ fn sample_bundle_from_blob() {
     assert_eq!(bundle.file_count(), 24);
     harness::check_golden(
         "fixture/wrapper-zip",
-        &js_api::media_outputs(&build(&bundle, r#"{"signingPolicy":"production"}"#), 4093),
+        &js_api::media_outputs(&build(&bundle, r#"{"signingPolicy":"none"}"#), 4093),
     );
 }
 
