@@ -77,6 +77,10 @@ export function runScript(s, script, args) {
 
 export function reg(key, value) {
   const r = pc.run([`reg query "${key}"${value ? ` /v ${value}` : ''}`]);
+  // Wine now and then cannot start reg.exe at all: that is no answer about the key, and the
+  // error carries Wine's words so that runScenario runs the scenario again.
+  const quirk = WINE_COULD_NOT_START.exec(r.stdout);
+  if (quirk) throw new Error(`reading ${key}: ${quirk[0]}`);
   if (r.code !== 0) return null;
   if (!value) return r.stdout;
   const m = new RegExp(`${value}\\s+REG_\\w+\\s+(\\S*)`, 'i').exec(r.stdout);
