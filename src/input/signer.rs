@@ -183,15 +183,20 @@ fn name_of(sid: &SignerIdentifier, certificates: &[Vec<u8>]) -> Option<String> {
                 && c.tbs_certificate.serial_number == is.serial_number
         })?;
     let subject = &cert.tbs_certificate.subject;
-    Some(
-        subject
-            .0
-            .iter()
-            .flat_map(|rdn| rdn.0.iter())
-            .find(|atv| atv.oid == OID_CN)
-            .and_then(|atv| text(&atv.value))
-            .unwrap_or_else(|| subject.to_string()),
-    )
+    Some(name_attribute(subject, OID_CN).unwrap_or_else(|| subject.to_string()))
+}
+
+/// The first value of attribute `oid` (common name, organisation…) in a distinguished name, as
+/// text; a string type [`text`] does not know is read as UTF-8.
+pub fn name_attribute(name: &x509_cert::name::Name, oid: ObjectIdentifier) -> Option<String> {
+    name.0
+        .iter()
+        .flat_map(|rdn| rdn.0.iter())
+        .find(|atv| atv.oid == oid)
+        .map(|atv| {
+            text(&atv.value)
+                .unwrap_or_else(|| String::from_utf8_lossy(atv.value.value()).into_owned())
+        })
 }
 
 /// A directory string's text (UTF8String, PrintableString, IA5String or BMPString).

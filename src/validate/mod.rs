@@ -156,7 +156,6 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         lenient: input.signing_policy == SigningPolicy::None,
         restore_crlf: opts.restore_crlf,
     };
-    let targets = catalogs.targets.clone();
     let mut packages = if resolved.usable {
         rules::drivers::stage(
             &resolved.tree,
@@ -181,7 +180,7 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         &mut statuses,
         &gt.certs,
         input.signing_policy,
-        &targets,
+        &catalogs.targets,
         &mut findings,
     );
     findings.extend(rules::names::check(staged.keys().map(String::as_str)));

@@ -100,7 +100,7 @@ pub struct TimestampRow<'a> {
 fn signer_row(
     s: &Result<crate::validate::rules::signature::SignatureFacts, String>,
 ) -> SignerRow<'_> {
-    use crate::validate::rules::signature::ChainEnd;
+    use crate::validate::rules::signature::{self, ChainEnd};
     let f = match s {
         Ok(f) => f,
         Err(e) => {
@@ -124,7 +124,7 @@ fn signer_row(
     let first = f.chain.first();
     let (end, end_name) = match &f.end {
         ChainEnd::Microsoft(n) => ("microsoft-root", Some(n.as_str())),
-        ChainEnd::CrossSigned => ("cross-signed", Some("Microsoft Code Verification Root")),
+        ChainEnd::CrossSigned => ("cross-signed", Some(signature::CODE_VERIFICATION_ROOT.0)),
         ChainEnd::Root => ("root", f.chain.last().map(|c| c.subject.as_str())),
         ChainEnd::IssuerMissing(n) => ("issuer-missing", Some(n.as_str())),
         ChainEnd::Broken(e) => ("broken", Some(e.as_str())),

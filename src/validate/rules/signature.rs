@@ -15,6 +15,7 @@
 //! distinguished name (common name and organisation), unverified.
 
 use crate::input::catalog::{Catalog, SignerRecord, Timestamp};
+use crate::input::signer::name_attribute;
 use crate::source::digest::hex;
 use der::{Decode, Encode};
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
@@ -36,7 +37,7 @@ const OID_EXT_KEY_USAGE: der::asn1::ObjectIdentifier =
 const EKU_WHQL: &str = "1.3.6.1.4.1.311.10.3.5";
 const EKU_ATTESTED: &str = "1.3.6.1.4.1.311.10.3.5.1";
 /// The kernel-mode cross-certificates' issuer, recognised by name (see the module comment).
-const CODE_VERIFICATION_ROOT: (&str, &str) =
+pub const CODE_VERIFICATION_ROOT: (&str, &str) =
     ("Microsoft Code Verification Root", "Microsoft Corporation");
 const MICROSOFT_ROOTS: &str = include_str!("microsoft-roots.pem");
 
@@ -268,14 +269,8 @@ fn walk(
 
 /// Does a Name carry this common name and organisation.
 fn name_is(name: &x509_cert::name::Name, (cn, o): (&str, &str)) -> bool {
-    let get = |oid| {
-        name.0
-            .iter()
-            .flat_map(|rdn| rdn.0.iter())
-            .find(|atv| atv.oid == oid)
-            .and_then(|atv| crate::input::signer::text(&atv.value))
-    };
-    get(OID_CN).as_deref() == Some(cn) && get(OID_O).as_deref() == Some(o)
+    name_attribute(name, OID_CN).as_deref() == Some(cn)
+        && name_attribute(name, OID_O).as_deref() == Some(o)
 }
 
 fn has_eku(c: &Certificate, eku: &str) -> bool {
@@ -448,27 +443,10 @@ pub fn cert_facts(der: &[u8]) -> Option<CertFacts> {
 
 fn facts(der: &[u8], c: &Certificate) -> CertFacts {
     let subject = &c.tbs_certificate.subject;
-    let attr = |oid: der::asn1::ObjectIdentifier| {
-        subject
-            .0
-            .iter()
-            .flat_map(|rdn| rdn.0.iter())
-            .find_map(|atv| {
-                (atv.oid == oid).then(|| {
-                    der::asn1::Utf8StringRef::try_from(&atv.value)
-                        .map(|s| s.as_str().to_string())
-                        .or_else(|_| {
-                            der::asn1::PrintableStringRef::try_from(&atv.value)
-                                .map(|s| s.as_str().to_string())
-                        })
-                        .unwrap_or_else(|_| String::from_utf8_lossy(atv.value.value()).into_owned())
-                })
-            })
-    };
     CertFacts {
         subject: subject.to_string(),
-        common_name: attr(OID_CN),
-        organization: attr(OID_O),
+        common_name: name_attribute(subject, OID_CN),
+        organization: name_attribute(subject, OID_O),
         thumbprint: hex(&Sha1::digest(der)),
         self_signed: false,
     }
