@@ -48,6 +48,22 @@ async function recheck(page, action) {
   await checked(page);
 }
 
+/** A page with `drivers`, the spec and the guest-tools zip `gt` chosen, and their verdict shown. */
+async function withInputs(drivers, gt) {
+  const opened = await open(browser, pages.site);
+  await opened.page.setInputFiles('[data-testid=bundle-input]', drivers);
+  await opened.page.selectOption('[data-testid=spec-select]', SPEC);
+  await recheck(opened.page, () => opened.page.setInputFiles('[data-testid=guest-tools-input]', gt));
+  return opened;
+}
+
+/** The verdict matches `status`, Build is disabled and no outputs are offered. */
+async function assertRefused(page, status) {
+  assert.match(await page.textContent('[data-testid=check-status]'), status);
+  assert.ok(await page.isDisabled('[data-testid=build-button]'));
+  assert.ok(await page.isHidden('[data-testid=outputs]'));
+}
+
 describe('page (site): catalogs', () => {
   test('LF INFs: the repair is offered, and builds the bytes of the CLI with --restore-crlf', async () => {
     const { page, context, errors } = await open(browser, pages.site);
@@ -90,18 +106,13 @@ describe('page (site): catalogs', () => {
   });
 
   test('a changed byte in a driver binary: the finding names it, and no outputs are offered', async () => {
-    const { page, context, errors } = await open(browser, pages.site);
-    await page.setInputFiles('[data-testid=bundle-input]', tampered);
-    await page.selectOption('[data-testid=spec-select]', SPEC);
-    await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtVirtio.zip));
+    const { page, context, errors } = await withInputs(tampered, gtVirtio.zip);
     await recheck(page, () => page.check('[data-testid=restore-crlf]'));
     const notIn = await codes(page, 'CAT002');
     assert.equal(notIn.length, 1, notIn.join('\n'));
     assert.match(notIn[0], /drivers\/amd64\/viostor\/viostor\.sys/);
     assert.match(notIn[0], /Authenticode image hash is not a member \(SHA-1 [0-9a-f]{40}, SHA-256 [0-9a-f]{64}\)/);
-    assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected: 1 error/);
-    assert.ok(await page.isDisabled('[data-testid=build-button]'));
-    assert.ok(await page.isHidden('[data-testid=outputs]'));
+    await assertRefused(page, /^Rejected: 1 error/);
     await screenshot(page, 'site-catalog-tampered');
     assert.deepEqual(errors, []);
     await context.close();
@@ -125,19 +136,14 @@ describe('page (site): catalogs', () => {
   });
 
   test('certs/ holding a certificate that signs no catalog: the signer is named and no outputs are offered', async () => {
-    const { page, context, errors } = await open(browser, pages.site);
-    await page.setInputFiles('[data-testid=bundle-input]', bundle);
-    await page.selectOption('[data-testid=spec-select]', SPEC);
-    await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtSample.zip));
+    const { page, context, errors } = await withInputs(bundle, gtSample.zip);
     const mismatch = await codes(page, 'SIGN004');
     assert.equal(mismatch.length, 4, 'viostor and netkvm catalogs, both architectures');
     assert.match(mismatch[0], /is signed by "Red Hat Inc\." \(thumbprint 5c485f20bef4a9dd77258a2f06d9386f18fb0696\), which chains to no certificate in certs\/ \(certs\/sample\.cer \(CN=guestpack sample test signing/);
     const unused = await codes(page, 'SIGN009');
     assert.equal(unused.length, 1);
     assert.match(unused[0], /certs\/sample\.cer.*signs none of the 4 catalogs/);
-    assert.match(await page.textContent('[data-testid=check-status]'), /^Rejected/);
-    assert.ok(await page.isDisabled('[data-testid=build-button]'));
-    assert.ok(await page.isHidden('[data-testid=outputs]'));
+    await assertRefused(page, /^Rejected/);
     // The certificate that did sign them makes the same drivers pass.
     await recheck(page, () => page.setInputFiles('[data-testid=guest-tools-input]', gtVirtio.zip));
     assert.equal((await codes(page, 'SIGN004')).length, 0);

@@ -101,6 +101,12 @@ fn each_change_fails_with_a_finding_naming_the_file() {
     let t = tempfile::tempdir().unwrap();
     /// What changes, how, the extra flags, and lines the rejection must print.
     type Change<'a> = (&'a str, Box<dyn Fn(&Path)>, Vec<&'a str>, Vec<&'a str>);
+    // One file put in place of another.
+    let copy = |from: &'static str, to: &'static str| -> Box<dyn Fn(&Path)> {
+        Box::new(move |d: &Path| {
+            std::fs::copy(d.join(from), d.join(to)).unwrap();
+        })
+    };
     let cases: Vec<Change> = vec![
         (
             "one changed byte in a binary",
@@ -129,13 +135,7 @@ fn each_change_fails_with_a_finding_naming_the_file() {
         ),
         (
             "another driver's catalog",
-            Box::new(|d: &Path| {
-                std::fs::copy(
-                    d.join("amd64/netkvm/netkvm.cat"),
-                    d.join("amd64/viostor/viostor.cat"),
-                )
-                .unwrap();
-            }),
+            copy("amd64/netkvm/netkvm.cat", "amd64/viostor/viostor.cat"),
             vec![],
             vec![
                 "drivers/amd64/viostor/viostor.inf: error[CAT002]",
@@ -152,13 +152,7 @@ fn each_change_fails_with_a_finding_naming_the_file() {
         ),
         (
             "the other architecture's catalog",
-            Box::new(|d: &Path| {
-                std::fs::copy(
-                    d.join("x86/viostor/viostor.cat"),
-                    d.join("amd64/viostor/viostor.cat"),
-                )
-                .unwrap();
-            }),
+            copy("x86/viostor/viostor.cat", "amd64/viostor/viostor.cat"),
             vec![],
             vec![
                 r#"drivers/amd64/viostor/viostor.cat: error[CAT005]: catalog "drivers/amd64/viostor/viostor.cat" is for another architecture than amd64"#,

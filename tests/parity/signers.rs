@@ -182,6 +182,13 @@ fn each(code: &str, severity: &str) -> Vec<String> {
         .collect()
 }
 
+/// Several expected lists as one, in [`sign_findings`]' order.
+fn sorted<const N: usize>(groups: [Vec<String>; N]) -> Vec<String> {
+    let mut all: Vec<String> = groups.into_iter().flatten().collect();
+    all.sort();
+    all
+}
+
 #[test]
 fn signers_are_judged_the_same_everywhere() {
     use Damage as D;
@@ -193,9 +200,10 @@ fn signers_are_judged_the_same_everywhere() {
         Vec::<String>::new()
     );
     // Signer not in certs/: each catalog names it, and the certificate that signs nothing is named.
-    let mut want = each("SIGN004", "Error");
-    want.push("SIGN009 Warning certs/other.cer".into());
-    want.sort();
+    let want = sorted([
+        each("SIGN004", "Error"),
+        vec!["SIGN009 Warning certs/other.cer".into()],
+    ]);
     assert_eq!(
         sign_findings(&chain, &tools(&[("other.cer", EC)]), Test, None),
         want
@@ -221,26 +229,23 @@ fn signers_are_judged_the_same_everywhere() {
     // ...while one that stops at a Microsoft-named issuer not at hand cannot be verified
     // offline (a warning naming it), and Windows 10 may refuse what is not Microsoft's own.
     let ms_named = resigned(Signer::MsNamed, D::None, None);
-    let mut want = each("SIGN006", "Warning");
-    want.extend(each("SIGN007", "Warning"));
-    want.sort();
+    let want = sorted([each("SIGN006", "Warning"), each("SIGN007", "Warning")]);
     assert_eq!(
         sign_findings(&ms_named, &tools(&[]), Production, Some("w10")),
         want
     );
     // For Windows 7 the SHA-256 signature needs the SHA-2 updates too; Secure Boot does not apply.
-    let mut want = each("SIGN007", "Warning");
-    want.extend(each("SIGN008", "Warning"));
-    want.sort();
+    let want = sorted([each("SIGN007", "Warning"), each("SIGN008", "Warning")]);
     assert_eq!(
         sign_findings(&ms_named, &tools(&[]), Production, Some("w7")),
         want
     );
     // ...and under test, with the root in certs/, it does not reach it: an error, and the root
     // signs nothing that can be followed to it.
-    let mut want = each("SIGN004", "Error");
-    want.push("SIGN009 Warning certs/root.cer".into());
-    want.sort();
+    let want = sorted([
+        each("SIGN004", "Error"),
+        vec!["SIGN009 Warning certs/root.cer".into()],
+    ]);
     assert_eq!(
         sign_findings(&partial, &tools(&[("root.cer", ROOT)]), Test, None),
         want
