@@ -290,3 +290,108 @@ fn single_algorithm_catalogs_are_checked_in_their_algorithm() {
         );
     }
 }
+
+/// The signer rules on the command line: a `certs/` that does not match the catalogs, a file
+/// there that is no certificate, a damaged signature (an error, a warning under `none`), a
+/// SHA-256-only signature for Windows 7; the report and the manifest name the signer.
+#[test]
+fn signer_findings_on_the_command_line() {
+    let t = tempfile::tempdir().unwrap();
+    let drivers = sample_dir(t.path(), |_| {});
+    let fixture = crate_root().join("tests/fixtures/signing/root.cer");
+    // certs/ holding a certificate that signs nothing here.
+    let other = t.path().join("gt-other");
+    write_tree(&guestpack::bundled::embedded::guest_tools(), &other);
+    std::fs::create_dir_all(other.join("certs")).unwrap();
+    std::fs::copy(&fixture, other.join("certs/other.cer")).unwrap();
+    let (o, out) = pack(
+        t.path(),
+        &drivers,
+        &["--guest-tools-dir", other.to_str().unwrap()],
+    );
+    rejected(
+        &o,
+        &out,
+        &[
+            r#"drivers/amd64/viostor/viostor.cat: error[SIGN004]: catalog "drivers/amd64/viostor/viostor.cat" is signed by "guestpack sample test signing (do not trust)" (thumbprint 4de2e9bb1fea03a5e720114e5630e085a3a81d7b), which chains to no certificate in certs/ (certs/other.cer (CN=guestpack test root (do not trust),O=guestpack tests))"#,
+            r#"certs/other.cer: warning[SIGN009]: "certs/other.cer" (CN=guestpack test root (do not trust),O=guestpack tests) signs none of the 4 catalogs"#,
+        ],
+    );
+    assert_eq!(stderr(&o).matches("error[SIGN004]").count(), 4);
+    // A file in certs/ that is no certificate.
+    std::fs::write(other.join("certs/other.cer"), b"not a certificate\r\n").unwrap();
+    let (o, out) = pack(
+        t.path(),
+        &drivers,
+        &["--guest-tools-dir", other.to_str().unwrap()],
+    );
+    rejected(
+        &o,
+        &out,
+        &[
+            r#"certs/other.cer: error[SIGN011]: "certs/other.cer" is not a usable certificate: it is neither DER nor PEM"#,
+        ],
+    );
+
+    // The right certificate, Windows 7 targeted: accepted, with the SHA-2 warning; the report
+    // and the manifest name the signer.
+    let gt = sample_certificate(t.path());
+    let report = t.path().join("report.json");
+    let (o, out) = pack(
+        t.path(),
+        &drivers,
+        &[
+            "--guest-tools-dir",
+            gt.to_str().unwrap(),
+            "--target-os",
+            "w7",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let warned = stderr(&o).matches("warning[SIGN008]").count();
+    assert_eq!(warned, 4, "{}", stderr(&o));
+    assert!(stderr(&o).contains("is signed with SHA256 only: w7 verifies it only with the SHA-2 code-signing updates KB4474419 and KB4490628 installed"));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let s = &r["packages"][0]["catalogs"][0]["signer"];
+    assert_eq!(
+        s["commonName"],
+        "guestpack sample test signing (do not trust)"
+    );
+    assert_eq!(
+        (s["kind"].as_str(), s["chainEnd"].as_str()),
+        (Some("test"), Some("root"))
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let thumbs: Vec<&str> = m["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["signer_thumbprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(thumbs, ["4de2e9bb1fea03a5e720114e5630e085a3a81d7b"; 4]);
+    std::fs::remove_dir_all(&out).unwrap();
+
+    // One changed byte in viostor's signature: an error, a warning under policy none.
+    let p = drivers.join("amd64/viostor/viostor.cat");
+    let mut cat = std::fs::read(&p).unwrap();
+    *cat.last_mut().unwrap() ^= 1;
+    std::fs::write(&p, cat).unwrap();
+    let (o, out) = pack(
+        t.path(),
+        &drivers,
+        &["--guest-tools-dir", gt.to_str().unwrap()],
+    );
+    rejected(
+        &o,
+        &out,
+        &[
+            r#"drivers/amd64/viostor/viostor.cat: error[SIGN003]: the signature of catalog "drivers/amd64/viostor/viostor.cat" does not hold: the signature does not verify"#,
+        ],
+    );
+    let (o, _) = pack(t.path(), &drivers, &["--signing-policy", "none"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("drivers/amd64/viostor/viostor.cat: warning[SIGN003]"));
+}

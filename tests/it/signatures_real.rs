@@ -288,3 +288,59 @@ fn a_chain_through_an_intermediate_ends_where_the_certificates_end() {
         f.end
     );
 }
+
+/// The real catalogs through the command line: the report names their signer, its kind, its
+/// chain and the timestamp, and the manifest records the signer of every driver's catalog.
+#[test]
+fn the_report_and_the_manifest_name_the_real_signer() {
+    let t = tempfile::tempdir().unwrap();
+    let (report, out) = (t.path().join("r.json"), t.path().join("out"));
+    let o = run(guestpack()
+        .args([
+            "--signing-policy",
+            "none",
+            "--restore-crlf",
+            "--spec",
+            "virtio-win-8.1.json",
+        ])
+        .arg("--drivers-dir")
+        .arg(virtio_drivers())
+        .arg("--report")
+        .arg(&report)
+        .arg("--out-dir")
+        .arg(&out));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("SIGN"),
+        "none reports, requires nothing"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let signers: Vec<&serde_json::Value> = r["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["catalogs"].as_array().unwrap())
+        .map(|c| &c["signer"])
+        .collect();
+    assert_eq!(signers.len(), 26);
+    for s in signers {
+        assert_eq!(s["commonName"], "Red Hat Inc.");
+        assert_eq!(s["thumbprint"], "5c485f20bef4a9dd77258a2f06d9386f18fb0696");
+        assert_eq!(
+            (s["kind"].as_str(), s["verified"].as_bool()),
+            (Some("test"), Some(true))
+        );
+        assert_eq!(s["chainEnd"], "root");
+        assert_eq!(
+            s["timestamp"]["signer"],
+            "Symantec SHA256 TimeStamping Signer - G3"
+        );
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let drivers = m["drivers"].as_array().unwrap();
+    assert_eq!(drivers.len(), 26);
+    assert!(drivers
+        .iter()
+        .all(|d| d["signer_thumbprint"] == "5c485f20bef4a9dd77258a2f06d9386f18fb0696"));
+}
