@@ -552,6 +552,32 @@ fn catalog_findings_and_the_repair_in_js() {
     assert!(m.accepted(), "{}", report(&m));
     // Windows 7 verifies the SHA-256-only signatures only with the SHA-2 updates: a warning.
     assert_eq!(codes(&report(&m), "SIGN008").len(), 4);
+    // A certs/ whose certificate signs none of the catalogs: each catalog names its signer.
+    let mut other = guestpack::bundled::embedded::guest_tools();
+    other.insert(
+        "certs/other.cer".to_string(),
+        std::sync::Arc::new(guestpack::source::MemContent::new(
+            include_bytes!("../fixtures/signing/root.cer").to_vec(),
+        )),
+    );
+    let v = wasm::validate_with(
+        &sample_with(|_| {}),
+        &Bundle::from_tree(other, "gt"),
+        js("{}"),
+    )
+    .unwrap_or_else(|e| panic!("{}", message(e)));
+    let text: String = js_sys::JSON::stringify(&v).unwrap().into();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["accepted"], false);
+    let mismatch = codes(&v, "SIGN004");
+    assert_eq!(mismatch.len(), 4, "{v}");
+    assert!(mismatch
+        .iter()
+        .all(|(sev, p)| sev == "error" && p.ends_with(".cat")));
+    assert_eq!(
+        codes(&v, "SIGN009"),
+        vec![("warning".to_string(), "certs/other.cer".to_string())]
+    );
     // Production refuses the test-signed catalogs, naming their signer.
     let m = build(&sample_with(|_| {}), r#"{"signingPolicy":"production"}"#);
     assert!(!m.accepted());
