@@ -74,6 +74,9 @@ pub struct CatalogSigner<'a> {
     /// The certificates embedded in the catalog; `None` for the signer's alone (as signtool
     /// does without `/ac`), `Some(&[])` for none.
     pub certificates: Option<&'a [&'a [u8]]>,
+    /// Sign the content type and messageDigest attributes (what signtool does), or, without
+    /// them, the content itself.
+    pub signed_attributes: bool,
 }
 
 impl<'a> CatalogSigner<'a> {
@@ -84,6 +87,7 @@ impl<'a> CatalogSigner<'a> {
             certificate_der,
             digest: DigestAlg::Sha256,
             certificates: None,
+            signed_attributes: true,
         }
     }
 }
@@ -162,7 +166,14 @@ pub fn make(spec: &CatalogSpec, signer: &CatalogSigner) -> Result<Vec<u8>, Strin
         attribute(OID_MESSAGE_DIGEST, &tlv(0x04, &content_digest))?,
     ])
     .map_err(der_err)?;
-    let signature = key.sign(signer.digest, &attrs.to_der().map_err(der_err)?)?;
+    // Without signed attributes CMS signs the content itself (its contents octets, as the
+    // messageDigest would cover them).
+    let (signed_attrs, signature) = if signer.signed_attributes {
+        let sig = key.sign(signer.digest, &attrs.to_der().map_err(der_err)?)?;
+        (Some(attrs), sig)
+    } else {
+        (None, key.sign(signer.digest, contents_octets(&ctl)?)?)
+    };
     let digest_alg = algorithm(digest_oid)?;
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
@@ -171,7 +182,7 @@ pub fn make(spec: &CatalogSpec, signer: &CatalogSigner) -> Result<Vec<u8>, Strin
             serial_number: cert.tbs_certificate.serial_number.clone(),
         }),
         digest_alg: digest_alg.clone(),
-        signed_attrs: Some(attrs),
+        signed_attrs,
         signature_algorithm: algorithm(key.algorithm(signer.digest))?,
         signature: OctetString::new(signature).map_err(der_err)?,
         unsigned_attrs: None,

@@ -41,6 +41,8 @@ enum Signer {
     SampleBare,
     /// A leaf whose issuer bears a Microsoft name and is not embedded.
     MsNamed,
+    /// The sample's key over the content itself, no signed attributes.
+    SampleNoAttributes,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -106,6 +108,10 @@ fn resigned(signer: Signer, damage: Damage, only: Option<&str>) -> VTree {
                 ..CatalogSigner::new(SAMPLE_KEY, sample::CERTIFICATE)
             },
             Signer::MsNamed => CatalogSigner::new(MS_NAMED_KEY, MS_NAMED),
+            Signer::SampleNoAttributes => CatalogSigner {
+                signed_attributes: false,
+                ..CatalogSigner::new(SAMPLE_KEY, sample::CERTIFICATE)
+            },
             Signer::SampleBare => CatalogSigner {
                 certificates: Some(none),
                 ..CatalogSigner::new(SAMPLE_KEY, sample::CERTIFICATE)
@@ -311,6 +317,19 @@ fn signers_are_judged_the_same_everywhere() {
     // (No catalog's signature holds, so nothing says which certificate would be used.)
     assert_eq!(
         sign_findings(&bare, &tools(&[("root.cer", ROOT)]), Test, None),
+        each("SIGN003", "Error")
+    );
+
+    // No signed attributes: the signature covers the content itself, as CMS says; a changed
+    // byte of the content then breaks the signature.
+    let plain = resigned(Signer::SampleNoAttributes, D::None, None);
+    assert_eq!(
+        sign_findings(&plain, &tools(&cert), Test, None),
+        Vec::<String>::new()
+    );
+    let changed = resigned(Signer::SampleNoAttributes, D::Content, None);
+    assert_eq!(
+        sign_findings(&changed, &tools(&cert), Test, None),
         each("SIGN003", "Error")
     );
 
