@@ -330,6 +330,7 @@ fn signer_findings_on_the_command_line() {
         &out,
         &[
             r#"certs/other.cer: error[SIGN011]: "certs/other.cer" is not a usable certificate: it is neither DER nor PEM"#,
+            "which chains to no certificate in certs/ (none of its files is a readable certificate)",
         ],
     );
 

@@ -194,7 +194,7 @@ fn judge(
             out.push(
                 Finding::error("SIGN004", format!(
                     "catalog \"{path}\" is signed by {who}, which chains to no certificate in certs/ ({}){stops}: setup.cmd would trust certificates that sign nothing here, and Windows refuses the driver",
-                    have.join(", ")
+                    if have.is_empty() { "none of its files is a readable certificate".to_string() } else { have.join(", ") }
                 ))
                 .at(path)
                 .help("ship the certificate that signed this catalog (or its root) in certs/ instead; its thumbprint is in the message"),
