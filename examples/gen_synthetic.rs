@@ -1,12 +1,16 @@
 //! Writes a synthetic driver tree and a matching spec for benchmarks.
 //!
-//! Usage: `gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1]`
+//! Usage: `gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1] [--mixed]`
 //!
 //! Produces `DIR/drivers/{x86,amd64}/<driver>/…` and `DIR/spec.json`. Every driver folder holds
 //! an INF that passes validation (CatalogFile, SourceDisksFiles, CopyFiles, AddService,
 //! hardware IDs), its catalog, and binaries whose bytes mix three kinds of content the way
 //! real driver files do: incompressible (embedded compressed resources, firmware),
 //! half-compressible (machine code) and highly compressible (tables, strings, padding).
+//! With `--mixed`, the large files are built the way packed or signed binaries and firmware
+//! images often are: the first 256 KiB segment is incompressible, the following ones are random,
+//! half-compressible or text-like in equal measure and random order, so one file holds parts of
+//! every kind and a decision taken from a file's start is wrong for most of it.
 //! The total payload is the requested size (to within the INF texts). The same seed and size
 //! always give the same bytes: all sizes and the generator state are `u64`.
 //!
@@ -222,8 +226,13 @@ fn parse_size(s: &str) -> Option<u64> {
 fn main() {
     let mut out: Option<PathBuf> = None;
     let (mut size, mut drivers, mut seed) = (211u64 << 20, 12u64, 1u64);
+    let mut mixed = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        if a == "--mixed" {
+            mixed = true;
+            continue;
+        }
         let v = args.next().unwrap_or_default();
         match a.as_str() {
             "--out" => out = Some(v.into()),
@@ -231,7 +240,9 @@ fn main() {
             "--drivers" => drivers = v.parse().expect("--drivers: a number"),
             "--seed" => seed = v.parse().expect("--seed: a number"),
             _ => {
-                eprintln!("usage: gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1]");
+                eprintln!(
+                    "usage: gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1] [--mixed]"
+                );
                 std::process::exit(2);
             }
         }
@@ -266,11 +277,20 @@ fn main() {
             fs::create_dir_all(&dir).expect("create driver folder");
             let s = seed ^ ((i + 1) << 20) ^ ((a as u64 + 1) << 40);
             // Executables start with headers and code; the firmware blob is compressed data.
-            let mut files = vec![
-                (format!("{name}.sys"), sys, Kind::Half, [2u64, 5, 3]),
-                (format!("{name}.dll"), dll, Kind::Half, [3, 4, 3]),
-                (format!("{name}fw.bin"), bin, Kind::Random, [1, 0, 0]),
-            ];
+            // Mixed: every large file starts incompressible and mixes all kinds after that.
+            let mut files = if mixed {
+                vec![
+                    (format!("{name}.sys"), sys, Kind::Random, [1u64, 1, 1]),
+                    (format!("{name}.dll"), dll, Kind::Random, [1, 1, 1]),
+                    (format!("{name}fw.bin"), bin, Kind::Random, [1, 1, 1]),
+                ]
+            } else {
+                vec![
+                    (format!("{name}.sys"), sys, Kind::Half, [2u64, 5, 3]),
+                    (format!("{name}.dll"), dll, Kind::Half, [3, 4, 3]),
+                    (format!("{name}fw.bin"), bin, Kind::Random, [1, 0, 0]),
+                ]
+            };
             for k in 0..small {
                 files.push((
                     format!("{name}_{k}.mui"),

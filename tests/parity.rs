@@ -155,6 +155,25 @@ fn test_signing_with_certificate() {
     check_golden("fixture/test-signing", &out);
 }
 
+/// Files whose chunks differ give the same zip everywhere, alone or shared among workers.
+#[test]
+fn mixed_content_files() {
+    let drivers = sample_drivers();
+    let tools = fixtures::guest_tools_with_mixed_content();
+    let mut case = Case::new(&drivers, SAMPLE_SPEC);
+    case.guest_tools = Some(&tools);
+    let out = case.outputs(DRAIN);
+    let manifest = String::from_utf8(out.manifest.clone()).expect("manifest is UTF-8");
+    assert!(manifest.contains("tools/firmware/update.bin"), "{manifest}");
+    check_golden("fixture/mixed-content", &out);
+    for (workers, min_work, keep) in [(2, 0, 1 << 20), (3, 1 << 16, 0)] {
+        check_golden(
+            "fixture/mixed-content",
+            &harness::shared_build(&case, workers, min_work, keep),
+        );
+    }
+}
+
 /// Input read 1, 7 or 4093 bytes at a time gives the golden bytes.
 #[test]
 fn short_input_reads_do_not_change_output() {

@@ -29,6 +29,12 @@ fn text(len: usize) -> Vec<u8> {
     line.iter().cycle().take(len).copied().collect()
 }
 
+/// Noise first, then text, noise and a text tail: a file whose chunks differ.
+fn mixed() -> Vec<u8> {
+    const C: usize = 64 * 1024;
+    [noise(2 * C, 11), text(2 * C), noise(C, 12), text(1000)].concat()
+}
+
 fn file(path: &str, bytes: Vec<u8>) -> MediaFile {
     media_file(path, Arc::new(MemContent::new(bytes))).unwrap()
 }
@@ -40,6 +46,7 @@ fn sample() -> Vec<MediaFile> {
         file("README.md", text(3000)),
         file("drivers/amd64/viostor/viostor.inf", text(70_000)),
         file("drivers/amd64/viostor/viostor.sys", noise(200_000, 7)),
+        file("drivers/amd64/viostor/firmware.bin", mixed()),
         file("drivers/x86/viostor/empty.txt", Vec::new()),
         file("drivers/x86/viostor/viostor.cat", text(65_536)),
         file("licenses/ünïcode-名前.txt", text(500)),
@@ -233,6 +240,20 @@ fn method_follows_what_deflate_achieves_and_level() {
     assert_eq!(
         method(&plan, "drivers/amd64/viostor/viostor.inf"),
         Method::Deflated
+    );
+    // Starts with noise, yet its text is compressed: the noise passes as stored blocks.
+    let fw = plan
+        .entries()
+        .iter()
+        .find(|e| e.path.ends_with("firmware.bin"))
+        .unwrap();
+    assert_eq!(fw.method, Method::Deflated);
+    let noise_part = 3 * 64 * 1024;
+    assert!(
+        fw.compressed_size < noise_part + 3 * 10 + 4096,
+        "{} of {}",
+        fw.compressed_size,
+        fw.size
     );
     assert_eq!(
         method(&plan, "drivers/x86/viostor/empty.txt"),

@@ -99,6 +99,37 @@ pub fn sample_unicode_names() -> (VTree, VTree) {
     (d, gt)
 }
 
+/// The built-in guest tools plus a firmware image whose chunks differ (packed data first,
+/// then text, packed data again, a text tail) and a wholly packed one: deflated with stored
+/// blocks inside, and stored.
+pub fn guest_tools_with_mixed_content() -> VTree {
+    const C: usize = 64 * 1024;
+    let noise = |len: usize, seed: u64| -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect()
+    };
+    let text = |len: usize| -> Vec<u8> {
+        b"[Firmware]\r\nRevision=4.2\r\nBlock=boot,recovery\r\n"
+            .iter()
+            .cycle()
+            .take(len)
+            .copied()
+            .collect()
+    };
+    let mut gt = guestpack::bundled::embedded::guest_tools();
+    let firmware = [noise(2 * C, 21), text(2 * C), noise(C, 22), text(3000)].concat();
+    put(&mut gt, "tools/firmware/update.bin", firmware);
+    put(&mut gt, "tools/firmware/packed.bin", noise(3 * C + 17, 23));
+    gt
+}
+
 /// The built-in guest tools plus the certificate the sample's catalogs are signed with, as
 /// PEM under a name of its own.
 pub fn guest_tools_with_cert() -> VTree {

@@ -2,11 +2,11 @@
 //!
 //! [`Measurer`] takes a file's bytes in any pieces (it re-chunks them into
 //! [`DEFLATE_CHUNK`]s), so it can ride along the hashing pass and a file is read once for
-//! both. The decision depends only on the bytes and the level:
-//! - a file of at most one chunk is deflated whole and stored if that does not shrink it;
-//! - a longer file whose first chunk, deflated on its own, does not shrink is stored without
-//!   deflating the rest (already-compressed payloads: cabinets, firmware, media);
-//! - any other file is deflated whole and stored if that does not shrink it.
+//! both. A file is deflated unless that does not shrink it. Within the deflate stream each
+//! chunk is compressed or stored by its own bytes ([`crate::output::deflate::worth_deflating`]),
+//! so already-compressed parts (cabinets, firmware, media, or a binary's packed resources)
+//! cost little, and a file none of whose chunks is worth compressing comes out larger than it
+//! went in: it is stored.
 //!
 //! Small files may keep their compressed bytes ([`Measurement`]'s cache) so the streaming
 //! pass does not deflate them again. This module does not decide offsets or headers.
@@ -57,21 +57,12 @@ pub fn cache_choices(sizes: impl IntoIterator<Item = u64>) -> Vec<bool> {
         .collect()
 }
 
-enum State {
-    /// Nothing processed yet.
-    Start,
-    Deflating(DeflateStream),
-    /// The first chunk did not shrink: the file is stored, the rest is not deflated.
-    Incompressible,
-}
-
 /// Measures one file fed piece by piece; see the module documentation for the rules.
 pub struct Measurer {
-    level: u32,
     declared: u64,
     keep: Option<Vec<u8>>,
     buf: Vec<u8>,
-    state: State,
+    z: DeflateStream,
     compressed: u64,
     error: Option<io::Error>,
 }
@@ -80,11 +71,10 @@ impl Measurer {
     /// `declared` is the file's size (from its content); `keep` asks for the compressed bytes.
     pub fn new(level: u32, declared: u64, keep: bool) -> Self {
         Measurer {
-            level,
             declared,
             keep: keep.then(Vec::new),
             buf: Vec::with_capacity(DEFLATE_CHUNK),
-            state: State::Start,
+            z: DeflateStream::new(level),
             compressed: 0,
             error: None,
         }
@@ -107,42 +97,28 @@ impl Measurer {
         if self.error.is_some() {
             return;
         }
-        let piece = &self.buf[..];
-        if let State::Start = self.state {
-            if self.declared > piece.len() as u64 && !shrinks(piece, self.level) {
-                self.state = State::Incompressible;
-                self.keep = None;
-                return;
+        let (compressed, keep) = (&mut self.compressed, &mut self.keep);
+        let r = self.z.feed(&self.buf, &mut |out| {
+            *compressed += out.len() as u64;
+            if let Some(k) = keep.as_mut() {
+                k.extend_from_slice(out);
             }
-            self.state = State::Deflating(DeflateStream::new(self.level));
-        }
-        if let State::Deflating(z) = &mut self.state {
-            let (compressed, keep) = (&mut self.compressed, &mut self.keep);
-            let r = z.feed(piece, &mut |out| {
-                *compressed += out.len() as u64;
-                if let Some(k) = keep.as_mut() {
-                    k.extend_from_slice(out);
-                }
-            });
-            if let Err(e) = r {
-                self.error = Some(e);
-            }
+        });
+        if let Err(e) = r {
+            self.error = Some(e);
         }
     }
 
     /// Ends the file and returns the decision.
     pub fn finish(mut self) -> io::Result<Measurement> {
-        if !self.buf.is_empty() || matches!(self.state, State::Start) {
+        if !self.buf.is_empty() {
             self.chunk();
         }
         if let Some(e) = self.error {
             return Err(e);
         }
-        let State::Deflating(z) = self.state else {
-            return Ok(Measurement::default());
-        };
         let (compressed, keep) = (&mut self.compressed, &mut self.keep);
-        z.finish(&mut |out| {
+        self.z.finish(&mut |out| {
             *compressed += out.len() as u64;
             if let Some(k) = keep.as_mut() {
                 k.extend_from_slice(out);
@@ -156,15 +132,6 @@ impl Measurer {
             cached: self.keep.map(Arc::from),
         })
     }
-}
-
-/// Whether one chunk, deflated as a stream of its own, comes out smaller than it went in.
-fn shrinks(piece: &[u8], level: u32) -> bool {
-    let mut z = DeflateStream::new(level);
-    let mut n = 0u64;
-    let mut count = |out: &[u8]| n += out.len() as u64;
-    // A compressor error here only means "no evidence it shrinks": the file is then stored.
-    z.feed(piece, &mut count).is_ok() && z.finish(&mut count).is_ok() && n < piece.len() as u64
 }
 
 /// Measures every file by reading it again (used when the hashing pass did not measure).
@@ -260,11 +227,14 @@ mod tests {
     fn sizes_and_kept_bytes_match_the_streaming_deflater_for_any_piece_size() {
         let mut mixed = text(3 * DEFLATE_CHUNK);
         mixed.extend(noise(DEFLATE_CHUNK + 5, 3));
+        let mut noisy_start = noise(2 * DEFLATE_CHUNK, 4);
+        noisy_start.extend(text(DEFLATE_CHUNK + 7));
         for data in [
             text(300),
             text(DEFLATE_CHUNK),
             text(DEFLATE_CHUNK + 1),
             mixed,
+            noisy_start,
         ] {
             let want = deflated_len(&data, 6);
             for piece in [1usize, 1000, DEFLATE_CHUNK, 1 << 20] {
@@ -279,26 +249,31 @@ mod tests {
     }
 
     #[test]
-    fn incompressible_start_stores_the_file_and_small_files_follow_the_whole_result() {
-        // Starts with noise but compresses overall: stored by the first-chunk rule.
+    fn files_are_stored_only_when_deflating_does_not_shrink_them() {
+        // Starts with noise, compresses later: deflated, the noise inside as stored blocks.
         let mut data = noise(DEFLATE_CHUNK, 9);
         data.extend(text(10 * DEFLATE_CHUNK));
-        assert!((deflated_len(&data, 6).len() as u64) < data.len() as u64);
         let m = measure_pieces(&data, 6, 4096, true);
-        assert_eq!(m.compressed, None);
-        assert!(m.cached.is_none());
-        // Starts compressible, ends with noise: measured whole.
+        let want = deflated_len(&data, 6);
+        assert_eq!(m.compressed, Some(want.len() as u64));
+        assert!(
+            want.len() < DEFLATE_CHUNK + DEFLATE_CHUNK / 4,
+            "{}",
+            want.len()
+        );
+        // Starts compressible, ends with noise: deflated too.
         let mut data = text(DEFLATE_CHUNK);
         data.extend(noise(4 * DEFLATE_CHUNK, 5));
         assert_eq!(
             measure_pieces(&data, 6, 4096, false).compressed,
             Some(deflated_len(&data, 6).len() as u64)
         );
-        // At most one chunk: exactly "does the whole file shrink".
-        assert_eq!(
-            measure_pieces(&noise(DEFLATE_CHUNK, 1), 6, 999, true).compressed,
-            None
-        );
+        // Noise throughout, one chunk or many: stored, and nothing kept.
+        for len in [DEFLATE_CHUNK, 5 * DEFLATE_CHUNK + 3] {
+            let m = measure_pieces(&noise(len, 1), 6, 999, true);
+            assert_eq!(m.compressed, None, "{len}");
+            assert!(m.cached.is_none());
+        }
         assert_eq!(measure_pieces(&[], 6, 1, true).compressed, None);
         assert_eq!(measure_pieces(b"a", 6, 1, true).compressed, None);
     }

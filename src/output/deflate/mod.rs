@@ -3,15 +3,25 @@
 //! zlib-rs, like zlib, may emit different (equally valid) compressed bytes depending on how the
 //! input was split across calls and how much output room each call had. A host that delivers a
 //! file in 4 KiB pieces must still produce the same zip as one that delivers 1 MiB pieces, so
-//! [`ChunkedDeflater`] re-chunks its source into fixed [`DEFLATE_CHUNK`]-sized pieces and always
-//! calls the compressor with a fixed-size, empty output buffer. The sequence of compressor calls
-//! is therefore a function of the content alone, whatever the source's or the consumer's read
+//! the input is always cut into fixed [`DEFLATE_CHUNK`]-sized pieces and the compressor always
+//! gets a fixed-size, empty output buffer; each chunk is compressed or stored by a rule that
+//! reads only that chunk's bytes ([`worth_deflating`]). The sequence of compressor calls is
+//! therefore a function of the content alone, whatever the source's or the consumer's read
 //! sizes are.
 //!
-//! This module does not write zip headers, choose between stored and deflate, or inflate.
+//! - `stream.rs` — [`DeflateStream`], the one encoder (push: chunks in, bytes out);
+//! - `worth.rs` — whether a chunk is worth compressing;
+//! - here — [`ChunkedDeflater`], the same encoder as a pull reader over any [`Read`].
+//!
+//! This module does not write zip headers, choose between stored and deflate entries, or
+//! inflate.
 
-use flate2::{Compress, Compression, FlushCompress, Status};
 use std::io::{self, Read};
+
+mod stream;
+mod worth;
+pub use stream::DeflateStream;
+pub use worth::worth_deflating;
 
 /// The deflate implementation and its exact version, recorded in the manifest: compressed
 /// bytes are only reproducible with the same backend version (pinned with `=` in Cargo.toml).
@@ -19,30 +29,15 @@ pub const BACKEND: &str = "zlib-rs 0.6.8";
 
 /// Size of every input piece handed to the compressor (the last one may be shorter).
 pub const DEFLATE_CHUNK: usize = 64 * 1024;
-/// Size of the compressor's output buffer; each call starts with all of it free.
-const OUT_CHUNK: usize = 64 * 1024;
 
-/// What one full compression pass over a source measured.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Measured {
-    pub compressed: u64,
-    pub uncompressed: u64,
-    pub crc32: u32,
-}
-
-/// Pull-style raw deflate encoder over a [`Read`], with memory bounded by two 64 KiB buffers
-/// plus the compressor state.
+/// Pull-style raw deflate encoder over a [`Read`], with memory bounded by one input chunk,
+/// that chunk's output and the compressor state.
 pub struct ChunkedDeflater<R> {
     src: R,
-    z: Compress,
+    z: Option<DeflateStream>,
     input: Vec<u8>,
-    in_pos: usize,
-    in_len: usize,
     out: Vec<u8>,
     out_pos: usize,
-    out_len: usize,
-    src_done: bool,
-    finished: bool,
     /// `None` when the caller does not need the CRC ([`ChunkedDeflater::without_crc`]).
     crc: Option<crc32fast::Hasher>,
     total_in: u64,
@@ -53,15 +48,10 @@ impl<R: Read> ChunkedDeflater<R> {
     pub fn new(src: R, level: u32) -> Self {
         ChunkedDeflater {
             src,
-            z: Compress::new(Compression::new(level.min(9)), false),
+            z: Some(DeflateStream::new(level)),
             input: vec![0; DEFLATE_CHUNK],
-            in_pos: 0,
-            in_len: 0,
-            out: vec![0; OUT_CHUNK],
+            out: Vec::new(),
             out_pos: 0,
-            out_len: 0,
-            src_done: false,
-            finished: false,
             crc: Some(crc32fast::Hasher::new()),
             total_in: 0,
         }
@@ -86,71 +76,56 @@ impl<R: Read> ChunkedDeflater<R> {
 
     /// True once the whole stream, end marker included, has been handed out.
     pub fn is_done(&self) -> bool {
-        self.finished && self.out_pos == self.out_len
+        self.z.is_none() && self.out_pos == self.out.len()
     }
 
     /// Returns the next piece of compressed output, or `None` at the end of the stream.
     pub fn next_block(&mut self) -> io::Result<Option<&[u8]>> {
-        while self.out_pos == self.out_len {
-            if self.finished {
+        while self.out_pos == self.out.len() {
+            if self.z.is_none() {
                 return Ok(None);
             }
             self.produce()?;
         }
-        let block = &self.out[self.out_pos..self.out_len];
-        self.out_pos = self.out_len;
+        let block = &self.out[self.out_pos..];
+        self.out_pos = self.out.len();
         Ok(Some(block))
     }
 
-    /// Fills the input buffer with exactly `DEFLATE_CHUNK` bytes, fewer only at the end.
-    fn fill_input(&mut self) -> io::Result<()> {
-        self.in_pos = 0;
-        self.in_len = 0;
-        while self.in_len < self.input.len() {
-            match self.src.read(&mut self.input[self.in_len..]) {
-                Ok(0) => {
-                    self.src_done = true;
-                    break;
-                }
-                Ok(n) => self.in_len += n,
+    /// Reads exactly `DEFLATE_CHUNK` bytes, fewer only at the end; returns how many.
+    fn fill_input(&mut self) -> io::Result<usize> {
+        let mut len = 0;
+        while len < self.input.len() {
+            match self.src.read(&mut self.input[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }
-        let piece = &self.input[..self.in_len];
         if let Some(c) = self.crc.as_mut() {
-            c.update(piece);
+            c.update(&self.input[..len]);
         }
-        self.total_in += piece.len() as u64;
-        Ok(())
+        self.total_in += len as u64;
+        Ok(len)
     }
 
-    /// One compressor call into the (drained) output buffer.
+    /// Encodes the next chunk (or the end of the stream) into the drained output buffer.
     fn produce(&mut self) -> io::Result<()> {
-        if self.in_pos == self.in_len && !self.src_done {
-            self.fill_input()?;
-        }
-        let flush = if self.in_pos == self.in_len && self.src_done {
-            FlushCompress::Finish
-        } else {
-            FlushCompress::None
-        };
-        let (before_in, before_out) = (self.z.total_in(), self.z.total_out());
-        let status = self
-            .z
-            .compress(&self.input[self.in_pos..self.in_len], &mut self.out, flush)
-            .map_err(|e| io::Error::other(format!("deflate failed: {e}")))?;
-        let consumed = (self.z.total_in() - before_in) as usize;
-        let produced = (self.z.total_out() - before_out) as usize;
-        self.in_pos += consumed;
+        self.out.clear();
         self.out_pos = 0;
-        self.out_len = produced;
-        if status == Status::StreamEnd {
-            self.finished = true;
-        } else if consumed == 0 && produced == 0 && (self.in_pos < self.in_len || self.src_done) {
-            // With a free output buffer the compressor always progresses; guard anyway so a
-            // misbehaving backend cannot make us spin forever.
-            return Err(io::Error::other("deflate made no progress"));
+        let n = self.fill_input()?;
+        let out = &mut self.out;
+        let mut sink = |b: &[u8]| out.extend_from_slice(b);
+        if n > 0 {
+            if let Some(z) = self.z.as_mut() {
+                z.feed(&self.input[..n], &mut sink)?;
+            }
+        }
+        if n < DEFLATE_CHUNK {
+            if let Some(z) = self.z.take() {
+                z.finish(&mut sink)?;
+            }
         }
         Ok(())
     }
@@ -161,22 +136,31 @@ impl<R: Read> Read for ChunkedDeflater<R> {
         if buf.is_empty() {
             return Ok(0);
         }
-        while self.out_pos == self.out_len {
-            if self.finished {
+        while self.out_pos == self.out.len() {
+            if self.z.is_none() {
                 return Ok(0);
             }
             self.produce()?;
         }
-        let n = buf.len().min(self.out_len - self.out_pos);
+        let n = buf.len().min(self.out.len() - self.out_pos);
         buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
         self.out_pos += n;
         Ok(n)
     }
 }
 
+/// What one full compression pass over a source measured.
+#[cfg(test)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Measured {
+    compressed: u64,
+    uncompressed: u64,
+    crc32: u32,
+}
+
 /// Compresses `src` once, discarding the output, and reports the sizes and the CRC-32.
-/// The compressed size equals the length of what [`ChunkedDeflater`] yields for the same bytes.
-pub fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
+#[cfg(test)]
+fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
     let mut d = ChunkedDeflater::new(src, level);
     let mut compressed = 0u64;
     while let Some(block) = d.next_block()? {
@@ -187,71 +171,6 @@ pub fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
         uncompressed: d.total_in(),
         crc32: d.crc32().unwrap_or_default(),
     })
-}
-
-/// Only the compressed size of `src` at `level`.
-pub fn compressed_size(src: impl Read, level: u32) -> io::Result<u64> {
-    measure(src, level).map(|m| m.compressed)
-}
-
-/// Push-style raw deflate: the caller hands over the input in [`DEFLATE_CHUNK`]-sized pieces
-/// (the last may be shorter) and receives the output through a callback.
-///
-/// It makes exactly the compressor calls [`ChunkedDeflater`] makes for the same bytes (each
-/// piece with `None` until consumed, every call with an empty 64 KiB output buffer, then
-/// `Finish` with no input until the end), so both produce identical streams. Used where the
-/// bytes are already in hand, e.g. while hashing, so a file is read once for both.
-pub struct DeflateStream {
-    z: Compress,
-    out: Vec<u8>,
-}
-
-impl DeflateStream {
-    pub fn new(level: u32) -> Self {
-        DeflateStream {
-            z: Compress::new(Compression::new(level.min(9)), false),
-            out: vec![0; OUT_CHUNK],
-        }
-    }
-
-    /// Compresses one input piece. Every piece but the last must be exactly `DEFLATE_CHUNK`
-    /// bytes long, or the output would differ from [`ChunkedDeflater`]'s.
-    pub fn feed(&mut self, mut piece: &[u8], sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
-        while !piece.is_empty() {
-            let (consumed, produced, _) = self.call(piece, FlushCompress::None)?;
-            if consumed == 0 && produced == 0 {
-                return Err(io::Error::other("deflate made no progress"));
-            }
-            sink(&self.out[..produced]);
-            piece = &piece[consumed..];
-        }
-        Ok(())
-    }
-
-    /// Ends the stream, handing out whatever the compressor still holds.
-    pub fn finish(mut self, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
-        loop {
-            let (_, produced, status) = self.call(&[], FlushCompress::Finish)?;
-            sink(&self.out[..produced]);
-            if status == Status::StreamEnd {
-                return Ok(());
-            }
-            if produced == 0 {
-                return Err(io::Error::other("deflate made no progress"));
-            }
-        }
-    }
-
-    fn call(&mut self, input: &[u8], flush: FlushCompress) -> io::Result<(usize, usize, Status)> {
-        let (before_in, before_out) = (self.z.total_in(), self.z.total_out());
-        let status = self
-            .z
-            .compress(input, &mut self.out, flush)
-            .map_err(|e| io::Error::other(format!("deflate failed: {e}")))?;
-        let consumed = (self.z.total_in() - before_in) as usize;
-        let produced = (self.z.total_out() - before_out) as usize;
-        Ok((consumed, produced, status))
-    }
 }
 
 #[cfg(test)]
@@ -336,7 +255,7 @@ mod tests {
         let version = BACKEND.strip_prefix("zlib-rs ").unwrap();
         let pin = format!("zlib-rs = \"={version}\"");
         assert!(
-            include_str!("../../Cargo.toml").contains(&pin),
+            include_str!("../../../Cargo.toml").contains(&pin),
             "Cargo.toml must pin {pin}"
         );
     }
@@ -353,7 +272,7 @@ mod tests {
             .read_to_end(&mut back)
             .unwrap();
         assert!(back.is_empty());
-        assert_eq!(compressed_size(&b""[..], 6).unwrap(), out.len() as u64);
+        assert_eq!(measure(&b""[..], 6).unwrap().compressed, out.len() as u64);
     }
 
     #[test]
@@ -382,5 +301,106 @@ mod tests {
                 assert_eq!(pushed, pulled, "len {len} level {level}");
             }
         }
+    }
+
+    fn noise(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 32) as u8
+            })
+            .collect()
+    }
+
+    /// Chunks of noise and of compressible bytes in the orders that change the encoder's
+    /// state: noise first, noise last, runs of each, a short noisy tail.
+    fn mixed_cases() -> Vec<(&'static str, Vec<u8>)> {
+        let c = DEFLATE_CHUNK;
+        let join = |parts: &[Vec<u8>]| parts.concat();
+        vec![
+            ("noise only", noise(3 * c + 5, 1)),
+            ("noise then text", join(&[noise(c, 2), sample(2 * c + 9)])),
+            ("text then noise", join(&[sample(c), noise(2 * c, 3)])),
+            (
+                "alternating",
+                join(&[
+                    noise(c, 4),
+                    sample(c),
+                    sample(c),
+                    noise(c, 5),
+                    sample(c),
+                    noise(c, 6),
+                ]),
+            ),
+            (
+                "text, short noisy tail",
+                join(&[sample(2 * c), noise(4000, 7)]),
+            ),
+            (
+                "exact chunks ending in noise",
+                join(&[sample(c), noise(c, 8)]),
+            ),
+        ]
+    }
+
+    fn pulled(data: &[u8], level: u32, max_read: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        ChunkedDeflater::new(Trickle(data, max_read), level)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn mixed_files_round_trip_with_noise_stored_and_the_rest_compressed() {
+        for (name, data) in mixed_cases() {
+            for level in [1u32, 6, 9] {
+                let out = pulled(&data, level, 1 << 20);
+                let mut back = Vec::new();
+                DeflateDecoder::new(&out[..])
+                    .read_to_end(&mut back)
+                    .unwrap();
+                assert!(back == data, "{name} level {level}: round trip");
+                for max in [1usize, 4096, DEFLATE_CHUNK + 3] {
+                    assert!(pulled(&data, level, max) == out, "{name}: read size {max}");
+                }
+                let mut pushed = Vec::new();
+                let mut z = DeflateStream::new(level);
+                for piece in data.chunks(DEFLATE_CHUNK) {
+                    z.feed(piece, &mut |b| pushed.extend_from_slice(b)).unwrap();
+                }
+                z.finish(&mut |b| pushed.extend_from_slice(b)).unwrap();
+                assert!(pushed == out, "{name} level {level}: push and pull agree");
+            }
+        }
+    }
+
+    #[test]
+    fn a_noise_chunk_costs_ten_bytes_and_compressible_chunks_still_shrink() {
+        let c = DEFLATE_CHUNK;
+        // Noise only: two stored blocks per chunk (5-byte headers), the empty final block.
+        let only = noise(3 * c, 11);
+        assert_eq!(pulled(&only, 6, c).len(), 3 * c + 3 * 10 + 2);
+        // The compressible chunks of a mixed file compress as well as they do on their own.
+        let text = sample(3 * c);
+        let alone = pulled(&text, 6, c).len();
+        let mut mixed = noise(c, 12);
+        mixed.extend_from_slice(&text);
+        let with_noise = pulled(&mixed, 6, c).len();
+        assert!(
+            with_noise <= c + 10 + alone + 16,
+            "{with_noise} vs {} + {alone}",
+            c + 10
+        );
+        // Level 0 leaves every chunk to the compressor, which stores it.
+        let stored = pulled(&mixed, 0, c);
+        let mut back = Vec::new();
+        DeflateDecoder::new(&stored[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert!(back == mixed);
     }
 }
