@@ -1,13 +1,17 @@
-// Benchmark: guestpack native, guestpack wasm in headless Chromium, and the shell pipeline a
-// user would script instead (xorriso -as mkisofs -J, zip -X -r -9, sha256sum), on one
-// synthetic payload, in one run. Prints wall time, CPU time, peak RSS, output sizes and ratios.
-// Asserts only that every run worked (and, with --smoke, that wasm and native agree).
+// Benchmark: guestpack native, guestpack wasm in headless Chromium, the shell pipeline a user
+// would script instead (xorriso -as mkisofs -J, zip -X -r -9, sha256sum) and, when given, the
+// reference packager, on two synthetic payloads (standard, and mixed: files whose parts differ
+// in compressibility), each tool run --runs times in turn. Prints the medians of wall time, CPU
+// time, peak RSS, output sizes and ratios. Asserts only that every run worked and that wasm
+// and native agree.
 //
-//   npm run bench                       # 211 MiB payload
+//   npm run bench                       # both 211 MiB payloads, 3 runs each
 //   npm run bench -- --size 1G          # shows that RSS stays flat
 //   npm run bench -- --size 8M --smoke  # CI: small and quick, prints "bench-smoke: N passed, N failed"
-// Options: --size N[K|M|G]  --seed N  --threads N  --workers N  --zip-level N  --skip-wasm  --skip-pipeline
-//          --markdown FILE (append the table)  --keep (keep generated data and outputs)
+// Options: --size N[K|M|G]  --seed N  --threads N  --workers N  --zip-level N  --runs N
+//          --payload standard|mixed|both  --skip-wasm  --skip-pipeline
+//          --reference-packager BIN --reference-guest-tools DIR --reference-contract FILE
+//          --markdown FILE (append the tables)  --keep (keep generated data and outputs)
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -26,8 +30,11 @@ const threads = opt('--threads', String(os.availableParallelism ? os.availablePa
 const zipLevel = opt('--zip-level', '6');
 const smoke = flag('--smoke');
 const workers = opt('--workers', threads); // browser workers sharing the wasm build
+const runs = Number(opt('--runs', smoke ? '1' : '3'));
+const payloadOpt = opt('--payload', 'both');
+const payloads = payloadOpt === 'both' ? ['standard', 'mixed'] : [payloadOpt];
+if (!payloads.every((p) => p === 'standard' || p === 'mixed')) throw new Error('--payload: standard, mixed or both');
 const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR || 'target');
-const work = path.join(targetDir, 'bench', `${size}-s${seed}`);
 const checks = [];
 const check = (ok, what) => { checks.push([ok, what]); if (!ok) console.error(`bench: FAILED ${what}`); };
 
@@ -53,36 +60,111 @@ function timed(cmd, argv, cwd = root) {
 const fileSize = (p) => fs.statSync(p).size;
 const mib = (n) => (n / 1048576).toFixed(1);
 
-// 1. Build and generate.
+// 1. Build.
 if (!fs.existsSync('/usr/bin/time')) throw new Error('/usr/bin/time missing: run scripts/setup.sh (Debian package "time")');
 console.log(`bench: building release CLI and generator (${targetDir})`);
 sh('cargo', ['build', '--release', '--bin', 'guestpack', '--example', 'gen_synthetic'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 const gp = path.join(targetDir, 'release', 'guestpack');
-fs.mkdirSync(work, { recursive: true });
-sh(path.join(targetDir, 'release', 'examples', 'gen_synthetic'), ['--out', work, '--size', size, '--seed', seed]);
-const drivers = path.join(work, 'drivers');
-const spec = path.join(work, 'spec.json');
-const payload = Number(sh('du', ['-sb', drivers]).split('\t')[0]);
-const bundle = path.join(work, 'bundle.zip');
-fs.rmSync(bundle, { force: true });
-sh('zip', ['-0', '-X', '-r', '-q', bundle, '.'], { cwd: drivers }); // stored: the browser reads it without inflating
-console.log(`bench: payload ${mib(payload)} MiB in ${drivers}`);
 const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores, ${mib(os.totalmem())} MiB RAM, ${os.type()} ${os.release()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
-const rows = [];
+if (!flag('--skip-wasm')) buildWasmIfStale();
+const reference = referencePackager();
+const tables = [];
+for (const kind of payloads) tables.push(await benchPayload(kind));
 
-// 2. Native.
-const nout = path.join(work, 'out-native');
-fs.rmSync(nout, { recursive: true, force: true });
-// The synthetic drivers carry no certificate: built for production-signed drivers, as the
-// wasm run below is.
-const native = timed(gp, ['--drivers-dir', drivers, '--spec', spec, '--out-dir', nout, '--threads', threads, '--zip-level', zipLevel, '-q', '--source-date-epoch', '0', '--signing-policy', 'none']);
-native.sizes = { iso: fileSize(`${nout}/guest-tools.iso`), zip: fileSize(`${nout}/guest-tools.zip`), manifest: fileSize(`${nout}/manifest.json`) };
-rows.push({ name: `guestpack native (${threads} threads, level ${zipLevel})`, ...native });
-check(native.sizes.zip > 0 && native.sizes.iso > payload, 'native built the media');
+// 2. Report.
+const md = opt('--markdown');
+if (md) fs.appendFileSync(md, `${tables.join('\n\n')}\n\n`);
+const failed = checks.filter(([ok]) => !ok).length;
+if (smoke) for (const [ok, what] of checks) console.log(`bench-smoke: ${ok ? 'ok' : 'FAIL'} ${what}`);
+console.log(`${smoke ? 'bench-smoke' : 'bench'}: ${checks.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
 
-// 3. The shell pipeline.
-let pipeline = null;
-if (!flag('--skip-pipeline')) {
+// One payload: generated, then every tool run `runs` times in turn; prints and returns the
+// table of medians.
+async function benchPayload(kind) {
+  const work = path.join(targetDir, 'bench', `${size}-s${seed}${kind === 'mixed' ? '-mixed' : ''}`);
+  fs.mkdirSync(work, { recursive: true });
+  sh(path.join(targetDir, 'release', 'examples', 'gen_synthetic'), ['--out', work, '--size', size, '--seed', seed, ...(kind === 'mixed' ? ['--mixed'] : [])]);
+  const drivers = path.join(work, 'drivers');
+  const spec = path.join(work, 'spec.json');
+  const payload = Number(sh('du', ['-sb', drivers]).split('\t')[0]);
+  const bundle = path.join(work, 'bundle.zip');
+  fs.rmSync(bundle, { force: true });
+  sh('zip', ['-0', '-X', '-r', '-q', bundle, '.'], { cwd: drivers }); // stored: the browser reads it without inflating
+  console.log(`bench: ${kind} payload ${mib(payload)} MiB in ${drivers}, ${runs} run(s) of each`);
+  const results = { native: [], pipeline: [], reference: [], wasm: [] };
+  for (let run = 0; run < runs; run++) {
+    results.native.push(runNative(work, drivers, spec));
+    if (!flag('--skip-pipeline')) results.pipeline.push(runPipeline(work, drivers));
+    if (reference) results.reference.push(runReference(reference, work, drivers, spec));
+    if (!flag('--skip-wasm')) {
+      const wasm = await runBrowser(bundle, spec);
+      const nativeManifest = fs.readFileSync(path.join(work, 'out-native', 'manifest.json'), 'utf8');
+      check(wasm.manifest === nativeManifest, `${kind}: wasm manifest.json is byte-identical to native`);
+      check(['iso', 'zip', 'manifest'].every((k) => wasm.sizes[k] === results.native[run].sizes[k]), `${kind}: wasm output sizes equal native`);
+      results.wasm.push(wasm);
+    }
+  }
+  if (!flag('--keep')) for (const d of ['out-native', 'out-pipeline', 'out-reference', 'stage']) fs.rmSync(path.join(work, d), { recursive: true, force: true });
+
+  const rows = [];
+  const native = medianOf(results.native);
+  rows.push({ name: `guestpack native (${threads} threads, level ${zipLevel})`, ...native });
+  const ref = results.reference.length ? medianOf(results.reference) : null;
+  if (ref) rows.push({ name: 'reference packager (aero_packager)', ...ref });
+  const pipeline = results.pipeline.length ? medianOf(results.pipeline) : null;
+  if (pipeline) rows.push({ name: 'xorriso -J + zip -9 + sha256sum', ...pipeline });
+  const wasm = results.wasm.length ? medianOf(results.wasm) : null;
+  if (wasm) rows.push({ name: `guestpack wasm, headless Chromium (${wasm.workers} worker${wasm.workers === 1 ? '' : 's'})`, ...wasm });
+  const ratio = (a, b) => (b ? (a / b).toFixed(a / b < 0.1 ? 3 : 2) : 'n/a');
+  const line = (r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu == null ? 'n/a' : r.cpu.toFixed(2)} | ${r.rssMiB.toFixed(1)} | ` +
+    `${mib(r.sizes.iso)} | ${mib(r.sizes.zip)} | ${ratio(r.wall, pipeline && pipeline.wall)} | ${ratio(r.wall, ref && ref.wall)} | ` +
+    `${pipeline ? (r.sizes.zip / pipeline.sizes.zip).toFixed(4) : 'n/a'} |`;
+  const table = [
+    `${kind === 'mixed' ? 'Mixed' : 'Standard'} payload, ${mib(payload)} MiB (gen_synthetic --size ${size} --seed ${seed}${kind === 'mixed' ? ' --mixed' : ''}); median of ${runs} run(s) each; ${machine}`,
+    '',
+    '| run | wall s | CPU s | peak RSS MiB | ISO MiB | zip MiB | wall ÷ pipeline | wall ÷ reference | zip ÷ zip -9 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(line),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  if (wasm) {
+    const per = Object.entries(wasm.drainMsByOutput || {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ');
+    console.log(`wasm (median run): build+plan ${(wasm.planMs / 1000).toFixed(2)} s, drain ${(wasm.drainMs / 1000).toFixed(2)} s (${per}); ` +
+      `wasm memory ${mib(wasm.wasmMemoryBytes)} MiB (${wasm.wasmMemoryBytes / 65536} pages over ${wasm.workers} worker${wasm.workers === 1 ? '' : 's'}), page JS heap ${wasm.jsHeapBytes == null ? 'n/a' : mib(wasm.jsHeapBytes)} MiB, ` +
+      `browser processes: largest peak RSS ${wasm.rssMiB.toFixed(1)} MiB, sum of peaks ${wasm.rssSumMiB.toFixed(1)} MiB; ` +
+      `wasm wall ÷ native ${(wasm.wall / native.wall).toFixed(2)}`);
+    if (wasm.busyMs) {
+      console.log(`wasm workers busy (s): ${wasm.busyMs.map((b) => Object.entries(b).filter(([, v]) => v > 50)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(' ')).join(' | ')}`);
+    }
+  }
+  check(native.sizes.zip > 0 && native.sizes.iso > payload, `${kind}: native built the media`);
+  if (pipeline) console.log(`${kind}: native wall ÷ pipeline ${(native.wall / pipeline.wall).toFixed(2)}, native zip ÷ zip -9 ${(native.sizes.zip / pipeline.sizes.zip).toFixed(4)}`);
+  return table;
+}
+
+// The run whose wall time is the median, with CPU time and peak RSS replaced by their own
+// medians (sizes are the same in every run).
+function medianOf(list) {
+  const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const byWall = [...list].sort((a, b) => a.wall - b.wall)[Math.floor((list.length - 1) / 2)];
+  const cpus = list.map((r) => r.cpu).filter((c) => c != null);
+  return { ...byWall, cpu: cpus.length ? mid(cpus) : null, rssMiB: mid(list.map((r) => r.rssMiB)) };
+}
+
+function runNative(work, drivers, spec) {
+  const nout = path.join(work, 'out-native');
+  fs.rmSync(nout, { recursive: true, force: true });
+  // The synthetic drivers carry no certificate: built under policy none, as the wasm run is.
+  const r = timed(gp, ['--drivers-dir', drivers, '--spec', spec, '--out-dir', nout, '--threads', threads, '--zip-level', zipLevel, '-q', '--source-date-epoch', '0', '--signing-policy', 'none']);
+  r.sizes = { iso: fileSize(`${nout}/guest-tools.iso`), zip: fileSize(`${nout}/guest-tools.zip`), manifest: fileSize(`${nout}/manifest.json`) };
+  return r;
+}
+
+// The shell pipeline a user would script: the same files staged (hard links) with the
+// shipped guest-tools/.
+function runPipeline(work, drivers) {
   const stage = path.join(work, 'stage');
   fs.rmSync(stage, { recursive: true, force: true });
   sh('cp', ['-r', path.join(root, 'guest-tools') + '/.', stage]);
@@ -92,15 +174,36 @@ if (!flag('--skip-pipeline')) {
   fs.mkdirSync(pout);
   const script = `set -e; xorriso -as mkisofs -quiet -J -o "${pout}/p.iso" . 2>/dev/null; zip -X -r -9 -q "${pout}/p.zip" .; ` +
     `find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum > "${pout}/SHA256SUMS"`;
-  pipeline = timed('bash', ['-c', script], stage);
-  pipeline.sizes = { iso: fileSize(`${pout}/p.iso`), zip: fileSize(`${pout}/p.zip`), manifest: fileSize(`${pout}/SHA256SUMS`) };
-  rows.push({ name: 'xorriso -J + zip -9 + sha256sum', ...pipeline });
-  check(pipeline.sizes.zip > 0, 'pipeline built its outputs');
+  const r = timed('bash', ['-c', script], stage);
+  r.sizes = { iso: fileSize(`${pout}/p.iso`), zip: fileSize(`${pout}/p.zip`), manifest: fileSize(`${pout}/SHA256SUMS`) };
+  check(r.sizes.zip > 0, 'pipeline built its outputs');
+  return r;
 }
 
-// 4. wasm in headless Chromium, through web/worker-api/client.js.
-let wasm = null;
-if (!flag('--skip-wasm')) {
+// --reference-packager BIN --reference-guest-tools DIR --reference-contract FILE: the
+// reference packager with its own guest-tools payload and device contract (which ship a
+// test certificate, hence policy test).
+function referencePackager() {
+  const bin = opt('--reference-packager');
+  if (!bin) return null;
+  const guestTools = opt('--reference-guest-tools');
+  const contract = opt('--reference-contract');
+  if (!guestTools || !contract) throw new Error('--reference-packager needs --reference-guest-tools DIR and --reference-contract FILE');
+  return { bin: path.resolve(bin), guestTools: path.resolve(guestTools), contract: path.resolve(contract) };
+}
+
+function runReference(ref, work, drivers, spec) {
+  const out = path.join(work, 'out-reference');
+  fs.rmSync(out, { recursive: true, force: true });
+  const r = timed(ref.bin, ['--drivers-dir', drivers, '--guest-tools-dir', ref.guestTools, '--windows-device-contract', ref.contract,
+    '--out-dir', out, '--spec', spec, '--signing-policy', 'test', '--source-date-epoch', '0']);
+  const find = (ext) => path.join(out, fs.readdirSync(out).find((f) => f.endsWith(ext)));
+  r.sizes = { iso: fileSize(find('.iso')), zip: fileSize(find('.zip')), manifest: fileSize(find('.json')) };
+  check(r.sizes.zip > 0, 'reference packager built its outputs');
+  return r;
+}
+
+function buildWasmIfStale() {
   const wasmFile = path.join(root, 'pkg/no-modules/guestpack_bg.wasm');
   // Newest core source (the CLI and native adapters are not in the wasm module).
   const newest = (dir) => fs.readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -111,48 +214,11 @@ if (!flag('--skip-wasm')) {
     console.log('bench: building the wasm module');
     sh('bash', ['scripts/build-wasm.sh'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  wasm = await runBrowser();
-  rows.push({ name: `guestpack wasm, headless Chromium (${wasm.workers} worker${wasm.workers === 1 ? '' : 's'})`, ...wasm });
-  const same = wasm.manifest === fs.readFileSync(`${nout}/manifest.json`, 'utf8');
-  check(same, 'wasm manifest.json is byte-identical to native');
-  check(['iso', 'zip', 'manifest'].every((k) => wasm.sizes[k] === native.sizes[k]), 'wasm output sizes equal native');
 }
-
-// 5. Report.
-const ref = pipeline || native;
-const line = (r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu == null ? 'n/a' : r.cpu.toFixed(2)} | ${r.rssMiB.toFixed(1)} | ` +
-  `${mib(r.sizes.iso)} | ${mib(r.sizes.zip)} | ${(r.wall / ref.wall).toFixed(2)} | ${(r.sizes.zip / ref.sizes.zip).toFixed(4)} |`;
-const table = [
-  `Payload ${mib(payload)} MiB (gen_synthetic --size ${size} --seed ${seed}); ${machine}`,
-  '',
-  '| run | wall s | CPU s | peak RSS MiB | ISO MiB | zip MiB | wall ÷ pipeline | zip ÷ pipeline |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map(line),
-].join('\n');
-console.log(`\n${table}\n`);
-if (wasm) {
-  const per = Object.entries(wasm.drainMsByOutput || {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ');
-  console.log(`wasm: build+plan ${(wasm.planMs / 1000).toFixed(2)} s, drain ${(wasm.drainMs / 1000).toFixed(2)} s (${per}); ` +
-    `wasm memory ${mib(wasm.wasmMemoryBytes)} MiB (${wasm.wasmMemoryBytes / 65536} pages over ${wasm.workers} worker${wasm.workers === 1 ? "" : "s"}), page JS heap ${wasm.jsHeapBytes == null ? 'n/a' : mib(wasm.jsHeapBytes)} MiB, ` +
-    `browser processes: largest peak RSS ${wasm.rssMiB.toFixed(1)} MiB, sum of peaks ${wasm.rssSumMiB.toFixed(1)} MiB; ` +
-    `wasm wall ÷ native ${(wasm.wall / native.wall).toFixed(2)}`);
-}
-if (wasm && wasm.busyMs) {
-  console.log(`wasm workers busy (s): ${wasm.busyMs.map((b) => Object.entries(b).filter(([, v]) => v > 50)
-    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(' ')).join(' | ')}`);
-}
-if (pipeline) console.log(`native wall ÷ pipeline ${(native.wall / pipeline.wall).toFixed(2)}, native zip ÷ zip -9 ${(native.sizes.zip / pipeline.sizes.zip).toFixed(4)}`);
-const md = opt('--markdown');
-if (md) fs.appendFileSync(md, `${table}\n\n`);
-if (!flag('--keep')) for (const d of ['out-native', 'out-pipeline', 'stage']) fs.rmSync(path.join(work, d), { recursive: true, force: true });
-const failed = checks.filter(([ok]) => !ok).length;
-if (smoke) for (const [ok, what] of checks) console.log(`bench-smoke: ${ok ? 'ok' : 'FAIL'} ${what}`);
-console.log(`${smoke ? 'bench-smoke' : 'bench'}: ${checks.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
 
 // Serves the repository and the bundle on localhost, opens bench.html through chromedriver,
 // and reads the CPU time and peak RSS of the browser's processes from /proc before closing it.
-async function runBrowser() {
+async function runBrowser(bundle, spec) {
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
