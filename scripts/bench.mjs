@@ -9,7 +9,7 @@
 //   npm run bench -- --size 1G          # shows that RSS stays flat
 //   npm run bench -- --size 8M --smoke  # CI: small and quick, prints "bench-smoke: N passed, N failed"
 // Options: --size N[K|M|G]  --seed N  --threads N  --workers N  --zip-level N  --runs N
-//          --payload standard|mixed|both  --skip-wasm  --skip-pipeline
+//          --payload standard|mixed|both  --skip-wasm  --skip-page  --skip-pipeline
 //          --reference-packager BIN --reference-guest-tools DIR --reference-contract FILE
 //          --markdown FILE (append the tables)  --keep (keep generated data and outputs)
 import { spawnSync, spawn } from 'node:child_process';
@@ -19,6 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchPage } from './bench-page.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -66,7 +67,8 @@ console.log(`bench: building release CLI and generator (${targetDir})`);
 sh('cargo', ['build', '--release', '--bin', 'guestpack', '--example', 'gen_synthetic'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 const gp = path.join(targetDir, 'release', 'guestpack');
 const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores, ${mib(os.totalmem())} MiB RAM, ${os.type()} ${os.release()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
-if (!flag('--skip-wasm')) buildWasmIfStale();
+if (!flag('--skip-wasm') || !flag('--skip-page')) buildWasmIfStale();
+if (!flag('--skip-page')) sh(process.execPath, ['scripts/build-web.mjs'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 const reference = referencePackager();
 const tables = [];
 for (const kind of payloads) tables.push(await benchPayload(kind));
@@ -92,7 +94,7 @@ async function benchPayload(kind) {
   fs.rmSync(bundle, { force: true });
   sh('zip', ['-0', '-X', '-r', '-q', bundle, '.'], { cwd: drivers }); // stored: the browser reads it without inflating
   console.log(`bench: ${kind} payload ${mib(payload)} MiB in ${drivers}, ${runs} run(s) of each`);
-  const results = { native: [], pipeline: [], reference: [], wasm: [] };
+  const results = { native: [], pipeline: [], reference: [], wasm: [], download: [], dialog: [] };
   for (let run = 0; run < runs; run++) {
     results.native.push(runNative(work, drivers, spec));
     if (!flag('--skip-pipeline')) results.pipeline.push(runPipeline(work, drivers));
@@ -103,6 +105,15 @@ async function benchPayload(kind) {
       check(wasm.manifest === nativeManifest, `${kind}: wasm manifest.json is byte-identical to native`);
       check(['iso', 'zip', 'manifest'].every((k) => wasm.sizes[k] === results.native[run].sizes[k]), `${kind}: wasm output sizes equal native`);
       results.wasm.push(wasm);
+    }
+    if (!flag('--skip-page')) {
+      const nativeManifest = fs.readFileSync(path.join(work, 'out-native', 'manifest.json'), 'utf8');
+      for (const how of ['download', 'dialog']) {
+        const r = await benchPage({ bundle, spec, how });
+        check(r.manifest === nativeManifest, `${kind}: the page's saved manifest.json (${how}) is byte-identical to native`);
+        check(['iso', 'zip', 'manifest'].every((k) => r.sizes[k] === results.native[run].sizes[k]), `${kind}: the page's saved outputs (${how}) have native's sizes`);
+        results[how].push({ ...r, cpu: null, rssMiB: null });
+      }
     }
   }
   if (!flag('--keep')) for (const d of ['out-native', 'out-pipeline', 'out-reference', 'stage']) fs.rmSync(path.join(work, d), { recursive: true, force: true });
@@ -116,8 +127,15 @@ async function benchPayload(kind) {
   if (pipeline) rows.push({ name: 'xorriso -J + zip -9 + sha256sum', ...pipeline });
   const wasm = results.wasm.length ? medianOf(results.wasm) : null;
   if (wasm) rows.push({ name: `guestpack wasm, headless Chromium (${wasm.workers} worker${wasm.workers === 1 ? '' : 's'})`, ...wasm });
+  const pageRuns = { download: 'downloads', dialog: 'save dialog' };
+  const pages = {};
+  for (const [how, label] of Object.entries(pageRuns)) {
+    if (!results[how].length) continue;
+    pages[how] = medianOf(results[how]);
+    rows.push({ name: `guestpack page, drop to saved (${label})`, ...pages[how] });
+  }
   const ratio = (a, b) => (b ? (a / b).toFixed(a / b < 0.1 ? 3 : 2) : 'n/a');
-  const line = (r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu == null ? 'n/a' : r.cpu.toFixed(2)} | ${r.rssMiB.toFixed(1)} | ` +
+  const line = (r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu == null ? 'n/a' : r.cpu.toFixed(2)} | ${r.rssMiB == null ? 'n/a' : r.rssMiB.toFixed(1)} | ` +
     `${mib(r.sizes.iso)} | ${mib(r.sizes.zip)} | ${ratio(r.wall, pipeline && pipeline.wall)} | ${ratio(r.wall, ref && ref.wall)} | ` +
     `${pipeline ? (r.sizes.zip / pipeline.sizes.zip).toFixed(4) : 'n/a'} |`;
   const table = [
@@ -139,6 +157,12 @@ async function benchPayload(kind) {
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`).join(' ')).join(' | ')}`);
     }
   }
+  for (const [how, label] of Object.entries(pageRuns)) {
+    const p = pages[how];
+    if (!p) continue;
+    console.log(`page (${label}, median run): ${p.wall.toFixed(2)} s from the drop to the last byte saved — check ${p.phases.check.toFixed(2)} s, ` +
+      `build ${p.phases.build.toFixed(2)} s, save ${p.phases.save.toFixed(2)} s; page wall ÷ native ${(p.wall / native.wall).toFixed(2)}`);
+  }
   check(native.sizes.zip > 0 && native.sizes.iso > payload, `${kind}: native built the media`);
   if (pipeline) console.log(`${kind}: native wall ÷ pipeline ${(native.wall / pipeline.wall).toFixed(2)}, native zip ÷ zip -9 ${(native.sizes.zip / pipeline.sizes.zip).toFixed(4)}`);
   return table;
@@ -150,7 +174,8 @@ function medianOf(list) {
   const mid = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   const byWall = [...list].sort((a, b) => a.wall - b.wall)[Math.floor((list.length - 1) / 2)];
   const cpus = list.map((r) => r.cpu).filter((c) => c != null);
-  return { ...byWall, cpu: cpus.length ? mid(cpus) : null, rssMiB: mid(list.map((r) => r.rssMiB)) };
+  const rss = list.map((r) => r.rssMiB).filter((m) => m != null);
+  return { ...byWall, cpu: cpus.length ? mid(cpus) : null, rssMiB: rss.length ? mid(rss) : null };
 }
 
 function runNative(work, drivers, spec) {

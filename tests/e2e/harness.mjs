@@ -1,13 +1,13 @@
 // Shared set-up for the page tests: the native CLI as the reference, input bundles made at
 // test time, the static server, headless Chromium through playwright-core, and recording of
 // every request and download. The page itself must already be built (`npm run build`).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium, serveWeb } from '../../scripts/browser.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
@@ -169,18 +169,7 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) 
 }
 
 /** Starts scripts/serve-web.mjs on a free port; resolves to {url, stop()}. */
-export function serve() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'scripts/serve-web.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    child.stdout.on('data', (d) => {
-      text += d;
-      const m = text.match(/serving (http:\/\/\S+)/);
-      if (m) resolve({ url: m[1], stop: () => child.kill() });
-    });
-    child.on('exit', (code) => reject(new Error(`serve-web exited with ${code}`)));
-  });
-}
+export const serve = serveWeb;
 
 /**
  * Stands in for the browser's save dialog (headless Chromium cannot answer one): records how
@@ -210,13 +199,7 @@ export function fakeSavePicker() {
   });
 }
 
-export function launch() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run', '--disable-dev-shm-usage'],
-  });
-}
+export const launch = launchChromium;
 
 /**
  * The static server and a headless Chromium for one test file: {server, pages, browser,

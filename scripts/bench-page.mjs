@@ -1,0 +1,99 @@
+// The page timed as a user waits: from dropping the bundle to the last byte of the three
+// outputs saved, in headless Chromium. Used by scripts/bench.mjs; needs the built page (dist/).
+//
+// Two ways to save, as the page offers them:
+// - downloads (`?download=1`, what browsers without a save dialog get): each output collected
+//   into a Blob and handed to the browser's download manager, which writes it to disk;
+// - the save dialog: each output streamed chunk by chunk into a FileSystemWritableFileStream.
+//   Headless Chromium cannot answer a dialog, so a stand-in `showSaveFilePicker` returns a file
+//   in the origin-private file system, which Chromium writes to disk like any picked file.
+import { readFileSync } from 'node:fs';
+import { launchChromium, serveWeb } from './browser.mjs';
+
+const OUTPUTS = { iso: 'guest-tools.iso', zip: 'guest-tools.zip', manifest: 'manifest.json' };
+
+// Runs in the page before its scripts: the stand-in save dialog, writing into the origin's
+// private file system and recording when each file is closed (its last byte on disk).
+function opfsPicker() {
+  window.__closed = {};
+  window.showSaveFilePicker = async ({ suggestedName }) => {
+    const dir = await navigator.storage.getDirectory();
+    const handle = await dir.getFileHandle(suggestedName, { create: true });
+    return {
+      name: suggestedName,
+      async createWritable() {
+        const real = await handle.createWritable();
+        return new WritableStream({
+          write: (chunk) => real.write(chunk),
+          close: async () => { await real.close(); window.__closed[suggestedName] = performance.now(); },
+          abort: (reason) => real.abort(reason),
+        });
+      },
+    };
+  };
+}
+
+/**
+ * One timed run. `bundle` and `spec` are paths; `how` is 'download' or 'dialog'. Resolves to
+ * {wall, phases: {check, build, save}, sizes, manifest} (seconds; manifest as text).
+ */
+export async function benchPage({ bundle, spec, how, policy = 'none' }) {
+  const server = await serveWeb();
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    if (how === 'dialog') await context.addInitScript(opfsPicker);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}index.html${how === 'download' ? '?download=1' : ''}`);
+    await page.waitForSelector('html[data-ready="1"]', { timeout: 60000 });
+    // The user's spec and policy are chosen first; the clock starts with the drop.
+    await page.selectOption('[data-testid=signing-policy]', policy);
+    await page.setInputFiles('[data-testid=spec-input]', spec);
+    const t0 = performance.now();
+    await page.setInputFiles('[data-testid=bundle-input]', bundle);
+    // Nothing was accepted before the bundle arrived, so this waits for this bundle's check.
+    await page.waitForFunction(() => /^(Accepted|Rejected)/.test(document.querySelector('[data-testid=check-status]').textContent)
+      || !document.querySelector('[data-testid=fatal]').hidden, null, { timeout: 600000 });
+    const status = await page.textContent('[data-testid=check-status]');
+    if (!/^Accepted/.test(status)) throw new Error(`the page did not accept the payload: ${status}`);
+    const tChecked = performance.now();
+    await page.click('[data-testid=build-button]');
+    await page.waitForSelector('[data-testid=outputs]:not([hidden])', { timeout: 600000 });
+    const tBuilt = performance.now();
+    const sizes = {};
+    let manifest = '';
+    for (const [key, name] of Object.entries(OUTPUTS)) {
+      if (how === 'download') {
+        const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 600000 }), page.click(`[data-testid=download-${key}]`)]);
+        const file = await dl.path(); // resolves once the browser has written the last byte
+        const bytes = readFileSync(file);
+        sizes[key] = bytes.length;
+        if (key === 'manifest') manifest = bytes.toString('utf8');
+      } else {
+        await page.click(`[data-testid=download-${key}]`);
+        await page.waitForFunction((n) => window.__closed[n] !== undefined, name, { timeout: 600000 });
+        const got = await page.evaluate(async (n) => {
+          const f = await (await (await navigator.storage.getDirectory()).getFileHandle(n)).getFile();
+          return { size: f.size, text: n.endsWith('.json') ? await f.text() : '' };
+        }, name);
+        sizes[key] = got.size;
+        if (key === 'manifest') manifest = got.text;
+      }
+    }
+    const tSaved = performance.now();
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    await context.close();
+    const s = (ms) => ms / 1000;
+    return {
+      wall: s(tSaved - t0),
+      phases: { check: s(tChecked - t0), build: s(tBuilt - tChecked), save: s(tSaved - tBuilt) },
+      sizes,
+      manifest,
+    };
+  } finally {
+    await browser.close();
+    server.stop();
+  }
+}
