@@ -134,6 +134,10 @@ pub struct Args {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// Fail at once if another run is writing to the same --out-dir, instead of waiting for it
+    #[arg(long)]
+    pub no_wait: bool,
+
     /// Most files and folders in one input tree (zip entries, directory walk)
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries, help_heading = "Limits")]
     pub max_entries: u64,

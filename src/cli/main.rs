@@ -3,6 +3,8 @@
 
 mod args;
 mod inputs;
+mod interrupt;
+mod outdir;
 mod output;
 mod run;
 mod verify;
@@ -10,6 +12,7 @@ mod verify;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    interrupt::install();
     match run::run() {
         Ok(code) => code,
         Err(e) => {

@@ -3,8 +3,11 @@
 //! Each output is drained from its pull reader into a hidden temporary file in the output
 //! directory (same filesystem, so the final rename is atomic). Only when all of them were
 //! written and synced are they renamed into place. On any failure the temporaries are
-//! removed, and an output directory this run created is removed again.
+//! removed, and an output directory this run created is removed again; on SIGINT or SIGTERM
+//! the same happens from `interrupt`. The directory is locked for the whole time
+//! (`outdir`), and temporaries a killed run left there are removed first.
 
+use crate::{interrupt, outdir};
 use anyhow::{Context, Result};
 use std::fs::{self, File};
 use std::io::{IsTerminal, Read, Write};
@@ -18,56 +21,44 @@ pub struct Output<'a> {
     pub reader: Box<dyn Read + Send + 'a>,
 }
 
-/// Removes what it tracks unless disarmed: the cleanup runs on every early return and panic.
+/// Removes the temporaries it tracks unless disarmed: runs on every early return and panic.
 struct Cleanup {
     files: Vec<PathBuf>,
-    created_dir: Option<PathBuf>,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        for f in &self.files {
-            let _ = fs::remove_file(f);
-        }
-        if let Some(d) = &self.created_dir {
-            let _ = fs::remove_dir(d);
-        }
+        interrupt::discard(&self.files);
     }
 }
 
-/// Writes every output into `out_dir`, atomically as a set. Returns the final paths.
-/// With `parallel`, the outputs are drained at the same time (the ISO's copying overlaps the
-/// zip's compressing); the bytes written are the same either way.
+/// Writes every output into `out_dir`, atomically as a set, holding the directory's lock.
+/// Returns the final paths. With `parallel`, the outputs are drained at the same time (the
+/// ISO's copying overlaps the zip's compressing); the bytes written are the same either way.
 pub fn write_all(
     out_dir: &Path,
     outputs: Vec<Output<'_>>,
     progress: bool,
     parallel: bool,
+    wait: bool,
 ) -> Result<Vec<PathBuf>> {
-    let created_dir = if out_dir.is_dir() {
-        None
-    } else {
-        fs::create_dir_all(out_dir)
-            .with_context(|| format!("{}: cannot create output directory", out_dir.display()))?;
-        Some(out_dir.to_path_buf())
-    };
-    let mut cleanup = Cleanup {
-        files: Vec::new(),
-        created_dir,
-    };
+    let _lock = outdir::lock(out_dir, wait)?;
+    let names: Vec<String> = outputs.iter().map(|o| o.name.clone()).collect();
+    outdir::remove_stale(out_dir, &names)?;
+    let mut cleanup = Cleanup { files: Vec::new() };
     let total: u64 = outputs.iter().map(|o| o.len).sum();
     let meter = Mutex::new(Meter::new(total, progress));
     let jobs: Vec<(Output<'_>, PathBuf)> = outputs
         .into_iter()
         .map(|out| {
-            let tmp = out_dir.join(format!(".{}.tmp-{}", out.name, std::process::id()));
+            let tmp = outdir::temporary(out_dir, &out.name);
             cleanup.files.push(tmp.clone());
             (out, tmp)
         })
         .collect();
     let write_one = |(mut out, tmp): (Output<'_>, PathBuf)| -> Result<(PathBuf, PathBuf)> {
-        let mut f =
-            File::create(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+        let mut f = interrupt::create_temporary(&tmp)
+            .with_context(|| format!("{}: cannot create", tmp.display()))?;
         let written = copy_with_progress(&mut out.reader, &mut f, &out.name, &meter)
             .with_context(|| format!("writing {}", out.name))?;
         anyhow::ensure!(
@@ -94,18 +85,27 @@ pub fn write_all(
     } else {
         jobs.into_iter().map(write_one).collect()
     };
-    let staged = results.into_iter().collect::<Result<Vec<_>>>()?;
+    let staged = match results.into_iter().collect::<Result<Vec<_>>>() {
+        Ok(staged) => staged,
+        Err(e) => {
+            drop(cleanup);
+            interrupt::discard_created_dirs();
+            return Err(e);
+        }
+    };
     let mut meter = meter.into_inner().unwrap_or_else(|p| p.into_inner());
     meter.finish();
-    let mut done = Vec::new();
-    for (tmp, dest) in &staged {
-        fs::rename(tmp, dest)
-            .with_context(|| format!("{}: cannot move into place", dest.display()))?;
-        done.push(dest.clone());
-    }
-    cleanup.files.clear();
-    cleanup.created_dir = None;
-    Ok(done)
+    // All renames or none interrupted: a signal waits until the set is in place.
+    interrupt::commit(|| -> Result<Vec<PathBuf>> {
+        let mut done = Vec::new();
+        for (tmp, dest) in &staged {
+            fs::rename(tmp, dest)
+                .with_context(|| format!("{}: cannot move into place", dest.display()))?;
+            done.push(dest.clone());
+        }
+        cleanup.files.clear();
+        Ok(done)
+    })
 }
 
 /// Writes `bytes` to `path` via a temporary and a rename (used for `--report`).
@@ -120,12 +120,13 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = outdir::temporary(dir, &name);
     let mut cleanup = Cleanup {
         files: vec![tmp.clone()],
-        created_dir: None,
     };
-    fs::write(&tmp, bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    interrupt::create_temporary(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
+        .with_context(|| format!("{}: cannot write", tmp.display()))?;
     fs::rename(&tmp, path)
         .with_context(|| format!("{}: cannot move into place", path.display()))?;
     cleanup.files.clear();

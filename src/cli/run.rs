@@ -146,7 +146,13 @@ pub fn run() -> Result<ExitCode> {
             reader: Box::new(&set.manifest_bytes[..]) as Box<dyn Read + Send>,
         },
     ];
-    let written = output::write_all(&args.out_dir, outputs, !args.quiet, opts.threads > 1)?;
+    let written = output::write_all(
+        &args.out_dir,
+        outputs,
+        !args.quiet,
+        opts.threads > 1,
+        !args.no_wait,
+    )?;
     if !args.quiet {
         for p in &written {
             let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);

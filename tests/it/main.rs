@@ -13,6 +13,7 @@ mod cli;
 mod guest_tools;
 mod hostile;
 mod inf_real;
+mod interrupted;
 mod iso_readers;
 mod layouts;
 mod reference_compat;
