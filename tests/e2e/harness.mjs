@@ -193,7 +193,11 @@ export function fakeSavePicker() {
           if (window.__writeDelay) await new Promise((r) => setTimeout(r, window.__writeDelay));
         },
         close() { rec.closed = true; },
-        abort() { rec.aborted = true; },
+        abort() {
+          rec.aborted = true;
+          // Set by a test (an exposed binding) to learn of an abort after the page is gone.
+          if (typeof window.__onSaveAbort === 'function') window.__onSaveAbort(suggestedName);
+        },
       });
     },
   });

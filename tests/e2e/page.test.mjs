@@ -286,4 +286,38 @@ describe('page (save dialog)', () => {
     assert.deepEqual(errors, []);
     await context.close();
   });
+
+  test('leaving during a save asks first, leaving anyway aborts the file, leaving when idle does not ask', async () => {
+    const { page, context, errors } = await builtVirtio();
+    await page.evaluate(() => { window.__writeDelay = 300; });
+    await page.click('[data-testid=download-iso]');
+    await page.waitForFunction(() => window.__saved['guest-tools.iso'] && window.__saved['guest-tools.iso'].chunks >= 1);
+    // Closing the tab: the browser asks; staying lets the save finish.
+    const asked = new Promise((resolve) => page.once('dialog', async (d) => { resolve(d.type()); await d.dismiss(); }));
+    await page.close({ runBeforeUnload: true });
+    assert.equal(await asked, 'beforeunload');
+    await page.waitForFunction(() => window.__saved['guest-tools.iso'].closed);
+    let rec = await saved(page, 'guest-tools.iso');
+    assert.ok(!rec.aborted && rec.bytes > 3 << 20, `the save went on after staying (${JSON.stringify(rec)})`);
+    // Leaving anyway (the page is hidden for good): the save in progress is aborted.
+    await page.evaluate(() => { window.__writeDelay = 300; });
+    await page.click('[data-testid=download-zip]');
+    await page.waitForFunction(() => window.__saved['guest-tools.zip'] && window.__saved['guest-tools.zip'].chunks >= 1);
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false })));
+    await page.waitForFunction(() => window.__saved['guest-tools.zip'].aborted);
+    rec = await saved(page, 'guest-tools.zip');
+    assert.ok(!rec.closed, 'the half-written zip was aborted, not closed');
+    // Idle (the save's cancel finished: no Cancel button): nothing is lost by leaving, so
+    // the browser does not ask.
+    await page.waitForFunction(() => /cancelled/.test(document.querySelector('[data-testid=build-note]').textContent));
+    await page.waitForSelector('[data-testid=cancel-button]', { state: 'hidden' });
+    let dialogs = 0;
+    page.on('dialog', (d) => { dialogs++; d.dismiss(); });
+    const closed = page.waitForEvent('close');
+    await page.close({ runBeforeUnload: true });
+    await closed;
+    assert.equal(dialogs, 0, 'no question when nothing is in progress');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });

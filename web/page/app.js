@@ -544,6 +544,18 @@
     // A file dropped beside the zone must not make the browser navigate away from the page.
     window.addEventListener('dragover', (e) => e.preventDefault());
     window.addEventListener('drop', (e) => e.preventDefault());
+    // Leaving or reloading during a build or a save would lose it: the browser asks first.
+    window.addEventListener('beforeunload', (e) => {
+      if (state.busy && (state.busy.what === 'build' || state.busy.what === 'save')) {
+        e.preventDefault();
+        e.returnValue = '';
+      }
+    });
+    // Leaving anyway: a streamed save is aborted, so the browser discards the half-written
+    // file instead of leaving a truncated one under the output's name.
+    window.addEventListener('pagehide', () => {
+      if (state.busy) state.busy.controller.abort();
+    });
   }
 
   async function main() {
