@@ -118,9 +118,10 @@ fn fill(out: &mut Vec<u8>, rng: &mut Rng, kind: Kind, len: u64) {
                     out.extend(word.iter().chain(b" ").take(left));
                 }
                 if r & 0xF000 == 0 {
-                    out.extend(
-                        std::iter::repeat(0u8).take(((r >> 20) % 64).min(left as u64) as usize),
-                    );
+                    out.extend(std::iter::repeat_n(
+                        0u8,
+                        ((r >> 20) % 64).min(left as u64) as usize,
+                    ));
                 }
                 out.truncate(end as usize);
             }

@@ -61,7 +61,7 @@ impl FileDigest {
     /// Decodes records made by [`FileDigest::encode`], refusing anything malformed.
     pub fn decode_all(bytes: &[u8]) -> Result<Vec<FileDigest>> {
         let bad = |m: String| Error::archive("file digests", m);
-        if bytes.len() % DIGEST_RECORD != 0 {
+        if !bytes.len().is_multiple_of(DIGEST_RECORD) {
             return Err(bad(format!(
                 "{} bytes is not a whole number of {DIGEST_RECORD}-byte records",
                 bytes.len()

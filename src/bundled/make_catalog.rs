@@ -364,7 +364,7 @@ fn integer(v: u32) -> Vec<u8> {
         .into_iter()
         .skip_while(|b| *b == 0)
         .collect();
-    if b.first().map_or(true, |f| f & 0x80 != 0) {
+    if b.first().is_none_or(|f| f & 0x80 != 0) {
         b.insert(0, 0);
     }
     b

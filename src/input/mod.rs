@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// Decodes UTF-16 text (ISO 9660 Joliet names are big-endian, catalog values little-endian);
 /// `None` for an odd length or unpaired surrogates.
 pub(crate) fn utf16(b: &[u8], big_endian: bool) -> Option<String> {
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     let units: Vec<u16> = b

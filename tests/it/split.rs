@@ -125,7 +125,7 @@ fn malformed_or_mismatched_digests_are_refused() {
     );
     assert!(with.iter().all(|(d, k)| k
         .as_ref()
-        .map_or(true, |k| d.compressed == Some(k.len() as u64))));
+        .is_none_or(|k| d.compressed == Some(k.len() as u64))));
 
     let wire = shared::encode_all(&digests);
     assert_eq!(wire.len(), digests.len() * DIGEST_RECORD);

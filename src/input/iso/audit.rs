@@ -21,7 +21,7 @@ const MAX_TABLE: u64 = 16 << 20;
 pub fn check_structure(src: &dyn ReadAt) -> Result<Vec<String>> {
     let ds = descriptors(src, "image")?;
     let mut problems = Vec::new();
-    if src.len() % SECTOR != 0 {
+    if !src.len().is_multiple_of(SECTOR) {
         problems.push(format!(
             "image length {} is not a whole number of sectors",
             src.len()
@@ -84,7 +84,7 @@ fn cmp_ident(a: &[u8], b: &[u8], joliet: bool) -> Ordering {
 /// or of Joliet (even length, at most 128 bytes, no `;` version needed).
 fn ident_problem(ident: &[u8], dir: bool, joliet: bool) -> Option<String> {
     if joliet {
-        return (ident.len() % 2 != 0 || ident.len() > 128 || ident.is_empty())
+        return (!ident.len().is_multiple_of(2) || ident.len() > 128 || ident.is_empty())
             .then(|| "bad Joliet identifier length".into());
     }
     if ident.len() > 31 {

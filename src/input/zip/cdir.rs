@@ -83,7 +83,7 @@ pub(crate) fn read_directory(
         (at >= 20 && le32(&tail, at - 20) == ZIP64_LOCATOR_SIG).then(|| &tail[at - 20..at]);
     if let Some(loc) = locator {
         let rec_pos = le64(loc, 8);
-        if rec_pos.checked_add(56).map_or(true, |e| e > eocd_pos - 20) {
+        if rec_pos.checked_add(56).is_none_or(|e| e > eocd_pos - 20) {
             return Err(bad(
                 "the zip64 end of central directory record lies outside the archive",
             ));
@@ -118,10 +118,7 @@ pub(crate) fn read_directory(
             max_entries,
         ));
     }
-    if cd_offset
-        .checked_add(cd_size)
-        .map_or(true, |e| e > end_limit)
-    {
+    if cd_offset.checked_add(cd_size).is_none_or(|e| e > end_limit) {
         return Err(bad(
             "the central directory lies outside the archive (truncated or not a zip)",
         ));

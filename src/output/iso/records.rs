@@ -47,7 +47,7 @@ pub(crate) fn dir_record(
     out.extend_from_slice(&both16(1)); // volume sequence number
     out.push(ident.len() as u8);
     out.extend_from_slice(ident);
-    if ident.len() % 2 == 0 {
+    if ident.len().is_multiple_of(2) {
         out.push(0);
     }
 }

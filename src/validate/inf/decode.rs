@@ -75,7 +75,7 @@ fn utf8(bytes: &[u8], offset: usize) -> Result<String, String> {
 }
 
 fn utf16(bytes: &[u8], big_endian: bool) -> Result<String, String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(format!(
             "utf-16 text has an odd number of bytes ({})",
             bytes.len()
