@@ -99,6 +99,22 @@ impl Job {
             .collect()
     }
 
+    /// SHA-256 (hex) over what the digests of this input depend on: the staged paths and sizes
+    /// (a staged file's bytes are fixed by the dropped files and the paths) and the zip level.
+    /// The page keeps the digests of a check for a build whose key is the same, so a build
+    /// after a check, or a check after changing only the version or the label, reads nothing.
+    #[wasm_bindgen(js_name = digestKey)]
+    pub fn digest_key(&self) -> String {
+        let mut h = Sha256::new();
+        for (path, content) in &self.validated.staged.files {
+            h.update(path.as_bytes());
+            h.update([0]);
+            h.update(content.len().to_le_bytes());
+        }
+        h.update(self.validated.resolved.build.zip_level.to_le_bytes());
+        hex(&h.finalize())
+    }
+
     /// SHA-256 (hex) over the staged paths and sizes and the options that shape the media:
     /// workers whose fingerprints differ did not see the same input and must not be mixed.
     pub fn fingerprint(&self) -> String {

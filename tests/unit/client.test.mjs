@@ -20,8 +20,8 @@ const outputBytes = (key, len) => Uint8Array.from({ length: len }, (_, i) => out
 
 /** A stand-in for guestpack-worker.js: one request at a time, each after `delay` ms. */
 class FakeWorker {
-  constructor(index, { delay = 0, failDigestAt = -1, failRangeAt = -1, outputs = {} } = {}) {
-    Object.assign(this, { index, delay, failDigestAt, failRangeAt, outputs });
+  constructor(index, { delay = 0, failDigestAt = -1, failRangeAt = -1, outputs = {}, sizes = [] } = {}) {
+    Object.assign(this, { index, delay, failDigestAt, failRangeAt, outputs, sizes });
     this.queue = Promise.resolve();
     this.digested = []; // indices this worker digested
     this.served = []; // [key, start] of each range chunk it produced
@@ -63,6 +63,14 @@ class FakeWorker {
         this.served.push([msg.key, msg.start]);
         return this.outputs[msg.key].subarray(pos, end);
       }
+      // A shared build's other steps, as the real worker answers them for an accepted input
+      // (the digest key stands for what the real one hashes: here it comes with the options).
+      case 'prepare':
+        return { report: {}, accepted: true, sizes: Float64Array.from(this.sizes), fingerprint: 'same', digestKey: msg.options.key };
+      case 'kept':
+        return new Uint32Array(0);
+      case 'plan':
+        return { accepted: true, report: {}, manifest: 'm', outputs: [{ key: 'iso', name: 'a.iso', len: 1 }], pieces: { iso: [0, 1, 0, NO_OWNER] } };
       case 'closeReader':
       case 'cancel':
         return null;
@@ -190,4 +198,42 @@ test('a core error keeps the option it names and how to fix it', async () => {
   }), 0);
   const c = new GuestpackClient([w]);
   await assert.rejects(c.validate('bundle'), (e) => e.option === 'maxEntries' && e.fix === 'raise' && /over the limit/.test(e.message));
+});
+
+test('a build of the same inputs again plans from the kept digests; another key or bundle reads again', async () => {
+  const sizes = Array.from({ length: 600 }, () => 4096);
+  const { c, workers } = client([{ sizes }, { sizes }]);
+  const digestCalls = () => workers.reduce((n, w) => n + w.digestCalls, 0);
+  const bundle = { name: 'drivers.zip' };
+  let progress = [];
+  assert.equal((await c.build(bundle, { key: 'k1' }, { onProgress: (d, t) => progress.push([d, t]) })).accepted, true);
+  const first = digestCalls();
+  assert.ok(first > 0);
+  progress = [];
+  await c.build(bundle, { key: 'k1' }, { onProgress: (d, t) => progress.push([d, t]) });
+  assert.equal(digestCalls(), first, 'nothing read again');
+  assert.deepEqual(progress.at(-1), [600 * 4096, 600 * 4096], 'progress still reaches the end');
+  await c.build(bundle, { key: 'k2' });
+  assert.ok(digestCalls() > first, 'another digest key reads again');
+  const second = digestCalls();
+  await c.build({ name: 'drivers.zip' }, { key: 'k2' });
+  assert.ok(digestCalls() > second, 'another bundle object reads again');
+});
+
+test('a build asked for while another runs supersedes it', async () => {
+  const sizes = Array.from({ length: 5000 }, () => 1000);
+  const { c, workers } = client([{ sizes, delay: 1 }, { sizes, delay: 1 }]);
+  const bundle = { name: 'drivers.zip' };
+  // The newer build is asked for as soon as the older one has digested its first batch.
+  let newer = null;
+  const older = c.build(bundle, { key: 'a' }, {
+    onProgress: (done) => { if (done > 0 && !newer) newer = c.build(bundle, { key: 'b' }); },
+  });
+  await assert.rejects(older, { name: 'AbortError' });
+  assert.equal((await newer).accepted, true);
+  const digested = workers.flatMap((w) => w.digested);
+  const batches = Math.ceil(sizes.length / 256);
+  const calls = workers.reduce((n, w) => n + w.digestCalls, 0);
+  assert.ok(calls < 2 * batches, `the older build stopped taking files (${calls} digest requests, ${batches} per build)`);
+  assert.ok(digested.length >= sizes.length, 'the newer build read every file');
 });

@@ -186,9 +186,17 @@
       return;
     }
     state.checking = true;
+    state.checkRead = null;
     render();
+    // The check reads and hashes every file the catalogs cover, so it does the build's
+    // reading too: the client keeps those digests, and Build then only plans.
+    const onProgress = (done, total) => {
+      if (gen !== state.generation) return;
+      state.checkRead = { done, total };
+      renderCheckStatus();
+    };
     try {
-      const report = await client.validate(state.drivers, opts, { guestTools: state.guestTools || undefined });
+      const { report } = await client.build(state.drivers, opts, { guestTools: state.guestTools || undefined, onProgress });
       if (gen !== state.generation) return;
       Object.assign(state, { report, fatal: null });
     } catch (e) {
@@ -339,18 +347,18 @@
     return { why: 'Ready: validation passed.', ready: true };
   }
 
-  function render() {
+  // The one line that says what the check found, or how far it has read.
+  function renderCheckStatus() {
     const r = state.report;
-    const busy = !!state.busy;
-    const fatal = $('fatal');
-    fatal.hidden = !state.fatal;
-    fatal.textContent = state.fatal ? `Cannot check these inputs: ${pageMessage(state.fatal)}` : '';
-
     const status = $('check-status');
     if (!client) status.textContent = 'Starting the packaging engine…';
     else if (!state.drivers) status.textContent = 'Choose a driver bundle, or try the sample, to check it.';
-    else if (state.checking) status.textContent = 'Checking…';
-    else if (r) {
+    else if (state.checking) {
+      const p = state.checkRead;
+      status.textContent = p && p.total
+        ? `Checking… read and hashed ${fmtBytes(p.done)} of ${fmtBytes(p.total)} (${Math.floor((p.done / p.total) * 100)}%)`
+        : 'Checking…';
+    } else if (r) {
       status.textContent = r.errors
         ? `Rejected: ${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}. Fix the errors below to build.`
         : `Accepted${r.warnings ? ` with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}` : ''}: ready to build.`;
@@ -358,6 +366,16 @@
     status.className = `status ${r && !state.checking ? (r.errors ? 'bad' : 'good') : ''}`;
     // Which inputs the verdict shown is for (tests wait for the one after their own change).
     status.dataset.inputs = state.checking ? '' : String(state.generation);
+  }
+
+  function render() {
+    const r = state.report;
+    const busy = !!state.busy;
+    const fatal = $('fatal');
+    fatal.hidden = !state.fatal;
+    fatal.textContent = state.fatal ? `Cannot check these inputs: ${pageMessage(state.fatal)}` : '';
+
+    renderCheckStatus();
 
     $('report').hidden = !r;
     if (r) view.report(r);

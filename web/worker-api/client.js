@@ -75,6 +75,9 @@ class GuestpackClient {
     this.built = null; // {outputs, pieces} of the current build
     this.readers = new Map(); // key -> OrderedReader used by nextChunk()
     this.nextReader = 1;
+    this.runs = 0; // builds asked for; only the latest may go on
+    this.queue = Promise.resolve(); // the build running, which the next one waits for
+    this.digests = null; // {drivers, guestTools, key, records} of the last build that read its files
   }
 
   /** Number of workers sharing each build. */
@@ -112,26 +115,53 @@ class GuestpackClient {
    * Validates, then (when accepted) reads, hashes and plans every file, shared among the
    * workers. Resolves to {report, accepted, outputs: [{key: 'iso'|'zip'|'manifest', name, len}],
    * manifest: text}. `onProgress(bytesRead, bytesTotal)` follows the reading.
+   *
+   * The digests are kept for the next build of the same `drivers` and `guestTools` objects
+   * with the same staged files and zip level (the core's `digestKey`): a build after a check,
+   * or after changing only the version or the label, plans from them without reading. Builds
+   * run one at a time; a build started while another runs supersedes it (the earlier one
+   * stops between requests and rejects with an AbortError).
    */
   build(drivers, options = {}, { guestTools, signal, onProgress } = {}) {
-    return this.guard(signal, () => this.buildShared(drivers, options, guestTools, onProgress));
+    const run = ++this.runs;
+    const go = () => this.guard(signal, () => this.buildShared(run, drivers, options, guestTools, onProgress));
+    const result = this.queue.then(go, go);
+    this.queue = result.catch(() => {});
+    return result;
   }
 
-  async buildShared(drivers, options, guestTools, onProgress) {
+  // Throws an AbortError once a newer build was asked for.
+  current(run) {
+    if (run !== this.runs) throw new DOMException('superseded by a newer build', 'AbortError');
+  }
+
+  async buildShared(run, drivers, options, guestTools, onProgress) {
+    this.current(run);
     this.dropBuild();
     const prepared = await Promise.all(this.links.map((l) => l.call({ type: 'prepare', drivers, guestTools, options })));
+    this.current(run);
     const first = prepared[0];
     if (!first.accepted) return { report: first.report, accepted: false, outputs: [] };
     if (prepared.some((p) => p.fingerprint !== first.fingerprint)) {
       throw new Error('the workers read different inputs (did the file change while it was being read?)');
     }
     const sizes = first.sizes;
-    const records = await this.digestShared(sizes, onProgress);
+    const d = this.digests;
+    const reuse = d && d.drivers === drivers && d.guestTools === guestTools && d.key === first.digestKey;
+    this.digests = null;
+    const records = reuse ? d.records : await this.digestShared(sizes, onProgress, run);
+    this.current(run);
+    if (reuse && onProgress) {
+      const total = sizes.reduce((a, b) => a + b, 0);
+      onProgress(total, total);
+    }
+    this.digests = { drivers, guestTools, key: first.digestKey, records };
     // Each worker kept some small files compressed: it produces the zip pieces holding them.
     const owners = new Uint8Array(sizes.length).fill(this.constants.noOwner);
     const kept = await Promise.all(this.links.map((l) => l.call({ type: 'kept' })));
     kept.forEach((indices, w) => { for (const i of indices) owners[i] = w; });
     const plans = await Promise.all(this.links.map((l) => l.call({ type: 'plan', records, owners, workers: this.links.length })));
+    this.current(run);
     const p0 = plans[0];
     // Every worker checked the same digests against the same catalogs.
     if (!p0.accepted) return { report: p0.report, accepted: false, outputs: [] };
@@ -148,7 +178,8 @@ class GuestpackClient {
 
   // Hands files out to whichever worker is free, biggest first (so the last ones even out),
   // in batches of up to 8 MiB or 256 files; puts the records back in staged order.
-  async digestShared(sizes, onProgress) {
+  // `run`: the build this is for (stops once a newer one is asked for).
+  async digestShared(sizes, onProgress, run = this.runs) {
     const RECORD = this.constants.digestRecord;
     const n = sizes.length;
     const order = [...Array(n).keys()].sort((a, b) => sizes[b] - sizes[a] || a - b);
@@ -160,6 +191,7 @@ class GuestpackClient {
     if (onProgress) onProgress(0, total);
     const work = async (link) => {
       while (next < n && !failed) {
+        this.current(run);
         const batch = [];
         let bytes = 0;
         while (next < n && batch.length < 256 && (batch.length === 0 || bytes + sizes[order[next]] <= 8 << 20)) {
@@ -305,6 +337,7 @@ class GuestpackClient {
 
   failAll(err) {
     this.built = null;
+    this.digests = null;
     this.readers.clear();
     for (const l of this.links) l.failAll(err);
   }

@@ -15,7 +15,7 @@
 //   stats    {}                                   -> {wasmMemoryBytes, busyMs: {type: ms}} (wasm memory size,
 //                                                    time spent on each kind of request)
 // A build, shared among one or more workers (client.js runs one of these in each):
-//   prepare  {drivers, guestTools?, options}      -> {report, accepted, sizes: Float64Array, fingerprint}
+//   prepare  {drivers, guestTools?, options}      -> {report, accepted, sizes: Float64Array, fingerprint, digestKey}
 //   digest   {indices: Uint32Array}               -> Uint8Array of digest records (transferred)
 //   kept     {}                                   -> Uint32Array: the files this worker kept compressed
 //   plan     {records: Uint8Array, owners: Uint8Array, workers}
@@ -105,7 +105,7 @@ const handlers = {
     dropCurrent();
     job = withBundles(msg, (d, t) => (t ? api.prepareWith(d, t, msg.options) : api.prepare(d, msg.options)));
     const sizes = job.accepted ? new Float64Array(job.sizes()) : new Float64Array(0);
-    return { report: job.report, accepted: job.accepted, sizes, fingerprint: job.fingerprint() };
+    return { report: job.report, accepted: job.accepted, sizes, fingerprint: job.fingerprint(), digestKey: job.digestKey() };
   },
   digest(msg) {
     if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
