@@ -1,6 +1,6 @@
 //! Writes a synthetic driver tree and a matching spec for benchmarks.
 //!
-//! Usage: `gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1] [--mixed]`
+//! Usage: `gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1] [--mixed | --virtio-win]`
 //!
 //! Produces `DIR/drivers/{x86,amd64}/<driver>/…` and `DIR/spec.json`. Every driver folder holds
 //! an INF that passes validation (CatalogFile, SourceDisksFiles, CopyFiles, AddService,
@@ -11,6 +11,11 @@
 //! images often are: the first 256 KiB segment is incompressible, the following ones are random,
 //! half-compressible or text-like in equal measure and random order, so one file holds parts of
 //! every kind and a decision taken from a file's start is wrong for most of it.
+//! With `--virtio-win`, the tree is shaped like virtio-win's own ISO instead:
+//! `DIR/virtio-win/<driver>/<os>/<arch>/` for 14 Windows versions and both architectures, each
+//! folder a small driver package (INF, catalog, `.sys`) plus its debug symbols (`.pdb`, most of
+//! the bytes, left out of media by the default file policy): the everyday case of building the
+//! media for one Windows version out of a large multi-OS tree.
 //! The total payload is the requested size (to within the INF texts). The same seed and size
 //! always give the same bytes: all sizes and the generator state are `u64`.
 //!
@@ -227,11 +232,12 @@ fn parse_size(s: &str) -> Option<u64> {
 fn main() {
     let mut out: Option<PathBuf> = None;
     let (mut size, mut drivers, mut seed) = (211u64 << 20, 12u64, 1u64);
-    let mut mixed = false;
+    let (mut mixed, mut virtio_win) = (false, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--mixed" {
-            mixed = true;
+        if a == "--mixed" || a == "--virtio-win" {
+            mixed |= a == "--mixed";
+            virtio_win |= a == "--virtio-win";
             continue;
         }
         let v = args.next().unwrap_or_default();
@@ -242,7 +248,7 @@ fn main() {
             "--seed" => seed = v.parse().expect("--seed: a number"),
             _ => {
                 eprintln!(
-                    "usage: gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1] [--mixed]"
+                    "usage: gen_synthetic --out DIR [--size 211M] [--drivers 12] [--seed 1] [--mixed | --virtio-win]"
                 );
                 std::process::exit(2);
             }
@@ -250,6 +256,11 @@ fn main() {
     }
     let out = out.expect("--out DIR is required");
     let drivers = drivers.clamp(1, 200);
+    if virtio_win {
+        write_virtio_win(&out, size, drivers, seed);
+        println!("{}", out.display());
+        return;
+    }
     let root = out.join("drivers");
     if root.exists() {
         fs::remove_dir_all(&root).expect("remove old tree");
@@ -337,21 +348,92 @@ fn main() {
             )
             .expect("write catalog");
         }
-        spec_drivers.push(serde_json::json!({
-            "name": name,
-            "required": true,
-            "expected_hardware_ids": [format!("PCI\\\\VEN_1AF4&DEV_{dev:04X}\\b")],
-            "expected_inf_files": [format!("{name}.inf")],
-            "expected_add_services": [name],
-        }));
+        spec_drivers.push(spec_entry(&name, dev));
     }
+    write_spec(&out, spec_drivers);
+    println!("{}", out.display());
+}
+
+/// virtio-win's OS folder names: the media is built for one of them.
+const OS_FOLDERS: [&str; 14] = [
+    "2k3", "2k8", "2k8R2", "2k12", "2k12R2", "2k16", "2k19", "2k22", "2k25", "w7", "w8", "w8.1",
+    "w10", "w11",
+];
+
+/// The `--virtio-win` tree: `<driver>/<os>/<arch>/` packages, each with its debug symbols.
+fn write_virtio_win(out: &Path, size: u64, drivers: u64, seed: u64) {
+    let root = out.join("virtio-win");
+    if root.exists() {
+        fs::remove_dir_all(&root).expect("remove old tree");
+    }
+    let folders = drivers * OS_FOLDERS.len() as u64 * 2;
+    let per_folder = size / folders;
+    // A driver binary of 10-30 % of the folder, the rest its symbols.
+    let mut rng = Rng::new(seed);
+    let mut spec_drivers = Vec::new();
+    for i in 0..drivers {
+        let name = format!("synth{i:02}");
+        let dev = 0x1040 + i;
+        for (o, os) in (0u64..).zip(OS_FOLDERS) {
+            for (a, (arch, decoration)) in
+                [("x86", "NTx86"), ("amd64", "NTamd64")].iter().enumerate()
+            {
+                let dir = root.join(&name).join(os).join(arch);
+                fs::create_dir_all(&dir).expect("create driver folder");
+                let sys_len = per_folder * rng.range(10, 30) / 100;
+                let s = seed ^ ((i + 1) << 20) ^ ((o + 1) << 30) ^ ((a as u64 + 1) << 40);
+                let sys = format!("{name}.sys");
+                write_binary(
+                    &dir.join(&sys),
+                    b"MZ\x90\x00",
+                    sys_len,
+                    s,
+                    Kind::Half,
+                    [2, 5, 3],
+                );
+                let pdb_len = per_folder.saturating_sub(sys_len + 8 * 1024);
+                write_binary(
+                    &dir.join(format!("{name}.pdb")),
+                    b"Microsoft C/C++ MSF 7.00\r\n\x1aDS",
+                    pdb_len,
+                    s + 1,
+                    Kind::Text,
+                    [1, 3, 6],
+                );
+                let inf = inf_text(&name, dev, decoration, std::slice::from_ref(&sys));
+                fs::write(dir.join(format!("{name}.inf")), &inf).expect("write inf");
+                let sys_bytes = fs::read(dir.join(&sys)).expect("read binary");
+                let listed: [(&str, &[u8]); 2] =
+                    [(&format!("{name}.inf"), inf.as_bytes()), (&sys, &sys_bytes)];
+                fs::write(
+                    dir.join(format!("{name}.cat")),
+                    guestpack::bundled::sample::signed_catalog(arch, &listed),
+                )
+                .expect("write catalog");
+            }
+        }
+        spec_drivers.push(spec_entry(&name, dev));
+    }
+    write_spec(out, spec_drivers);
+}
+
+fn spec_entry(name: &str, dev: u64) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "required": true,
+        "expected_hardware_ids": [format!("PCI\\\\VEN_1AF4&DEV_{dev:04X}\\b")],
+        "expected_inf_files": [format!("{name}.inf")],
+        "expected_add_services": [name],
+    })
+}
+
+fn write_spec(out: &Path, drivers: Vec<serde_json::Value>) {
     let spec = serde_json::json!({
-        "drivers": spec_drivers,
+        "drivers": drivers,
         "require_optional_drivers_on_all_arches": false,
         "fail_on_unlisted_driver_dirs": true,
     });
     let mut text = serde_json::to_string_pretty(&spec).expect("spec json");
     text.push('\n');
     fs::write(out.join("spec.json"), text).expect("write spec");
-    println!("{}", out.display());
 }

@@ -34,10 +34,12 @@ function opfsPicker() {
 }
 
 /**
- * One timed run. `bundle` and `spec` are paths; `how` is 'download' or 'dialog'. Resolves to
- * {wall, phases: {check, build, save}, sizes, manifest} (seconds; manifest as text).
+ * One timed run. `bundle` and `spec` are paths; `how` is 'download' or 'dialog'; `os` the
+ * Windows version to choose once the page offers the bundle's OS folders (a multi-OS tree).
+ * Resolves to {wall, phases: {check, build, save}, sizes, manifest} (seconds; manifest as
+ * text); with `os`, `check` runs from the drop and includes the menu appearing and the choice.
  */
-export async function benchPage({ bundle, spec, how, policy = 'none' }) {
+export async function benchPage({ bundle, spec, how, policy = 'none', os = null }) {
   const server = await serveWeb();
   const browser = await launchChromium();
   try {
@@ -53,6 +55,11 @@ export async function benchPage({ bundle, spec, how, policy = 'none' }) {
     await page.setInputFiles('[data-testid=spec-input]', spec);
     const t0 = performance.now();
     await page.setInputFiles('[data-testid=bundle-input]', bundle);
+    if (os) {
+      // The first check finds several OS folders and offers them; the user picks one.
+      await page.waitForSelector(`[data-testid=os-select] option[value="${os}"]`, { state: 'attached', timeout: 600000 });
+      await page.selectOption('[data-testid=os-select]', os);
+    }
     // Nothing was accepted before the bundle arrived, so this waits for this bundle's check.
     await page.waitForFunction(() => /^(Accepted|Rejected)/.test(document.querySelector('[data-testid=check-status]').textContent)
       || !document.querySelector('[data-testid=fatal]').hidden, null, { timeout: 600000 });

@@ -10,6 +10,7 @@
 //   npm run bench -- --size 8M --smoke  # CI: small and quick, prints "bench-smoke: N passed, N failed"
 // Options: --size N[K|M|G]  --seed N  --threads N  --workers N  --zip-level N  --runs N
 //          --payload standard|mixed|both  --skip-wasm  --skip-page  --skip-pipeline
+//          --skip-virtio-iso  --virtio-size N[K|M|G] (the virtio-win-shaped ISO case, 200M)
 //          --reference-packager BIN --reference-guest-tools DIR --reference-contract FILE
 //          --markdown FILE (append the tables)  --keep (keep generated data and outputs)
 import { spawnSync, spawn } from 'node:child_process';
@@ -32,6 +33,7 @@ const zipLevel = opt('--zip-level', '6');
 const smoke = flag('--smoke');
 const workers = opt('--workers', threads); // browser workers sharing the wasm build
 const runs = Number(opt('--runs', smoke ? '1' : '3'));
+const virtioSize = opt('--virtio-size', smoke ? '16M' : '200M');
 const payloadOpt = opt('--payload', 'both');
 const payloads = payloadOpt === 'both' ? ['standard', 'mixed'] : [payloadOpt];
 if (!payloads.every((p) => p === 'standard' || p === 'mixed')) throw new Error('--payload: standard, mixed or both');
@@ -72,6 +74,7 @@ if (!flag('--skip-page')) sh(process.execPath, ['scripts/build-web.mjs'], { cwd:
 const reference = referencePackager();
 const tables = [];
 for (const kind of payloads) tables.push(await benchPayload(kind));
+if (!flag('--skip-virtio-iso')) tables.push(await benchVirtioIso());
 
 // 2. Report.
 const md = opt('--markdown');
@@ -165,6 +168,52 @@ async function benchPayload(kind) {
   }
   check(native.sizes.zip > 0 && native.sizes.iso > payload, `${kind}: native built the media`);
   if (pipeline) console.log(`${kind}: native wall ÷ pipeline ${(native.wall / pipeline.wall).toFixed(2)}, native zip ÷ zip -9 ${(native.sizes.zip / pipeline.sizes.zip).toFixed(4)}`);
+  return table;
+}
+
+// The everyday case: a virtio-win-shaped ISO (14 Windows versions x 2 architectures, debug
+// symbols included) to the media for one Windows version, natively and through the page.
+async function benchVirtioIso() {
+  const work = path.join(targetDir, 'bench', `virtio-win-${virtioSize}-s${seed}`);
+  fs.mkdirSync(work, { recursive: true });
+  sh(path.join(targetDir, 'release', 'examples', 'gen_synthetic'), ['--out', work, '--size', virtioSize, '--seed', seed, '--virtio-win', '--drivers', '13']);
+  const iso = path.join(work, 'virtio-win.iso');
+  fs.rmSync(iso, { force: true });
+  sh('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-R', '-V', 'VIRTIO_WIN', '-o', iso, path.join(work, 'virtio-win')]);
+  const spec = path.join(work, 'spec.json');
+  const files = Number(sh('bash', ['-c', `find "${path.join(work, 'virtio-win')}" -type f | wc -l`]).trim());
+  console.log(`bench: virtio-win-shaped ISO, ${mib(fileSize(iso))} MiB, ${files} files, ${runs} run(s) of each`);
+  const results = { native: [], download: [], dialog: [] };
+  const out = path.join(work, 'out-native');
+  for (let run = 0; run < runs; run++) {
+    fs.rmSync(out, { recursive: true, force: true });
+    const r = timed(gp, ['--drivers-dir', iso, '--os', 'w10', '--spec', spec, '--out-dir', out, '--threads', threads, '-q', '--source-date-epoch', '0', '--signing-policy', 'none']);
+    r.sizes = { iso: fileSize(`${out}/guest-tools.iso`), zip: fileSize(`${out}/guest-tools.zip`), manifest: fileSize(`${out}/manifest.json`) };
+    results.native.push(r);
+    if (!flag('--skip-page')) {
+      const nativeManifest = fs.readFileSync(path.join(out, 'manifest.json'), 'utf8');
+      for (const how of ['download', 'dialog']) {
+        const p = await benchPage({ bundle: iso, spec, how, os: 'w10' });
+        check(p.manifest === nativeManifest, `virtio-win ISO: the page's saved manifest.json (${how}) is byte-identical to native`);
+        results[how].push({ ...p, cpu: null, rssMiB: null });
+      }
+    }
+  }
+  const native = medianOf(results.native);
+  check(native.sizes.iso > 0, 'virtio-win ISO: native built the media for w10');
+  const rows = [{ name: 'guestpack native, --os w10', ...native }];
+  const labels = { download: 'downloads', dialog: 'save dialog' };
+  for (const how of ['download', 'dialog']) if (results[how].length) rows.push({ name: `guestpack page, drop to saved (${labels[how]})`, ...medianOf(results[how]) });
+  const table = [
+    `virtio-win-shaped ISO → media for w10: ${mib(fileSize(iso))} MiB, ${files} files (gen_synthetic --virtio-win --size ${virtioSize}); median of ${runs} run(s) each`,
+    '',
+    '| run | wall s | CPU s | peak RSS MiB | ISO MiB | zip MiB | check s | build s | save s |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu == null ? 'n/a' : r.cpu.toFixed(2)} | ${r.rssMiB == null ? 'n/a' : r.rssMiB.toFixed(1)} | ` +
+      `${mib(r.sizes.iso)} | ${mib(r.sizes.zip)} | ${r.phases ? r.phases.check.toFixed(2) : ''} | ${r.phases ? r.phases.build.toFixed(2) : ''} | ${r.phases ? r.phases.save.toFixed(2) : ''} |`),
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  if (!flag('--keep')) fs.rmSync(out, { recursive: true, force: true });
   return table;
 }
 

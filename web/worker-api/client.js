@@ -75,6 +75,8 @@ class GuestpackClient {
     this.built = null; // {outputs, pieces} of the current build
     this.readers = new Map(); // key -> OrderedReader used by nextChunk()
     this.nextReader = 1;
+    this.ids = new WeakMap(); // input object -> id (see inputs())
+    this.nextId = 1;
     this.runs = 0; // builds asked for; only the latest may go on
     this.queue = Promise.resolve(); // the build running, which the next one waits for
     this.digests = null; // {drivers, guestTools, key, records} of the last build that read its files
@@ -101,6 +103,19 @@ class GuestpackClient {
     return this.guard(signal, () => this.links[0].call(msg));
   }
 
+  // The inputs of a request, each with an id that stays the same for the same object: a
+  // worker keeps the last bundles it opened by id and does not read a container's directory
+  // again for the next request about it (a File is an immutable snapshot, so the same object
+  // is the same bytes).
+  inputs(drivers, guestTools) {
+    const id = (o) => {
+      if (o == null || typeof o !== 'object') return o == null ? null : String(o);
+      if (!this.ids.has(o)) this.ids.set(o, `b${this.nextId++}`);
+      return this.ids.get(o);
+    };
+    return { drivers, guestTools, driversId: id(drivers), guestToolsId: id(guestTools) };
+  }
+
   /** Shipped spec names, the default one and the packager version. */
   specs() {
     return this.call({ type: 'specs' });
@@ -108,7 +123,7 @@ class GuestpackClient {
 
   /** Report object: {accepted, errors, warnings, findings: [...], packages: [...], layout}. */
   validate(drivers, options = {}, { guestTools, signal } = {}) {
-    return this.call({ type: 'validate', drivers, guestTools, options }, signal);
+    return this.call({ type: 'validate', ...this.inputs(drivers, guestTools), options }, signal);
   }
 
   /**
@@ -138,7 +153,8 @@ class GuestpackClient {
   async buildShared(run, drivers, options, guestTools, onProgress) {
     this.current(run);
     this.dropBuild();
-    const prepared = await Promise.all(this.links.map((l) => l.call({ type: 'prepare', drivers, guestTools, options })));
+    const inputs = this.inputs(drivers, guestTools);
+    const prepared = await Promise.all(this.links.map((l) => l.call({ type: 'prepare', ...inputs, options })));
     this.current(run);
     const first = prepared[0];
     if (!first.accepted) return { report: first.report, accepted: false, outputs: [] };

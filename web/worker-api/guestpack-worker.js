@@ -49,21 +49,39 @@ function openBundle(input, what, options) {
   throw new Error(`${what}: expected a File, Blob, ArrayBuffer or 'sample'`);
 }
 
-// Runs `fn` with the opened bundles and frees them afterwards (wasm memory is not GC'd).
+// The bundles opened last, by the id the client gives each input object, with the limits
+// they were opened under: {id, limits, bundle}. Validating the same input again (a check after
+// an option changed, the build after the check) does not read its directory again.
+const opened = { drivers: null, 'guest-tools': null };
+const LIMITS = ['maxEntries', 'maxTotalSize', 'maxFileSize', 'maxPathDepth', 'maxRatio'];
+
+function cachedBundle(input, id, what, options) {
+  const limits = JSON.stringify(LIMITS.map((k) => (options && options[k] != null ? String(options[k]) : null)));
+  const held = opened[what];
+  if (held && id != null && held.id === id && held.limits === limits) return held.bundle;
+  const bundle = openBundle(input, what, options);
+  if (held) held.bundle.free();
+  opened[what] = id == null ? null : { id, limits, bundle };
+  return bundle;
+}
+
+// Runs `fn` with the opened bundles; bundles without an id are freed afterwards (wasm memory
+// is not GC'd), the others are kept for the next request.
 function withBundles(msg, fn) {
-  const drivers = openBundle(msg.drivers, 'drivers', msg.options);
+  const drivers = cachedBundle(msg.drivers, msg.driversId, 'drivers', msg.options);
+  const release = (b, id) => { if (id == null) b.free(); };
   let tools = null;
   try {
-    tools = msg.guestTools == null ? null : openBundle(msg.guestTools, 'guest-tools', msg.options);
+    tools = msg.guestTools == null ? null : cachedBundle(msg.guestTools, msg.guestToolsId, 'guest-tools', msg.options);
   } catch (e) {
-    drivers.free();
+    release(drivers, msg.driversId);
     throw e;
   }
   try {
     return fn(drivers, tools);
   } finally {
-    drivers.free();
-    if (tools) tools.free();
+    release(drivers, msg.driversId);
+    if (tools) release(tools, msg.guestToolsId);
   }
 }
 
