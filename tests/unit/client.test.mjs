@@ -209,8 +209,13 @@ test('a build of the same inputs again plans from the kept digests; another key 
   assert.equal((await c.build(bundle, { key: 'k1' }, { onProgress: (d, t) => progress.push([d, t]) })).accepted, true);
   const first = digestCalls();
   assert.ok(first > 0);
+  // The same inputs and options: the build in hand, no request at all.
+  const planned = await c.build(bundle, { key: 'k1' });
+  assert.equal(await c.build(bundle, { key: 'k1' }), planned, 'the same build is the one in hand');
+  assert.equal(digestCalls(), first);
+  // Another version: planned again, from the kept digests.
   progress = [];
-  await c.build(bundle, { key: 'k1' }, { onProgress: (d, t) => progress.push([d, t]) });
+  await c.build(bundle, { key: 'k1', version: '2.0' }, { onProgress: (d, t) => progress.push([d, t]) });
   assert.equal(digestCalls(), first, 'nothing read again');
   assert.deepEqual(progress.at(-1), [600 * 4096, 600 * 4096], 'progress still reaches the end');
   await c.build(bundle, { key: 'k2' });

@@ -160,12 +160,16 @@
   // ---------- validation ----------
 
   let checkTimer = 0;
+  // How long typing in a field must pause before the inputs are checked again (ms).
+  const TYPING_PAUSE = 120;
 
-  function inputsChanged() {
+  // A new file, a choice in a menu: checked at once (after the current event, so changes made
+  // together are checked together). Typing: checked once the typing pauses.
+  function inputsChanged(delay = 0) {
     state.generation++;
     dropOutputs();
     clearTimeout(checkTimer);
-    checkTimer = setTimeout(check, 120);
+    checkTimer = setTimeout(check, typeof delay === 'number' ? delay : 0);
     // From now until the check of these inputs answers, the last result is not theirs: say
     // "Checking…", never a stale "Accepted".
     state.checking = !!state.drivers;
@@ -520,7 +524,7 @@
     $('bundle-input').addEventListener('change', (e) => { if (e.target.files[0]) setDrivers(e.target.files[0]); });
     $('sample-button').addEventListener('click', () => setDrivers('sample'));
     $('spec-input').addEventListener('change', (e) => setSpecFile(e.target.files[0]));
-    $('spec-select').addEventListener('change', inputsChanged);
+    $('spec-select').addEventListener('change', () => inputsChanged());
     $('guest-tools-input').addEventListener('change', (e) => {
       state.guestTools = e.target.files[0] || null;
       $('gt-clear').hidden = !state.guestTools;
@@ -532,12 +536,12 @@
       $('gt-clear').hidden = true;
       inputsChanged();
     });
-    for (const id of ['version', 'build-id', 'volume-label', 'signing-policy', 'source-date-epoch']) {
-      $(id).addEventListener('input', inputsChanged);
-    }
-    for (const input of document.querySelectorAll('[data-limit]')) input.addEventListener('input', inputsChanged);
+    const typed = () => inputsChanged(TYPING_PAUSE);
+    for (const id of ['version', 'build-id', 'volume-label', 'source-date-epoch']) $(id).addEventListener('input', typed);
+    $('signing-policy').addEventListener('change', () => inputsChanged());
+    for (const input of document.querySelectorAll('[data-limit]')) input.addEventListener('input', typed);
     $('os-select').addEventListener('change', (e) => { state.os = e.target.value || null; inputsChanged(); });
-    for (const id of ['target-os', 'restore-crlf']) $(id).addEventListener('change', inputsChanged);
+    for (const id of ['target-os', 'restore-crlf']) $(id).addEventListener('change', () => inputsChanged());
     wireModes();
     verify.wire();
     $('source-date-epoch').addEventListener('input', showEpochDate);

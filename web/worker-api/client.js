@@ -80,6 +80,7 @@ class GuestpackClient {
     this.runs = 0; // builds asked for; only the latest may go on
     this.queue = Promise.resolve(); // the build running, which the next one waits for
     this.digests = null; // {drivers, guestTools, key, records} of the last build that read its files
+    this.last = null; // {drivers, guestTools, options (JSON), result} of the build in hand
   }
 
   /** Number of workers sharing each build. */
@@ -138,6 +139,13 @@ class GuestpackClient {
    * stops between requests and rejects with an AbortError).
    */
   build(drivers, options = {}, { guestTools, signal, onProgress } = {}) {
+    // The same inputs and options as the build in hand (the page's check, then Build): its
+    // plan is still in the workers, nothing to do again.
+    const same = JSON.stringify(options);
+    const last = this.last;
+    if (this.built && last && last.drivers === drivers && last.guestTools === guestTools && last.options === same) {
+      return Promise.resolve(last.result);
+    }
     const run = ++this.runs;
     const go = () => this.guard(signal, () => this.buildShared(run, drivers, options, guestTools, onProgress));
     const result = this.queue.then(go, go);
@@ -189,11 +197,14 @@ class GuestpackClient {
       for (let i = 0; i < flat.length; i += 4) pieces[key].push({ start: flat[i], end: flat[i + 1], owner: flat[i + 3] });
     }
     this.built = { outputs: p0.outputs, pieces };
-    return { report: p0.report, accepted: true, outputs: p0.outputs, manifest: p0.manifest };
+    const result = { report: p0.report, accepted: true, outputs: p0.outputs, manifest: p0.manifest };
+    this.last = { drivers, guestTools, options: JSON.stringify(options), result };
+    return result;
   }
 
   // Hands files out to whichever worker is free, biggest first (so the last ones even out),
-  // in batches of up to 8 MiB or 256 files; puts the records back in staged order.
+  // in batches of up to 8 MiB (less for small inputs) or 256 files; puts the records back in
+  // staged order.
   // `run`: the build this is for (stops once a newer one is asked for).
   async digestShared(sizes, onProgress, run = this.runs) {
     const RECORD = this.constants.digestRecord;
@@ -204,13 +215,15 @@ class GuestpackClient {
     let next = 0;
     let done = 0;
     let failed = false; // once one worker failed, the others stop taking files
+    // Batches of up to 8 MiB, smaller when the whole is small so that every worker gets some.
+    const cap = Math.min(8 << 20, Math.max(1 << 20, Math.ceil(total / (this.links.length * 4))));
     if (onProgress) onProgress(0, total);
     const work = async (link) => {
       while (next < n && !failed) {
         this.current(run);
         const batch = [];
         let bytes = 0;
-        while (next < n && batch.length < 256 && (batch.length === 0 || bytes + sizes[order[next]] <= 8 << 20)) {
+        while (next < n && batch.length < 256 && (batch.length === 0 || bytes + sizes[order[next]] <= cap)) {
           bytes += sizes[order[next]];
           batch.push(order[next++]);
         }
@@ -332,6 +345,7 @@ class GuestpackClient {
     for (const r of this.readers.values()) r.close();
     this.readers.clear();
     this.built = null;
+    this.last = null;
   }
 
   /** Drops the current build and its streams (soft cancel between chunks). */
@@ -353,6 +367,7 @@ class GuestpackClient {
 
   failAll(err) {
     this.built = null;
+    this.last = null;
     this.digests = null;
     this.readers.clear();
     for (const l of this.links) l.failAll(err);
