@@ -30,6 +30,19 @@ pub struct Job {
     budget: Cell<u64>,
 }
 
+impl Job {
+    /// SHA-256 state over the staged paths and sizes, in staged order.
+    fn staged_hasher(&self) -> Sha256 {
+        let mut h = Sha256::new();
+        for (path, content) in &self.validated.staged.files {
+            h.update(path.as_bytes());
+            h.update([0]);
+            h.update(content.len().to_le_bytes());
+        }
+        h
+    }
+}
+
 /// Owner value meaning "no worker kept this file" in [`Job::plan`]'s `owners`.
 pub const NO_OWNER: u8 = 255;
 
@@ -105,12 +118,7 @@ impl Job {
     /// after a check, or a check after changing only the version or the label, reads nothing.
     #[wasm_bindgen(js_name = digestKey)]
     pub fn digest_key(&self) -> String {
-        let mut h = Sha256::new();
-        for (path, content) in &self.validated.staged.files {
-            h.update(path.as_bytes());
-            h.update([0]);
-            h.update(content.len().to_le_bytes());
-        }
+        let mut h = self.staged_hasher();
         h.update(self.validated.resolved.build.zip_level.to_le_bytes());
         hex(&h.finalize())
     }
@@ -118,12 +126,7 @@ impl Job {
     /// SHA-256 (hex) over the staged paths and sizes and the options that shape the media:
     /// workers whose fingerprints differ did not see the same input and must not be mixed.
     pub fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        for (path, content) in &self.validated.staged.files {
-            h.update(path.as_bytes());
-            h.update([0]);
-            h.update(content.len().to_le_bytes());
-        }
+        let mut h = self.staged_hasher();
         h.update(format!("{:?}", self.validated.resolved.build).as_bytes());
         hex(&h.finalize())
     }

@@ -173,8 +173,24 @@ fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
     })
 }
 
+/// Deterministic incompressible bytes (xorshift), for the tests of this module and the zip
+/// writer's.
+#[cfg(test)]
+pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::noise;
     use super::*;
     use flate2::read::DeflateDecoder;
 
@@ -301,18 +317,6 @@ mod tests {
                 assert_eq!(pushed, pulled, "len {len} level {level}");
             }
         }
-    }
-
-    fn noise(len: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
     }
 
     /// Chunks of noise and of compressible bytes in the orders that change the encoder's

@@ -127,18 +127,7 @@ fn huffman_bits(counts: &[u32; 256]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn noise(len: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
-    }
+    use crate::output::deflate::noise;
 
     #[test]
     fn huffman_bits_match_known_codes() {

@@ -181,19 +181,8 @@ fn measure_one(f: &MediaFile, level: u32) -> Result<Measurement> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::deflate::noise;
     use crate::output::deflate::ChunkedDeflater;
-
-    fn noise(len: usize, seed: u64) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
-    }
 
     fn text(len: usize) -> Vec<u8> {
         b"[Strings]\r\nDiskName = \"driver disk\"\r\n"
