@@ -14,6 +14,7 @@ mod guest_tools;
 mod hostile;
 mod inf_real;
 mod interrupted;
+mod iso_input;
 mod iso_readers;
 mod layouts;
 mod reference_compat;

@@ -353,23 +353,7 @@
 
   // The one line that says what the check found, or how far it has read.
   function renderCheckStatus() {
-    const r = state.report;
-    const status = $('check-status');
-    if (!client) status.textContent = 'Starting the packaging engine…';
-    else if (!state.drivers) status.textContent = 'Choose a driver bundle, or try the sample, to check it.';
-    else if (state.checking) {
-      const p = state.checkRead;
-      status.textContent = p && p.total
-        ? `Checking… read and hashed ${fmtBytes(p.done)} of ${fmtBytes(p.total)} (${Math.floor((p.done / p.total) * 100)}%)`
-        : 'Checking…';
-    } else if (r) {
-      status.textContent = r.errors
-        ? `Rejected: ${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}. Fix the errors below to build.`
-        : `Accepted${r.warnings ? ` with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}` : ''}: ready to build.`;
-    } else if (state.fatal) status.textContent = 'Not checked.';
-    status.className = `status ${r && !state.checking ? (r.errors ? 'bad' : 'good') : ''}`;
-    // Which inputs the verdict shown is for (tests wait for the one after their own change).
-    status.dataset.inputs = state.checking ? '' : String(state.generation);
+    view.checkStatus($('check-status'), { ...state, engineReady: !!client });
   }
 
   function render() {

@@ -1,6 +1,7 @@
-// guestpack page: the report (layout, driver table, findings) and manifest tables, drawn from
-// the core's JSON alone (the one report shape, specs/report.schema.json). Loaded before
-// app.js, which creates it with the page's DOM helpers.
+// guestpack page: the report (layout, driver table, findings), the check's status line and the
+// manifest tables, drawn from the core's JSON and the page's state alone (the one report
+// shape, specs/report.schema.json). Loaded before app.js, which creates it with the page's DOM
+// helpers.
 'use strict';
 
 // eslint-disable-next-line no-unused-vars
@@ -152,5 +153,26 @@ function createView({ $, el, fmtBytes }) {
     list.hidden = r.findings.length === 0;
   }
 
-  return { report: renderReport, manifest: showManifest };
+  // The check's one status line: what was found, or how far the check has read. `s` is the
+  // page's state plus `engineReady`.
+  function checkStatus(status, s) {
+    const r = s.report;
+    if (!s.engineReady) status.textContent = 'Starting the packaging engine…';
+    else if (!s.drivers) status.textContent = 'Choose a driver bundle, or try the sample, to check it.';
+    else if (s.checking) {
+      const p = s.checkRead;
+      status.textContent = p && p.total
+        ? `Checking… read and hashed ${fmtBytes(p.done)} of ${fmtBytes(p.total)} (${Math.floor((p.done / p.total) * 100)}%)`
+        : 'Checking…';
+    } else if (r) {
+      status.textContent = r.errors
+        ? `Rejected: ${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}. Fix the errors below to build.`
+        : `Accepted${r.warnings ? ` with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}` : ''}: ready to build.`;
+    } else if (s.fatal) status.textContent = 'Not checked.';
+    status.className = `status ${r && !s.checking ? (r.errors ? 'bad' : 'good') : ''}`;
+    // Which inputs the verdict shown is for (tests wait for the one after their own change).
+    status.dataset.inputs = s.checking ? '' : String(s.generation);
+  }
+
+  return { report: renderReport, manifest: showManifest, checkStatus };
 }

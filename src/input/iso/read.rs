@@ -161,6 +161,48 @@ pub struct IsoFs {
     volume_id: String,
     joliet: bool,
     root: RawRecord,
+    /// Where the path table of the tree read says the directories are: (offset, length).
+    dir_area: Option<(u64, u64)>,
+}
+
+/// A path table larger than this is not read for the hint (1,000s of folders take kilobytes).
+const MAX_PATH_TABLE: u64 = 1 << 20;
+/// A directory area longer than this is not announced (a source fetches at most this much at
+/// once anyway).
+const MAX_DIR_AREA: u64 = 8 << 20;
+
+/// The byte range holding every directory, from the little-endian path table the descriptor
+/// `d` points to, or `None` when it is absent, too large or malformed. Only a hint for the
+/// source: the tree is always read from the directory records themselves.
+fn directory_area(src: &dyn ReadAt, d: &[u8]) -> Option<(u64, u64)> {
+    let le = |o: usize| u64::from(u32::from_le_bytes([d[o], d[o + 1], d[o + 2], d[o + 3]]));
+    let (size, lba) = (le(132), le(140));
+    if size == 0 || size > MAX_PATH_TABLE || (lba * SECTOR).checked_add(size)? > src.len() {
+        return None;
+    }
+    let mut table = vec![0u8; size as usize];
+    crate::source::read_exact_at(src, lba * SECTOR, &mut table).ok()?;
+    let (mut first, mut last) = (u64::MAX, 0u64);
+    let mut i = 0usize;
+    while i + 8 <= table.len() {
+        let len = usize::from(table[i]);
+        if len == 0 {
+            break;
+        }
+        let extent = u64::from(u32::from_le_bytes([
+            table[i + 2],
+            table[i + 3],
+            table[i + 4],
+            table[i + 5],
+        ]));
+        first = first.min(extent);
+        last = last.max(extent);
+        i += 8 + len + (len & 1);
+    }
+    // The last directory may span more than one sector: take a little beyond its first.
+    let end = ((last + 1) * SECTOR + 16 * SECTOR).min(src.len());
+    let start = first.checked_mul(SECTOR)?;
+    (first <= last && end > start && end - start <= MAX_DIR_AREA).then(|| (start, end - start))
 }
 
 impl IsoFs {
@@ -181,12 +223,14 @@ impl IsoFs {
             None => String::from_utf8_lossy(&ds.primary[40..72]).into_owned(),
         };
         let volume_id = volume_id.trim_end_matches([' ', '\0']).to_string();
+        let dir_area = directory_area(src.as_ref(), d);
         Ok(IsoFs {
             src,
             name: name.to_string(),
             volume_id,
             joliet: ds.joliet.is_some(),
             root,
+            dir_area,
         })
     }
 
@@ -209,6 +253,11 @@ impl IsoFs {
     /// [`IsoFs::to_vtree`] under explicit limits (entries, path depth, file and total size).
     pub fn to_vtree_limited(&self, limits: &Limits) -> Result<VTree> {
         let name = self.name.as_str();
+        // Every directory is about to be read, in an order of the tree's, not the disc's: a
+        // source whose reads are round trips (a browser Blob) may fetch them all at once.
+        if let Some((offset, len)) = self.dir_area {
+            self.src.will_read(offset, len);
+        }
         let mut total = 0u64;
         let mut tree = VTree::new();
         let mut visited: BTreeSet<u32> = BTreeSet::from([self.root.lba]);
