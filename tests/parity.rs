@@ -16,6 +16,8 @@ mod harness;
 #[cfg(target_arch = "wasm32")]
 #[path = "parity/js_api.rs"]
 mod js_api;
+#[path = "support/noise.rs"]
+mod noise;
 #[path = "parity/signers.rs"]
 mod signers;
 

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 mod common;
+#[path = "../support/noise.rs"]
+mod noise;
 mod validate_util;
 
 mod catalog_checks;

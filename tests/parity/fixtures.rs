@@ -104,17 +104,7 @@ pub fn sample_unicode_names() -> (VTree, VTree) {
 /// blocks inside, and stored.
 pub fn guest_tools_with_mixed_content() -> VTree {
     const C: usize = 64 * 1024;
-    let noise = |len: usize, seed: u64| -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 32) as u8
-            })
-            .collect()
-    };
+    use crate::noise::noise;
     let text = |len: usize| -> Vec<u8> {
         b"[Firmware]\r\nRevision=4.2\r\nBlock=boot,recovery\r\n"
             .iter()
