@@ -12,6 +12,8 @@ mod harness;
 #[path = "parity/js_api.rs"]
 #[allow(dead_code)]
 mod js_api;
+#[path = "support/noise.rs"]
+mod noise;
 
 use guestpack::source::ReadAt;
 use guestpack::wasm::{self, BlobSource, Bundle};
