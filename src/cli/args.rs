@@ -32,13 +32,14 @@ Examples:
   guestpack --sample --out-dir out
   guestpack --drivers-dir bundle.zip --spec specs/win7-virtio-win.json --version 1.2.0 --out-dir dist
   guestpack --drivers-dir virtio-win.iso --os w10 --spec virtio-win-8.1.json --out-dir dist
-  guestpack verify dist/guest-tools.iso --manifest dist/manifest.json";
+  guestpack verify dist/guest-tools.iso --manifest dist/manifest.json
+  guestpack spec --drivers-dir bundle.zip > my-spec.json";
 
 #[derive(Parser, Debug)]
 #[command(
     name = "guestpack",
     about = "Validate Windows guest drivers and build a guest-tools ISO, zip and SHA-256 manifest",
-    override_usage = "guestpack --drivers-dir <PATH> --spec <FILE> [OPTIONS]\n       guestpack --sample [OPTIONS]\n       guestpack verify <MEDIA> [--manifest <FILE>]",
+    override_usage = "guestpack --drivers-dir <PATH> --spec <FILE> [OPTIONS]\n       guestpack --sample [OPTIONS]\n       guestpack verify <MEDIA> [--manifest <FILE>]\n       guestpack spec --drivers-dir <PATH> [--os <OS>] > spec.json",
     long_about = None,
     disable_version_flag = true,
     after_help = AFTER_HELP,
@@ -179,6 +180,38 @@ pub enum Command {
         after_help = "Exit codes: 0 the media matches, 1 files missing, changed or extra, 2 any other error"
     )]
     Verify(VerifyArgs),
+    /// Make a spec from a driver input: every driver folder, its hardware IDs, services and INFs
+    #[command(after_help = SPEC_AFTER_HELP)]
+    Spec(SpecArgs),
+}
+
+const SPEC_AFTER_HELP: &str = "\
+The spec is written to stdout (or --out) and what it was made from to stderr. Each driver folder
+becomes a driver required on the architectures where it is, expecting the hardware IDs of its
+INF models sections (as exact, escaped patterns), the services its INFs install (AddService)
+and its INF files. Applied to the same input it leaves no driver finding; edit it to make
+drivers optional or to loosen patterns for newer builds.
+
+Exit codes: 0 spec written, 1 the input holds no driver folder (or needs --os), 2 any other error
+
+Examples:
+  guestpack spec --drivers-dir bundle.zip > spec.json
+  guestpack spec --drivers-dir virtio-win.iso --os w10 --out my-spec.json
+  guestpack --drivers-dir bundle.zip --spec spec.json --out-dir dist";
+
+#[derive(clap::Args, Debug)]
+pub struct SpecArgs {
+    /// Driver tree: a directory, a .zip bundle or an .iso image
+    #[arg(long, value_name = "PATH")]
+    pub drivers_dir: PathBuf,
+
+    /// OS folder to take from a driver input with OS folders (virtio-win: w7, w10, 2k19...)
+    #[arg(long, value_name = "OS")]
+    pub os: Option<String>,
+
+    /// Write the spec to FILE instead of stdout (replaced atomically)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -4,6 +4,7 @@
 mod args;
 mod inputs;
 mod interrupt;
+mod make_spec;
 mod outdir;
 mod output;
 mod run;

@@ -1,6 +1,6 @@
 //! `guestpack` command: flags → core inputs → validation report → atomically written media.
 
-use crate::{args, inputs, output, verify};
+use crate::{args, inputs, make_spec, output, verify};
 use anyhow::{Context, Result};
 use args::Args;
 use clap::Parser;
@@ -33,8 +33,10 @@ pub fn run() -> Result<ExitCode> {
         println!("guestpack {}", env!("CARGO_PKG_VERSION"));
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(args::Command::Verify(v)) = &args.command {
-        return verify::run(v);
+    match &args.command {
+        Some(args::Command::Verify(v)) => return verify::run(v),
+        Some(args::Command::Spec(s)) => return make_spec::run(s),
+        None => {}
     }
 
     let opts = build_options(&args)?;
@@ -226,7 +228,7 @@ fn parse_epoch(v: &str) -> Result<i64> {
 }
 
 /// Errors and warnings always; notes (skipped build artefacts and the like) unless quiet.
-fn print_findings(findings: &[Finding], quiet: bool) {
+pub fn print_findings(findings: &[Finding], quiet: bool) {
     for f in findings {
         if quiet && f.severity == Severity::Info {
             continue;

@@ -112,7 +112,7 @@ pub struct ValidateOptions {
 pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report, Staged)> {
     let limits = &opts.limits;
     let raw = spec::parse(input.spec_name, input.spec_json)?;
-    let spec_ref = input_ref(input.spec_name, input.spec_json)?;
+    let spec_ref = spec_ref(input.spec_name, input.spec_json)?;
     let contract = match input.contract {
         Some((name, bytes)) => Some((contract::parse(name, bytes)?, input_ref(name, bytes)?)),
         None => None,
@@ -284,6 +284,22 @@ pub fn input_ref(name: &str, bytes: &[u8]) -> Result<InputRef> {
     })
 }
 
+/// [`input_ref`] of a spec, leaving out its top-level `title` and `description`: they explain
+/// the spec to people and decide nothing, so writing them changes no manifest.
+pub fn spec_ref(name: &str, bytes: &[u8]) -> Result<InputRef> {
+    let mut value = json_value(name, bytes)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("title");
+        map.remove("description");
+    }
+    let mut text = String::new();
+    canonical(&value, &mut text);
+    Ok(InputRef {
+        name: name.to_string(),
+        sha256: hex(&Sha256::digest(text.as_bytes())),
+    })
+}
+
 /// Compact JSON with object keys sorted by byte order, independent of serde_json features.
 pub fn canonical(v: &serde_json::Value, out: &mut String) {
     use serde_json::Value;
@@ -319,6 +335,28 @@ pub fn canonical(v: &serde_json::Value, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_digest_ignores_its_title_and_description_only() {
+        let plain = spec_ref("s.json", br#"{"drivers": [{"name": "a"}]}"#).unwrap();
+        let told = spec_ref(
+            "s.json",
+            br#"{"title": "T", "description": "D", "drivers": [{"name": "a"}]}"#,
+        )
+        .unwrap();
+        let other = spec_ref("s.json", br#"{"drivers": [{"name": "b"}]}"#).unwrap();
+        assert_eq!(plain.sha256, told.sha256);
+        assert_ne!(plain.sha256, other.sha256);
+        assert_ne!(
+            told.sha256,
+            input_ref(
+                "s.json",
+                br#"{"title": "T", "description": "D", "drivers": [{"name": "a"}]}"#
+            )
+            .unwrap()
+            .sha256
+        );
+    }
 
     #[test]
     fn canonical_digest_ignores_formatting_and_key_order() {

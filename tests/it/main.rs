@@ -19,6 +19,7 @@ mod interrupted;
 mod iso_input;
 mod iso_readers;
 mod layouts;
+mod make_spec;
 mod reference_compat;
 mod signatures_real;
 mod specs;

@@ -66,11 +66,13 @@ fn schema_lists_exactly_the_rawspec_fields() {
         keys(&schema["properties"]),
         vec![
             "$schema",
+            "description",
             "drivers",
             "fail_on_unlisted_driver_dirs",
             "require_optional_drivers_on_all_arches",
             "required_drivers",
-            "target_os"
+            "target_os",
+            "title"
         ]
     );
     let driver_fields = keys(&schema["$defs"]["driver"]["properties"]);
@@ -90,7 +92,7 @@ fn schema_lists_exactly_the_rawspec_fields() {
     let doc = serde_json::json!({ "drivers": [entry] });
     guestpack::validate::spec::parse("s.json", doc.to_string().as_bytes())
         .expect("RawSpec accepts every schema field");
-    assert_eq!(driver_fields.len(), 9);
+    assert_eq!(driver_fields.len(), 10);
 }
 
 #[test]
@@ -101,6 +103,15 @@ fn shipped_specs_compile_without_findings() {
         assert_eq!(
             raw.schema.as_deref(),
             Some("./packaging-spec.schema.json"),
+            "{name}"
+        );
+        // Every shipped spec explains itself where a spec is chosen.
+        assert!(
+            raw.title.as_deref().is_some_and(|t| !t.is_empty()),
+            "{name}"
+        );
+        assert!(
+            raw.description.as_deref().is_some_and(|d| d.len() > 40),
             "{name}"
         );
         let (spec, findings) = guestpack::validate::spec::compile(&raw, &name);

@@ -250,13 +250,57 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
     if summary.kind != LayoutKind::PerArch || summary.os.is_some() {
         findings.extend(describe(&summary));
     }
+    // Not one driver folder: say that once, instead of every spec driver missing on every
+    // architecture and every stray entry not packaged.
+    let usable = !summary.drivers.is_empty();
+    if !usable {
+        findings.retain(|f| f.code != "LAY001" && f.code != "LAY003");
+        findings.push(no_driver_folders(&view, &layout));
+    }
     Resolved {
         tree: view,
         layout,
         summary,
         findings,
-        usable: true,
+        usable,
     }
+}
+
+/// The one finding for an input without a single driver folder: empty, architecture folders
+/// with nothing in them, or files that are not laid out as drivers at all.
+fn no_driver_folders(tree: &VTree, layout: &Layout) -> Finding {
+    let help = "a driver input holds x86/<driver>/… and amd64/<driver>/… (aliases: i386, win32, x64, x86_64, x86-64), optionally inside one wrapper folder, or virtio-win's <driver>/<os>/<arch>/…, or one folder per architecture with every driver's files side by side";
+    let files = tree.files().count();
+    let message = if files == 0 {
+        "the driver input is empty: it holds no files, so there is nothing to package".to_string()
+    } else if !layout.arches.is_empty() {
+        let arches: Vec<String> = layout.arches.iter().map(|(_, p)| p.clone()).collect();
+        format!(
+            "the driver input holds no driver folders: the architecture folder{} {} hold{} none",
+            if arches.len() == 1 { "" } else { "s" },
+            quoted(&arches),
+            if arches.len() == 1 { "s" } else { "" }
+        )
+    } else {
+        let top: Vec<String> = tree
+            .children(&layout.root)
+            .into_iter()
+            .filter(|n| !is_noise(n))
+            .collect();
+        let shown: Vec<String> = top.iter().take(5).cloned().collect();
+        let more = if top.len() > shown.len() { ", …" } else { "" };
+        let at = if layout.root.is_empty() {
+            "the top".to_string()
+        } else {
+            format!("\"{}\"", layout.root)
+        };
+        format!(
+            "the driver input holds no driver folders: none of its {files} file{} is in an architecture folder (in {at}: {}{more})",
+            if files == 1 { "" } else { "s" },
+            quoted(&shown)
+        )
+    };
+    Finding::error("LAY001", message).help(help)
 }
 
 fn files_under(tree: &VTree, dir: &str) -> Vec<String> {

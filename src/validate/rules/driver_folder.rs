@@ -332,7 +332,9 @@ fn check_expectations(
     for (pat, re) in &rule.expected_hardware_ids {
         // The ID as the INF writes it, not the pattern: what a reader of the report looks for.
         if let Some(found) = lines.iter().find_map(|l| re.find(l)) {
-            matched.push(found.as_str().to_string());
+            // A generated pattern includes the separators around the ID; the ID is shown.
+            let id = crate::validate::spec::generate::trim_separators(found.as_str());
+            matched.push(id.to_string());
         } else {
             findings.push(
                 Finding::error("HWID001", format!("no packaged INF of driver \"{name}\" ({arch}) matches hardware ID pattern \"{pat}\""))

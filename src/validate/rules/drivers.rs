@@ -75,7 +75,7 @@ pub fn stage(
     }
     for (idx, rule) in spec.drivers.iter().enumerate() {
         for arch in Arch::ALL {
-            if present[idx].contains(&arch) {
+            if present[idx].contains(&arch) || !rule.expected_on(arch) {
                 continue;
             }
             let at = format!("drivers/{}/{}", arch.as_str(), rule.name);

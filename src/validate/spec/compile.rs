@@ -9,6 +9,7 @@
 use super::{RawDriver, RawSpec};
 use crate::diag::Finding;
 use crate::limits::Limits;
+use crate::validate::layout::Arch;
 use regex::{Regex, RegexBuilder};
 use std::collections::BTreeMap;
 
@@ -40,6 +41,8 @@ pub struct DriverRule {
     /// Spelling from the spec; also the folder name on the media.
     pub name: String,
     pub required: bool,
+    /// Architectures the driver is expected on; empty: all of them.
+    pub arches: Vec<Arch>,
     /// (pattern as written, compiled case-insensitive regex).
     pub expected_hardware_ids: Vec<(String, Regex)>,
     pub hardware_ids_var: Option<String>,
@@ -49,6 +52,14 @@ pub struct DriverRule {
     /// Lower-case, without a leading dot.
     pub allow_extensions: Vec<String>,
     pub allow_path_regexes: Vec<Regex>,
+}
+
+impl DriverRule {
+    /// Whether the media must carry this driver for `arch` (when required; optional drivers
+    /// are reported missing only there).
+    pub fn expected_on(&self, arch: Arch) -> bool {
+        self.arches.is_empty() || self.arches.contains(&arch)
+    }
 }
 
 /// Why a pattern did not compile, and whether raising `--max-regex-size` would help.
@@ -191,9 +202,23 @@ fn rule(
         "expected_add_services_from_devices_cmd_var",
         findings,
     );
+    let mut arches = Vec::new();
+    for a in &raw.arches {
+        match Arch::from_folder(a.trim()) {
+            Some(arch) if !arches.contains(&arch) => arches.push(arch),
+            Some(_) => {}
+            None => findings.push(
+                Finding::error("SPEC005", format!("driver \"{}\": arches lists \"{a}\", which is no architecture guestpack knows", raw.name))
+                    .at(spec_name)
+                    .help(format!("use {}", Arch::ALL.map(Arch::as_str).join(" or "))),
+            ),
+        }
+    }
+    arches.sort();
     DriverRule {
         name: normalize_name(raw.name.trim()),
         required: raw.required,
+        arches,
         expected_hardware_ids,
         hardware_ids_var,
         expected_inf_files: raw.expected_inf_files.clone(),

@@ -5,6 +5,7 @@
 //! legacy `required_drivers` merged, names normalised. Neither step reads files.
 
 pub mod compile;
+pub mod generate;
 
 pub use compile::{compile, compile_limited, DriverRule, Spec};
 
@@ -19,12 +20,18 @@ pub fn parse(spec_name: &str, bytes: &[u8]) -> crate::Result<RawSpec> {
 }
 
 /// Top level of a spec file, as written.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpec {
     /// Editor hint; ignored.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
+    /// One line naming what the spec is for, shown when choosing a spec.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// A few sentences: which drivers, which Windows, where the drivers come from.
+    #[serde(default)]
+    pub description: Option<String>,
     #[serde(default)]
     pub drivers: Vec<RawDriver>,
     /// Legacy form: required drivers, each a name or the reference packager's object
@@ -43,13 +50,17 @@ pub struct RawSpec {
 }
 
 /// One driver entry, as written.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct RawDriver {
     /// Driver folder name under `drivers/<arch>/` (compared case-insensitively).
     pub name: String,
     #[serde(default = "yes")]
     pub required: bool,
+    /// Architectures the driver is expected on (`x86`, `amd64`); empty: every architecture.
+    /// Elsewhere its absence is no finding.
+    #[serde(default)]
+    pub arches: Vec<String>,
     /// Regexes (case-insensitive) that must each match a hardware ID in some packaged INF.
     #[serde(default)]
     pub expected_hardware_ids: Vec<String>,
