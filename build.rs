@@ -8,11 +8,18 @@ use std::path::{Path, PathBuf};
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let mut out = String::new();
-    for (name, dir, recursive) in [
-        ("GUEST_TOOLS", "guest-tools", true),
-        ("SPECS", "specs", false),
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    // One file each: the shipped specs are read by validation, the guest tools by the bundle.
+    for (name, dir, recursive, file) in [
+        (
+            "GUEST_TOOLS",
+            "guest-tools",
+            true,
+            "embedded_guest_tools.rs",
+        ),
+        ("SPECS", "specs", false, "embedded_specs.rs"),
     ] {
+        let mut out = String::new();
         let base = root.join(dir);
         println!("cargo:rerun-if-changed={}", base.display());
         let mut files = Vec::new();
@@ -30,10 +37,8 @@ fn main() {
             .unwrap();
         }
         writeln!(out, "];").unwrap();
+        std::fs::write(out_dir.join(file), out).expect("write the embedded file list");
     }
-    let dest =
-        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
-    std::fs::write(dest, out).expect("write embedded.rs");
 }
 
 fn collect(base: &Path, dir: &Path, recursive: bool, out: &mut Vec<(String, PathBuf)>) {

@@ -1,14 +1,16 @@
-//! The default guest-tools payload and the shipped specs, compiled into the crate by
-//! `build.rs`. Lets the CLI run without `--guest-tools-dir` and the web page offer the shipped
-//! specs with no network access.
+//! The default guest-tools payload, compiled into the crate by `build.rs` (lets the CLI run
+//! without `--guest-tools-dir` and the page offer it offline), and the shipped specs, which
+//! validation owns ([`crate::validate::spec::shipped`]) and are re-exported here.
 
 use crate::source::vtree::VTree;
 use crate::source::MemContent;
 use std::sync::Arc;
 
 mod generated {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+    include!(concat!(env!("OUT_DIR"), "/embedded_guest_tools.rs"));
 }
+
+pub use crate::validate::spec::shipped::{spec_file, spec_names, DEFAULT_SPEC};
 
 /// The project's own `guest-tools/` as a tree.
 pub fn guest_tools() -> VTree {
@@ -17,25 +19,4 @@ pub fn guest_tools() -> VTree {
         t.insert(*path, Arc::new(MemContent::new(*bytes)));
     }
     t
-}
-
-/// The shipped spec used when none is named: by the CLI, the JS API and the page.
-pub const DEFAULT_SPEC: &str = "win7-virtio-win.json";
-
-/// File names of the shipped specs (`win7-virtio-win.json`, ...), excluding the JSON Schema
-/// and the device contract, in sorted order.
-pub fn spec_names() -> Vec<&'static str> {
-    generated::SPECS
-        .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| n.ends_with(".json") && !n.ends_with(".schema.json") && !n.contains("contract"))
-        .collect()
-}
-
-/// Bytes of a shipped file under `specs/` by file name.
-pub fn spec_file(name: &str) -> Option<&'static [u8]> {
-    generated::SPECS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, b)| *b)
 }

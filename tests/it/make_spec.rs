@@ -169,3 +169,34 @@ fn the_command_line_writes_the_spec_and_refuses_an_input_without_drivers() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_shipped_spec_that_takes_every_driver_folder_is_named() {
+    let real = guestpack::native::read_dir_tree(&virtio_drivers()).unwrap();
+    let spec = |n: &str| {
+        std::str::from_utf8(guestpack::bundled::embedded::spec_file(n).unwrap())
+            .unwrap()
+            .to_string()
+    };
+    let r = check(&real, &spec("win7-virtio-win.json"), SigningPolicy::None);
+    let hints: Vec<_> = r.findings.iter().filter(|f| f.code == "SPEC010").collect();
+    assert_eq!(hints.len(), 1, "{hints:?}");
+    let choice = hints[0].choice.as_ref().unwrap();
+    assert_eq!(
+        (choice.option, choice.values.clone()),
+        ("spec", vec!["virtio-win-8.1.json".to_string()])
+    );
+    assert!(
+        hints[0]
+            .message
+            .contains("takes all 13 driver folders found"),
+        "{}",
+        hints[0].message
+    );
+    assert_eq!(hints[0].severity, Severity::Info);
+    // The spec that takes them all gets no hint; neither does a spec made from the input.
+    let r = check(&real, &spec("virtio-win-8.1.json"), SigningPolicy::None);
+    assert!(r.findings.iter().all(|f| f.code != "SPEC010"));
+    let r = check(&real, &made(&real), SigningPolicy::None);
+    assert!(r.findings.iter().all(|f| f.code != "SPEC010"));
+}

@@ -12,6 +12,7 @@ pub mod names;
 pub mod refusals;
 pub mod signature;
 pub mod signers;
+pub mod spec_fit;
 
 pub(crate) use crate::source::vtree::join;
 use crate::source::Content;

@@ -6,6 +6,7 @@
 
 pub mod compile;
 pub mod generate;
+pub mod shipped;
 
 pub use compile::{compile, compile_limited, DriverRule, Spec};
 

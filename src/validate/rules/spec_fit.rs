@@ -1,0 +1,149 @@
+//! Which shipped spec fits the driver input best. A user who leaves the default spec on a
+//! bundle with many more drivers gets media holding a few of them, accepted; this check names
+//! the shipped spec that would take them all (an info finding with the `spec` choice, which
+//! the page follows by itself and the command line prints).
+//!
+//! The fit is decided from driver folder names and the specs' presence rules only (no INF is
+//! read again): required drivers missing, folders the spec would leave out (errors when the
+//! spec fails on unlisted folders), folders it takes.
+
+use crate::diag::Finding;
+use crate::validate::layout::Arch;
+use crate::validate::spec::shipped as embedded;
+use crate::validate::spec::{self, RawSpec};
+use crate::validate::{PackageState, PackageStatus};
+use std::collections::BTreeSet;
+
+/// How well one spec fits the folders found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fit {
+    pub spec: String,
+    /// (driver, arch) pairs the spec requires that the input lacks, plus folders it leaves
+    /// out when it fails on unlisted folders: the errors it would give.
+    pub errors: usize,
+    /// Driver folder names (any arch) the spec takes.
+    pub taken: usize,
+    /// Driver folder names found.
+    pub found: usize,
+}
+
+impl Fit {
+    fn better_than(&self, other: &Fit) -> bool {
+        (self.errors, std::cmp::Reverse(self.taken))
+            < (other.errors, std::cmp::Reverse(other.taken))
+    }
+}
+
+/// The fit of `raw` to the folders found: (arch, lower-cased driver name).
+pub fn fit(name: &str, raw: &RawSpec, found: &BTreeSet<(Arch, String)>, arches: &[Arch]) -> Fit {
+    let names: BTreeSet<&str> = found.iter().map(|(_, d)| d.as_str()).collect();
+    let listed: BTreeSet<String> = raw
+        .drivers
+        .iter()
+        .map(|d| d.name.to_lowercase())
+        .chain(
+            raw.required_drivers
+                .iter()
+                .map(|r| r.entry().name.to_lowercase()),
+        )
+        .collect();
+    let mut errors = 0;
+    let required = raw
+        .drivers
+        .iter()
+        .filter(|d| d.required)
+        .map(|d| (d.name.to_lowercase(), d.arches.clone()))
+        .chain(
+            raw.required_drivers
+                .iter()
+                .map(|r| (r.entry().name.to_lowercase(), Vec::new())),
+        );
+    for (driver, on) in required {
+        for arch in arches {
+            let expected = on.is_empty() || on.iter().any(|a| Arch::from_folder(a) == Some(*arch));
+            if expected && !found.contains(&(*arch, driver.clone())) {
+                errors += 1;
+            }
+        }
+    }
+    let taken = names.iter().filter(|n| listed.contains(**n)).count();
+    if raw.fail_on_unlisted_driver_dirs {
+        errors += found.iter().filter(|(_, d)| !listed.contains(d)).count();
+    }
+    Fit {
+        spec: name.to_string(),
+        errors,
+        taken,
+        found: names.len(),
+    }
+}
+
+/// An info finding naming the shipped spec that fits the input better than the one used, if
+/// any (`used` is the spec file name, `raw` its content).
+pub fn suggest(used: &str, raw: &RawSpec, packages: &[PackageStatus]) -> Option<Finding> {
+    let found: BTreeSet<(Arch, String)> = packages
+        .iter()
+        .filter(|p| p.state != PackageState::Missing)
+        .map(|p| (p.arch, p.driver.to_lowercase()))
+        .collect();
+    if found.is_empty() {
+        return None;
+    }
+    let arches: Vec<Arch> = found
+        .iter()
+        .map(|(a, _)| *a)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let current = fit(used, raw, &found, &arches);
+    if current.errors == 0 && current.taken == current.found {
+        return None;
+    }
+    let mut best: Option<(Fit, Option<String>)> = None;
+    for name in embedded::spec_names() {
+        if name == used {
+            continue;
+        }
+        let Some(other) = embedded::spec_file(name).and_then(|b| spec::parse(name, b).ok()) else {
+            continue;
+        };
+        let f = fit(name, &other, &found, &arches);
+        if best.as_ref().is_none_or(|(b, _)| f.better_than(b)) {
+            best = Some((f, other.title));
+        }
+    }
+    let (best, title) = best?;
+    if !best.better_than(&current) {
+        return None;
+    }
+    let titled = title.map(|t| format!(" ({t})")).unwrap_or_default();
+    let takes = if best.taken == best.found {
+        format!("takes all {} driver folders found", best.found)
+    } else {
+        format!(
+            "takes {} of the {} driver folders found",
+            best.taken, best.found
+        )
+    };
+    let now = if current.errors > 0 {
+        format!(
+            "{used} takes {} and would give {} error(s) about them",
+            current.taken, current.errors
+        )
+    } else {
+        format!(
+            "{used} takes {} and leaves {} out",
+            current.taken,
+            current.found - current.taken
+        )
+    };
+    Some(
+        Finding::info("SPEC010", format!("the shipped spec {}{titled} {takes}; {now}", best.spec))
+            .at(used)
+            .help(format!(
+                "use it (--spec {} on the command line, spec in the JS options), or make a spec from this input with `guestpack spec`",
+                best.spec
+            ))
+            .choice("spec", vec![best.spec.clone()]),
+    )
+}
