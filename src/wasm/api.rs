@@ -159,6 +159,50 @@ pub fn shipped_specs() -> Vec<String> {
         .collect()
 }
 
+/// Every shipped spec with what it says of itself, and the JSON Schema specs follow:
+/// `{ specs: [{ name, title, description, text }], schema: text }` (for choosing, viewing and
+/// downloading a spec; `title`/`description` are `null` when a spec has none).
+#[wasm_bindgen(js_name = shippedSpecDetails)]
+pub fn shipped_spec_details() -> JsValue {
+    let specs: Vec<serde_json::Value> = embedded::spec_names()
+        .into_iter()
+        .map(|name| {
+            let bytes = embedded::spec_file(name).unwrap_or_default();
+            let raw = validate::spec::parse(name, bytes).ok();
+            serde_json::json!({
+                "name": name,
+                "title": raw.as_ref().and_then(|r| r.title.clone()),
+                "description": raw.as_ref().and_then(|r| r.description.clone()),
+                "text": String::from_utf8_lossy(bytes),
+            })
+        })
+        .collect();
+    let schema = embedded::spec_file("packaging-spec.schema.json").unwrap_or_default();
+    report::to_js(&serde_json::json!({
+        "specs": specs,
+        "schema": String::from_utf8_lossy(schema),
+    }))
+}
+
+/// A spec made from a driver bundle (`guestpack spec`): `{ spec, findings }`, `spec` the JSON
+/// text or `null` when the bundle holds no driver folder or needs an OS chosen (the findings
+/// say which). Options: `os` and the input limits, as for `validate`.
+#[wasm_bindgen(js_name = makeSpec)]
+pub fn make_spec(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsFailure> {
+    let o = JsOptions::from_js(&options)?;
+    let limits = o.limits()?;
+    let made = validate::spec::generate::generate(
+        &drivers.tree,
+        &drivers.name,
+        &validate::layout::LayoutOptions { os: o.os.clone() },
+        &limits,
+    );
+    Ok(report::to_js(&serde_json::json!({
+        "spec": made.json,
+        "findings": made.findings,
+    })))
+}
+
 /// The packager version (the crate version), as recorded in manifest.json.
 #[wasm_bindgen]
 pub fn version() -> String {

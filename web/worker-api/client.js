@@ -117,9 +117,15 @@ class GuestpackClient {
     return { drivers, guestTools, driversId: id(drivers), guestToolsId: id(guestTools) };
   }
 
-  /** Shipped spec names, the default one and the packager version. */
+  /** Shipped spec names, the default one, the packager version, each spec's title,
+   * description and text (`details`) and the spec JSON Schema (`schema`). */
   specs() {
     return this.call({ type: 'specs' });
+  }
+
+  /** A spec made from the bundle's driver folders: {spec: JSON text or null, findings}. */
+  makeSpec(drivers, options = {}) {
+    return this.call({ type: 'makeSpec', ...this.inputs(drivers, null), options });
   }
 
   /** Report object: {accepted, errors, warnings, findings: [...], packages: [...], layout}. */

@@ -10,7 +10,12 @@
 // Requests (see client.js for the promise API):
 //   validate {drivers, guestTools?, options}      -> report object
 //   cancel   {}                                   -> drops the current build and its streams
-//   specs    {}                                   -> {specs, defaultSpec, version}
+//   specs    {}                                   -> {specs, defaultSpec, version, details: [{name, title,
+//                                                    description, text}], schema} (details: the
+//                                                    shipped specs' own words and JSON; schema: the
+//                                                    spec JSON Schema's text)
+//   makeSpec {drivers, options}                    -> {spec: JSON text or null, findings}: a spec made
+//                                                    from the bundle's driver folders
 //   verify   {media, manifestText?, options?}      -> {ok, missing, changed, extra, ...}
 //   stats    {}                                   -> {wasmMemoryBytes, busyMs: {type: ms}} (wasm memory size,
 //                                                    time spent on each kind of request)
@@ -114,7 +119,11 @@ const handlers = {
     return { version: api.version(), constants: api.constants() };
   },
   specs() {
-    return { specs: api.shippedSpecs(), defaultSpec: api.constants().defaultSpec, version: api.version() };
+    const { specs: details, schema } = api.shippedSpecDetails();
+    return { specs: api.shippedSpecs(), defaultSpec: api.constants().defaultSpec, version: api.version(), details, schema };
+  },
+  makeSpec(msg) {
+    return withBundles({ ...msg, guestTools: null }, (d) => api.makeSpec(d, msg.options));
   },
   validate(msg) {
     return withBundles(msg, (d, t) => (t ? api.validateWith(d, t, msg.options) : api.validate(d, msg.options)));
