@@ -358,7 +358,14 @@ fn digest_all(
         keep[i] = k;
     }
     let results = crate::output::par::map_ordered(staged, threads, |i, (path, content)| {
-        digest_one(path, content, level, keep[i], windows.contains(path))
+        digest_one(
+            path,
+            content,
+            level,
+            keep[i],
+            windows.contains(path),
+            &mut |_| {},
+        )
     });
     let mut files = Vec::with_capacity(staged.len());
     let mut measured = BTreeMap::new();
@@ -394,17 +401,20 @@ pub(crate) struct DigestedFile {
 
 /// Reads one staged file once: size, SHA-256 and CRC-32, (level > 0) its zip measurement,
 /// keeping the compressed bytes when `keep`, and (`windows`) the hashes Windows looks up in a
-/// catalog.
+/// catalog. `progress` hears of every piece read (its length), for a bar that moves within
+/// one big file.
 pub(crate) fn digest_one(
     path: &str,
     content: &Arc<dyn Content>,
     level: u32,
     keep: bool,
     windows: bool,
+    progress: &mut dyn FnMut(u64),
 ) -> Result<DigestedFile> {
     let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep));
     let mut w = windows.then(|| WindowsHasher::sharing_sha256(content.len()));
     let digest = crate::source::digest::digest_with(content.as_ref(), &mut |piece| {
+        progress(piece.len() as u64);
         if let Some(m) = m.as_mut() {
             m.update(piece);
         }

@@ -133,6 +133,18 @@ pub fn digest_files_keeping(
     level: u32,
     budget: &mut u64,
 ) -> Result<Vec<DigestKept>> {
+    digest_files_reporting(staged, indices, level, budget, &mut |_| {})
+}
+
+/// [`digest_files_keeping`], telling `progress` the length of every piece read as it goes
+/// (a page's bar moves while one big file is hashed, not only between files).
+pub fn digest_files_reporting(
+    staged: &Staged,
+    indices: &[usize],
+    level: u32,
+    budget: &mut u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<DigestKept>> {
     let windows = staged.catalog_paths();
     indices
         .iter()
@@ -145,7 +157,8 @@ pub fn digest_files_keeping(
             })?;
             let size = content.len();
             let keep = size > 0 && size <= CACHE_FILE_MAX && size <= *budget;
-            let one = package::digest_one(path, content, level, keep, windows.contains(path))?;
+            let one =
+                package::digest_one(path, content, level, keep, windows.contains(path), progress)?;
             let kept = one.measured.as_ref().and_then(|m| m.cached.clone());
             if kept.is_some() {
                 *budget -= size;

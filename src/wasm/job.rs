@@ -20,6 +20,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+/// How many bytes a digest reads between two progress calls: often enough for a bar to move
+/// smoothly through a 100 MB file, rarely enough to cost nothing.
+pub const PROGRESS_STEP: u64 = 4 << 20;
+
 /// A validated input, ready to be digested in parts and planned.
 #[wasm_bindgen]
 pub struct Job {
@@ -134,14 +138,36 @@ impl Job {
     /// Digests the staged files at `indices`; returns their records back to back, in the
     /// order given ([`shared::DIGEST_RECORD`] bytes each). Small deflated files are kept
     /// compressed while the budget lasts (see [`Job::kept`]).
-    pub fn digest(&self, indices: Vec<u32>) -> Result<Vec<u8>, JsFailure> {
+    ///
+    /// `on_progress(bytes)`, when given, is called with the bytes read since its last call,
+    /// at most every [`PROGRESS_STEP`] bytes, so one big file moves a progress bar too.
+    pub fn digest(
+        &self,
+        indices: Vec<u32>,
+        on_progress: Option<js_sys::Function>,
+    ) -> Result<Vec<u8>, JsFailure> {
         self.check_accepted()?;
         let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
         let mut budget = self.budget.get();
         let level = self.validated.resolved.build.zip_level;
-        let digested =
-            shared::digest_files_keeping(&self.validated.staged, &indices, level, &mut budget)
-                .map_err(js_err)?;
+        let mut unreported = 0u64;
+        let mut report = |n: u64| {
+            unreported += n;
+            if unreported >= PROGRESS_STEP {
+                if let Some(f) = &on_progress {
+                    let _ = f.call1(&JsValue::NULL, &JsValue::from_f64(unreported as f64));
+                }
+                unreported = 0;
+            }
+        };
+        let digested = shared::digest_files_reporting(
+            &self.validated.staged,
+            &indices,
+            level,
+            &mut budget,
+            &mut report,
+        )
+        .map_err(js_err)?;
         self.budget.set(budget);
         let mut kept = self.kept.borrow_mut();
         let mut digests = Vec::with_capacity(digested.len());

@@ -314,7 +314,7 @@ fn shared_build_bindings_give_the_golden_bytes() {
     for (w, job) in jobs.iter().enumerate() {
         let mine: Vec<u32> = (0..n as u32).filter(|i| *i as usize % 2 == w).collect();
         let got = job
-            .digest(mine.clone())
+            .digest(mine.clone(), None)
             .unwrap_or_else(|e| panic!("{}", message(e)));
         for (k, &i) in mine.iter().enumerate() {
             let r = guestpack::build::shared::DIGEST_RECORD;
@@ -386,7 +386,7 @@ fn shared_build_bindings_give_the_golden_bytes() {
     let b = Bundle::from_bytes(&bad, Some("bad.zip".into()), JsValue::UNDEFINED).unwrap();
     let job = wasm::prepare(&b, js(opts)).unwrap_or_else(|e| panic!("{}", message(e)));
     let all: Vec<u32> = (0..job.file_count()).collect();
-    let e = job.digest(all).err().map(message).unwrap_or_default();
+    let e = job.digest(all, None).err().map(message).unwrap_or_default();
     assert!(e.contains("viostor.sys"), "{e}");
 }
 
@@ -494,7 +494,9 @@ fn catalog_findings_and_the_repair_in_js() {
         .unwrap_or_else(|e| panic!("{}", message(e)));
     assert!(job.accepted());
     let all: Vec<u32> = (0..job.file_count()).collect();
-    let records = job.digest(all).unwrap_or_else(|e| panic!("{}", message(e)));
+    let records = job
+        .digest(all, None)
+        .unwrap_or_else(|e| panic!("{}", message(e)));
     let owners = vec![wasm::NO_OWNER; job.file_count() as usize];
     let m = job
         .plan(&records, &owners)

@@ -23,9 +23,11 @@ class WorkerLink {
     this.nextId = 1;
     this.pending = new Map();
     worker.onmessage = (ev) => {
-      const { id, ok, result, error, option, fix } = ev.data;
+      const { id, ok, result, error, option, fix, progress } = ev.data;
       const p = this.pending.get(id);
       if (!p) return;
+      // Progress of a request still running (bytes read since the last message).
+      if (progress != null) { if (p.onProgress) p.onProgress(progress); return; }
       this.pending.delete(id);
       if (ok) p.resolve(result);
       else p.reject(option ? Object.assign(new Error(error), { option, fix }) : new Error(error));
@@ -33,10 +35,10 @@ class WorkerLink {
     worker.onerror = (ev) => onFatal(new Error(`guestpack worker failed: ${ev.message || 'unknown error'}`));
   }
 
-  call(msg, transfer = []) {
+  call(msg, transfer = [], onProgress = null) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress });
       this.worker.postMessage({ ...msg, id }, transfer);
     });
   }
@@ -224,6 +226,9 @@ class GuestpackClient {
     // Batches of up to 8 MiB, smaller when the whole is small so that every worker gets some.
     const cap = Math.min(8 << 20, Math.max(1 << 20, Math.ceil(total / (this.links.length * 4))));
     if (onProgress) onProgress(0, total);
+    // Batches being read now, each with how much of it a worker said it has read.
+    const reading = new Set();
+    const inFlight = () => { let n = 0; for (const r of reading) n += r.read(); return n; };
     const work = async (link) => {
       while (next < n && !failed) {
         this.current(run);
@@ -234,11 +239,21 @@ class GuestpackClient {
           batch.push(order[next++]);
         }
         const indices = Uint32Array.from(batch);
-        const got = await link.call({ type: 'digest', indices }).catch((e) => { failed = true; throw e; });
+        // The worker tells how far it has read inside the batch (one big file moves the bar);
+        // the batch's full size is counted once it is done, whatever was heard before.
+        let heard = 0;
+        const partly = onProgress && ((n) => {
+          heard += n;
+          onProgress(Math.min(total, done + inFlight()), total);
+        });
+        const slot = { read: () => Math.min(heard, bytes) };
+        reading.add(slot);
+        const got = await link.call({ type: 'digest', indices, progress: !!partly }, [], partly).catch((e) => { failed = true; throw e; })
+          .finally(() => reading.delete(slot));
         if (got.length !== batch.length * RECORD) throw new Error('a worker returned a malformed digest');
         batch.forEach((i, k) => records.set(got.subarray(k * RECORD, (k + 1) * RECORD), i * RECORD));
         done += bytes;
-        if (onProgress) onProgress(done, total);
+        if (onProgress) onProgress(done + inFlight(), total);
       }
     };
     await Promise.all(this.links.map(work));

@@ -21,7 +21,9 @@
 //                                                    time spent on each kind of request)
 // A build, shared among one or more workers (client.js runs one of these in each):
 //   prepare  {drivers, guestTools?, options}      -> {report, accepted, sizes: Float64Array, fingerprint, digestKey}
-//   digest   {indices: Uint32Array}               -> Uint8Array of digest records (transferred)
+//   digest   {indices: Uint32Array, progress?}    -> Uint8Array of digest records (transferred); with
+//                                                    `progress`, {id, progress: bytes} messages while
+//                                                    reading (every 4 MiB)
 //   kept     {}                                   -> Uint32Array: the files this worker kept compressed
 //   plan     {records: Uint8Array, owners: Uint8Array, workers}
 //                                                 -> {accepted, report, outputs, manifest, pieces: {iso, zip, manifest}}
@@ -136,7 +138,9 @@ const handlers = {
   },
   digest(msg) {
     if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
-    return job.digest(msg.indices);
+    // Progress messages carry the request's id: the client hands them to the caller.
+    const progress = msg.progress ? (n) => postMessage({ id: msg.id, progress: n }) : undefined;
+    return job.digest(msg.indices, progress);
   },
   kept() {
     if (!job) throw new Error('no prepared build (prepare first, or it was cancelled)');
