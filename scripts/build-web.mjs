@@ -26,9 +26,9 @@ for (const p of [`${pkg}/guestpack.js`, `${pkg}/guestpack_bg.wasm`]) {
 
 const template = read(`${page}/index.html`);
 const css = read(`${page}/style.css`);
-const app = read(`${page}/app.js`);
-const verify = read(`${page}/verify.js`);
-const view = read(`${page}/view.js`);
+// The page's scripts in load order: each later one uses what the earlier ones define.
+const PAGE_SCRIPTS = ['view.js', 'summary.js', 'specs.js', 'save.js', 'verify.js', 'app.js'];
+const pageScripts = PAGE_SCRIPTS.map((name) => [name, read(`${page}/${name}`)]);
 const client = read(`${api}/client.js`);
 const worker = read(`${api}/guestpack-worker.js`);
 const glue = read(`${pkg}/guestpack.js`);
@@ -55,12 +55,10 @@ mkdirSync(join(dist, 'assets'), { recursive: true });
 writeFileSync(join(dist, 'index.html'), fill(template, {
   CSP: `<meta http-equiv="Content-Security-Policy" content="${siteCsp}">`,
   STYLE: '<link rel="stylesheet" href="assets/style.css">',
-  SCRIPTS: '<script src="assets/client.js"></script>\n<script src="assets/view.js"></script>\n<script src="assets/verify.js"></script>\n<script src="assets/app.js"></script>',
+  SCRIPTS: ['client.js', ...PAGE_SCRIPTS].map((n) => `<script src="assets/${n}"></script>`).join('\n'),
 }));
 writeFileSync(join(dist, 'assets/style.css'), css);
-writeFileSync(join(dist, 'assets/app.js'), app);
-writeFileSync(join(dist, 'assets/verify.js'), verify);
-writeFileSync(join(dist, 'assets/view.js'), view);
+for (const [name, text] of pageScripts) writeFileSync(join(dist, `assets/${name}`), text);
 writeFileSync(join(dist, 'assets/client.js'), client);
 writeFileSync(join(dist, 'assets/guestpack-worker.js'), worker);
 writeFileSync(join(dist, 'assets/guestpack.js'), glue);
@@ -73,7 +71,7 @@ writeFileSync(join(dist, 'csp.txt'), siteCsp + '\n'); // read by scripts/serve-w
 const sha = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
 const b64 = (buf) => buf.toString('base64').replace(/.{1,120}/g, '$&\n');
 const workerSource = Buffer.from(`${glue}\n;\n${worker}`, 'utf8');
-const scripts = [client, view, verify, app];
+const scripts = [client, ...pageScripts.map(([, text]) => text)];
 for (const s of scripts) {
   if (/<\/script/i.test(s) || /<!--/.test(s)) throw new Error('inline script contains "</script" or "<!--"');
 }

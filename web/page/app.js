@@ -11,8 +11,6 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
-  // ?download=1: every save control becomes a plain download (no dialog), for automation.
-  const pickerAvailable = typeof window.showSaveFilePicker === 'function' && params.get('download') !== '1';
   const CUSTOM_SPEC = 'custom';
   const CHUNK = 1 << 20;
 
@@ -23,7 +21,7 @@
     drivers: null, // File, or 'sample'
     os: null, // the OS folder chosen for a driver input with several
     guestTools: null, // File or null (built-in)
-    specFile: null, // {name, text}
+    saved: {}, // output key -> true once saved
     report: null,
     fatal: null,
     checking: false,
@@ -102,13 +100,13 @@
 
   function options() {
     const o = {};
-    const spec = $('spec-select').value;
-    if (spec === CUSTOM_SPEC) {
-      if (!state.specFile) throw new InputProblem('choose your spec.json file, or pick a shipped spec');
-      o.spec = state.specFile.name;
-      o.specText = state.specFile.text;
+    const spec = specs.current();
+    if ($('spec-select').value === CUSTOM_SPEC) {
+      if (!spec) throw new InputProblem('choose your spec.json file, make one from the bundle, or pick a shipped spec');
+      o.spec = spec.name;
+      o.specText = spec.text;
     } else {
-      o.spec = spec;
+      o.spec = $('spec-select').value;
     }
     const text = (id) => $(id).value.trim();
     if (text('version')) o.version = text('version');
@@ -168,6 +166,10 @@
   function inputsChanged(delay = 0) {
     state.generation++;
     dropOutputs();
+    // Everything derived from the old inputs goes: a build's "ready to save", its note.
+    $('progress').hidden = true;
+    $('build-note').textContent = '';
+    summary.done();
     clearTimeout(checkTimer);
     checkTimer = setTimeout(check, typeof delay === 'number' ? delay : 0);
     // From now until the check of these inputs answers, the last result is not theirs: say
@@ -198,16 +200,21 @@
       if (gen !== state.generation) return;
       state.checkRead = { done, total };
       renderCheckStatus();
+      summary.progress('Reading and hashing', done, total);
     };
     try {
       const { report } = await client.build(state.drivers, opts, { guestTools: state.guestTools || undefined, onProgress });
       if (gen !== state.generation) return;
       Object.assign(state, { report, fatal: null });
+      // The spec follows the bundle: a shipped spec that takes its driver folders is chosen.
+      if (specs.follow(report)) { inputsChanged(); return; }
     } catch (e) {
       if (gen !== state.generation || isAbort(e)) return;
       Object.assign(state, { report: null, fatal: e });
     }
     state.checking = false;
+    summary.done();
+    specs.editorStatus(state.fatal);
     render();
   }
 
@@ -216,9 +223,11 @@
   function dropOutputs() {
     if (state.outputs && client) client.cancel().catch(() => {});
     state.outputs = null;
+    state.saved = {};
   }
 
   function progress(label, done, total) {
+    summary.progress(label, done, total);
     $('progress').hidden = false;
     $('progress-label').textContent = label;
     const bar = $('progress-bar');
@@ -256,6 +265,8 @@
         $('progress-text').textContent = `Ready to save: ${fmtBytes(total)} in three files.`;
         $('progress-bar').max = 1;
         $('progress-bar').value = 1;
+        // The next step is in the bar: Save all.
+        setTimeout(() => $('primary-action').focus(), 0);
       } else {
         $('progress').hidden = true;
       }
@@ -265,59 +276,9 @@
       else state.fatal = e;
     } finally {
       state.busy = null;
+      summary.done();
       render();
     }
-  }
-
-  async function save(key) {
-    const out = state.outputs && state.outputs.find((o) => o.key === key);
-    if (!out) return;
-    let writable = null;
-    if (pickerAvailable) {
-      try {
-        const handle = await window.showSaveFilePicker({ suggestedName: out.name, id: 'guestpack-output' });
-        writable = await handle.createWritable();
-      } catch (e) {
-        if (isAbort(e)) return; // the dialog was dismissed
-        setSaveStatus(`Could not open a file to save ${out.name}: ${e.message}. Offering a download instead.`);
-      }
-    }
-    const controller = new AbortController();
-    state.busy = { controller, what: 'save' };
-    $('build-note').textContent = '';
-    render();
-    const onProgress = (n) => progress(`Saving ${out.name}`, n, out.len);
-    onProgress(0);
-    try {
-      await client.rewind(key);
-      if (writable) {
-        await client.pump(key, writable, { chunk: CHUNK, signal: controller.signal, onProgress });
-      } else {
-        // No save dialog: collect the chunks into a Blob and hand it to the browser.
-        const parts = [];
-        let done = 0;
-        for (;;) {
-          const bytes = await client.nextChunk(key, CHUNK, controller.signal);
-          if (bytes === undefined) break;
-          parts.push(bytes);
-          done += bytes.length;
-          onProgress(done);
-        }
-        saveBlob(new Blob(parts, { type: key === 'manifest' ? 'application/json' : 'application/octet-stream' }), out.name);
-      }
-      progress(`Saved ${out.name}`, out.len, out.len);
-      setSaveStatus(`${out.name} saved (${fmtBytes(out.len)}).`);
-    } catch (e) {
-      if (isAbort(e)) await restartAfterCancel(`Saving ${out.name} cancelled; nothing was written.`);
-      else setSaveStatus(`Saving ${out.name} failed: ${e.message}`);
-    } finally {
-      state.busy = null;
-      render();
-    }
-  }
-
-  function setSaveStatus(text) {
-    $('save-mode').textContent = text;
   }
 
   // Cancel terminates the worker (a running wasm call cannot be interrupted); a new one
@@ -335,6 +296,8 @@
     render();
     await startClient();
     inputsChanged();
+    // The inputs did not change: what happened to the build or save is still news.
+    $('build-note').textContent = message;
   }
 
   // ---------- rendering ----------
@@ -347,7 +310,7 @@
     if (state.checking || !r) return { why: 'Checking the inputs…', ready: false };
     if (r.errors) return { why: `Building is disabled: ${r.errors} error${r.errors === 1 ? '' : 's'} must be fixed first (see Findings).`, ready: false };
     if (busy) return { why: state.busy.what === 'build' ? 'Building…' : 'Saving…', ready: false };
-    if (state.outputs) return { why: 'Built. Save the outputs below, or change inputs to build again.', ready: true };
+    if (state.outputs) return { why: 'Built. Save the outputs (Save all, at the top), or change inputs to build again.', ready: true };
     return { why: 'Ready: validation passed.', ready: true };
   }
 
@@ -388,21 +351,15 @@
     for (const input of document.querySelectorAll('[data-limit]')) input.disabled = busy;
 
     $('outputs').hidden = !state.outputs;
-    if (state.outputs) {
-      for (const o of state.outputs) {
-        const b = $(`download-${o.key}`);
-        b.textContent = `${pickerAvailable ? 'Save' : 'Download'} ${o.name}`;
-        b.disabled = busy;
-        $(`size-${o.key}`).textContent = fmtBytes(o.len);
-      }
-      if (!$('save-mode').textContent) {
-        setSaveStatus(pickerAvailable
-          ? 'Each button asks where to save and streams the file there, chunk by chunk.'
-          : 'Each button downloads the file through your browser.');
-      }
-    } else {
-      setSaveStatus('');
-    }
+    saver.render();
+    // The one next step, in the summary bar: Build, then Save all.
+    const primary = state.outputs
+      ? { label: saver.folderPicker ? 'Save all…' : 'Download all', enabled: !busy }
+      : { label: busy && state.busy.what === 'build' ? 'Building…' : 'Build media', enabled: ready };
+    $('build-button').classList.toggle('primary', !state.outputs);
+    $('build-button').classList.toggle('secondary', !!state.outputs);
+    summary.render({ ...state, engineReady: !!client, primary, fatalText: state.fatal ? pageMessage(state.fatal) : '' });
+    specs.render();
   }
 
   // The OS chooser appears once a check found OS folders (virtio-win <driver>/<os>/<arch>, or
@@ -432,37 +389,69 @@
 
   // ---------- inputs ----------
 
+  // What the page took from the last files given, and what it left: one line under the drop
+  // zone, so the file inputs and that line never disagree.
+  const taken = { drivers: '', spec: '', ignored: [] };
+
+  function sayChosen() {
+    const parts = [taken.drivers, taken.spec].filter(Boolean);
+    if (taken.ignored.length) parts.push(`Ignored: ${taken.ignored.join(', ')} (one driver bundle and one spec at a time).`);
+    $('drivers-chosen').textContent = parts.join(' ') || 'No driver bundle chosen yet.';
+  }
+
+  // Shows a dropped file in its file input too (the input would otherwise say "No file chosen").
+  function showInInput(id, file) {
+    try {
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      $(id).files = dt.files;
+    } catch { /* a browser without a settable FileList: the line under the zone names it */ }
+  }
+
   function setDrivers(drivers) {
     state.drivers = drivers;
     state.os = null;
-    $('drivers-chosen').textContent = drivers === 'sample'
+    taken.drivers = drivers === 'sample'
       ? 'Using the built-in sample drivers.'
       : `Driver bundle: ${drivers.name} (${fmtBytes(drivers.size)}).`;
     if (drivers === 'sample') $('bundle-input').value = '';
+    specs.newBundle();
+    sayChosen();
     inputsChanged();
   }
 
   async function setSpecFile(file) {
-    if (!file) {
-      state.specFile = null;
-    } else {
-      state.specFile = { name: file.name, text: await file.text() };
-      $('spec-select').value = CUSTOM_SPEC;
-    }
+    specs.setOwn(file ? { name: file.name, text: await file.text() } : null);
+    taken.spec = file ? `Spec: ${file.name} (your own).` : '';
+    sayChosen();
     inputsChanged();
   }
 
+  // Files given at once (a drop): the first bundle and the first .json are taken, the rest
+  // named as ignored.
   function route(files) {
-    for (const f of files) {
-      if (/\.json$/i.test(f.name)) setSpecFile(f);
-      else setDrivers(f);
-    }
+    const specFile = files.find((f) => /\.json$/i.test(f.name));
+    const bundle = files.find((f) => !/\.json$/i.test(f.name));
+    taken.ignored = files.filter((f) => f !== specFile && f !== bundle).map((f) => f.name);
+    if (specFile) { showInInput('spec-input', specFile); setSpecFile(specFile); }
+    if (bundle) { showInInput('bundle-input', bundle); setDrivers(bundle); }
+    sayChosen();
   }
 
   // ---------- modes ----------
 
   // The report and manifest tables (view.js) are drawn from the core's JSON alone.
   const view = createView({ $, el, fmtBytes });
+  const summary = createSummary({ $, fmtBytes });
+  let specTimer = 0;
+  const specs = createSpecs({
+    $, el, saveBlob, CUSTOM_SPEC, client: () => client, drivers: () => state.drivers, os: () => state.os,
+    changed: () => inputsChanged(),
+  });
+  const saver = createSaver({
+    $, fmtBytes, saveBlob, isAbort, state, CHUNK, progress, render, restartAfterCancel,
+    client: () => client, done: () => summary.done(),
+  });
 
   // Verify mode lives in verify.js; it gets the helpers it shares with build mode.
   const verify = createVerifyMode({
@@ -508,7 +497,7 @@
     $('bundle-input').addEventListener('change', (e) => { if (e.target.files[0]) setDrivers(e.target.files[0]); });
     $('sample-button').addEventListener('click', () => setDrivers('sample'));
     $('spec-input').addEventListener('change', (e) => setSpecFile(e.target.files[0]));
-    $('spec-select').addEventListener('change', () => inputsChanged());
+    specs.wire((fn) => { clearTimeout(specTimer); specTimer = setTimeout(fn, TYPING_PAUSE); });
     $('guest-tools-input').addEventListener('change', (e) => {
       state.guestTools = e.target.files[0] || null;
       $('gt-clear').hidden = !state.guestTools;
@@ -531,25 +520,33 @@
     $('source-date-epoch').addEventListener('input', showEpochDate);
     $('build-button').addEventListener('click', build);
     $('cancel-button').addEventListener('click', () => { if (state.busy) state.busy.controller.abort(); });
-    for (const b of document.querySelectorAll('button.save')) b.addEventListener('click', () => save(b.dataset.key));
+    for (const b of document.querySelectorAll('button.save')) b.addEventListener('click', () => saver.save(b.dataset.key));
+    $('save-all').addEventListener('click', () => saver.saveAll());
+    $('primary-action').addEventListener('click', () => (state.outputs ? saver.saveAll() : build()));
+    $('summary-cancel').addEventListener('click', () => { if (state.busy) state.busy.controller.abort(); });
     $('findings-json').addEventListener('click', () => {
       if (!state.report) return;
       // The core's report as the worker returned it: the same JSON `guestpack --report` writes.
       saveBlob(new Blob([JSON.stringify(state.report, null, 2) + '\n'], { type: 'application/json' }), 'findings.json');
     });
 
+    // Files dropped anywhere on the page are taken: by build mode, or by verify mode when it
+    // is shown. (The browser would otherwise open the file in place of the page.)
     const drop = $('drop');
-    const stop = (e) => { e.preventDefault(); e.stopPropagation(); };
-    for (const t of ['dragenter', 'dragover']) drop.addEventListener(t, (e) => { stop(e); if (!state.busy) drop.classList.add('over'); });
-    for (const t of ['dragleave', 'dragend']) drop.addEventListener(t, () => drop.classList.remove('over'));
-    drop.addEventListener('drop', (e) => {
-      stop(e);
-      drop.classList.remove('over');
-      if (!state.busy && e.dataTransfer && e.dataTransfer.files.length) route([...e.dataTransfer.files]);
+    const verifying = () => !$('verify-mode').hidden;
+    window.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      if (!state.busy && !verifying()) drop.classList.add('over');
     });
-    // A file dropped beside the zone must not make the browser navigate away from the page.
-    window.addEventListener('dragover', (e) => e.preventDefault());
-    window.addEventListener('drop', (e) => e.preventDefault());
+    for (const t of ['dragleave', 'dragend']) window.addEventListener(t, () => drop.classList.remove('over'));
+    window.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('over');
+      const files = e.dataTransfer ? [...e.dataTransfer.files] : [];
+      if (!files.length) return;
+      if (verifying()) verify.take(files);
+      else if (!state.busy) route(files);
+    });
     // Leaving or reloading during a build or a save would lose it: the browser asks first.
     window.addEventListener('beforeunload', (e) => {
       if (state.busy && (state.busy.what === 'build' || state.busy.what === 'save')) {
@@ -576,13 +573,9 @@
       $('engine').className = 'engine alert';
       return;
     }
-    const { specs, defaultSpec, version } = await client.specs();
-    const select = $('spec-select');
-    for (const s of specs) select.append(el('option', { value: s, text: s }));
-    select.append(el('option', { value: CUSTOM_SPEC, text: 'Use my own spec.json…' }));
-    select.value = specs.includes(defaultSpec) ? defaultSpec : specs[0];
-    if (state.specFile) select.value = CUSTOM_SPEC;
-    $('tool-version').textContent = version;
+    const shipped = await client.specs();
+    specs.fill(shipped, shipped.defaultSpec);
+    $('tool-version').textContent = shipped.version;
     for (const w of client.constants.windowsNames) $('target-os').append(el('option', { value: w, text: w }));
     $('engine').textContent = 'Ready. Everything below runs offline, in this tab.';
     $('engine').dataset.ready = '1';

@@ -132,9 +132,34 @@ function createVerifyMode(page) {
     renderVerify();
   }
 
+  // Files dropped on the page in verify mode: the first ISO or zip is the media, the first
+  // .json its manifest; each is shown in its file input; the rest are named as ignored.
+  async function take(files) {
+    const v = verifyState;
+    if (v.busy) return;
+    const manifest = files.find((f) => /\.json$/i.test(f.name));
+    const media = files.find((f) => f !== manifest);
+    const ignored = files.filter((f) => f !== manifest && f !== media).map((f) => f.name);
+    const show = (id, f) => {
+      try { const dt = new DataTransfer(); dt.items.add(f); $(id).files = dt.files; } catch { /* named in the status */ }
+    };
+    if (manifest) {
+      show('verify-manifest-input', manifest);
+      v.manifest = { name: manifest.name, text: await manifest.text() };
+    }
+    if (media) { show('verify-input', media); v.media = media; }
+    verifyChoiceChanged();
+    const said = [media ? `Media: ${media.name} (${fmtBytes(media.size)}).` : '', manifest ? `Manifest: ${manifest.name}.` : '',
+      ignored.length ? `Ignored: ${ignored.join(', ')} (one medium and one manifest at a time).` : ''].filter(Boolean).join(' ');
+    verifyStatus(v.media ? said : `${said} Now drop or choose the ISO or zip to verify.`);
+    renderVerify();
+    if (v.media) runVerify();
+  }
+
   return {
     render: renderVerify,
     wire: wireVerify,
+    take,
     /** True while a verification runs (the page then keeps the mode tabs still). */
     get busy() { return !!verifyState.busy; },
   };

@@ -7,7 +7,9 @@
 // eslint-disable-next-line no-unused-vars
 function createView({ $, el, fmtBytes }) {
   // Findings that ask for a choice name an option; this page offers it as the control named here.
-  const CHOICE_CONTROLS = { os: 'Windows version', signingPolicy: 'Signing policy' };
+  const CHOICE_CONTROLS = { os: 'Windows version', signingPolicy: 'Signing policy', spec: 'Packaging spec' };
+  // More findings of one code than this are shown as one group that opens to list them.
+  const GROUP_OVER = 3;
   const TICK_CONTROLS = { restoreCrlf: 'Restore CRLF line endings' };
 
   // One line per INF's catalog: name, algorithms, Windows covered, files matched, repairs.
@@ -109,16 +111,16 @@ function createView({ $, el, fmtBytes }) {
       const kind = p.required ? 'required' : 'optional';
       body.append(el('tr', { 'data-driver': p.driver, 'data-arch': p.arch, 'data-state': p.state },
         el('th', { scope: 'row' }, el('code', { text: p.driver })),
-        el('td', { text: p.arch }),
-        el('td', {}, el('span', { class: `pill ${cls}`, text: stateText }), ` ${kind}`),
-        el('td', { class: 'num', text: String(p.files) }),
-        el('td', {}, p.hwidsMatched.length
+        el('td', { text: p.arch, 'data-label': 'Arch' }),
+        el('td', { 'data-label': 'Status' }, el('span', { class: `pill ${cls}`, text: stateText }), ` ${kind}`),
+        el('td', { class: 'num', text: String(p.files), 'data-label': 'Files' }),
+        el('td', { 'data-label': 'Hardware IDs' }, p.hwidsMatched.length
           ? el('ul', { class: 'hwids' }, ...p.hwidsMatched.map((h) => el('li', {}, el('code', { text: h }))))
           : el('span', { class: 'muted', text: p.state === 'present' ? 'none' : '–' })),
-        el('td', {}, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
+        el('td', { 'data-label': 'INF references' }, p.state !== 'present' ? el('span', { class: 'muted', text: '–' })
           : el('span', { class: `pill ${p.infRefsOk ? 'good' : 'bad'}`, text: p.infRefsOk ? 'OK' : 'problems' })),
-        el('td', { 'data-testid': 'catalog-cell' }, catalogCell(p)),
-        el('td', { 'data-testid': 'signer-cell' }, signerCell(p))));
+        el('td', { 'data-testid': 'catalog-cell', 'data-label': 'Catalog' }, catalogCell(p)),
+        el('td', { 'data-testid': 'signer-cell', 'data-label': 'Signer' }, signerCell(p))));
     }
     if (!r.packages.length) {
       body.append(el('tr', {}, el('td', { colSpan: 8, class: 'muted', text: 'No driver folders found.' })));
@@ -128,29 +130,57 @@ function createView({ $, el, fmtBytes }) {
     list.replaceChildren();
     const order = { error: 0, warning: 1, info: 2 };
     const sorted = r.findings.map((f, i) => [f, i]).sort((a, b) => order[a[0].severity] - order[b[0].severity] || a[1] - b[1]);
-    for (const [f] of sorted) {
-      // A finding that asks for a choice names the option; on this page that choice is a menu.
-      // A limit to raise names its option: on this page, a field under Options → Input limits.
-      const control = f.choice && CHOICE_CONTROLS[f.choice.option];
-      const tick = f.choice && TICK_CONTROLS[f.choice.option];
-      const limit = f.choice && document.querySelector(`[data-limit="${f.choice.option}"]`);
-      const help = tick ? `Tick “${tick}” in the inputs above, or fix the file itself (git’s line-ending conversion is the usual cause).`
-        : control ? `Choose ${f.choice.values.join(' or ')} under “${control}” in the inputs above.`
-        : limit ? `${f.help}; or raise “${limit.labels[0].textContent}” under Options → Input limits.` : f.help;
-      const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
-      list.append(el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },
-        el('p', { class: 'finding-head' },
-          el('span', { class: `sev ${f.severity}`, text: f.severity }), ' ',
-          el('code', { class: 'code', text: f.code }), ' ',
-          el('span', { class: 'where' }, el('code', { text: where }))),
-        el('p', { class: 'msg', text: f.message }),
-        help ? el('p', { class: 'help' }, el('strong', { text: 'Fix: ' }), help) : null));
-    }
+    const items = sorted.map(([f]) => findingItem(f));
+    // Many findings of one code (22 folders not in the spec) become one line that opens.
+    const byCode = new Map();
+    sorted.forEach(([f], i) => {
+      const k = `${f.severity} ${f.code}`;
+      if (!byCode.has(k)) byCode.set(k, []);
+      byCode.get(k).push(i);
+    });
+    const placed = new Set();
+    sorted.forEach(([f], i) => {
+      if (placed.has(i)) return;
+      const same = byCode.get(`${f.severity} ${f.code}`);
+      if (same.length <= GROUP_OVER) { placed.add(i); list.append(items[i]); return; }
+      same.forEach((j) => placed.add(j));
+      const inner = el('ol', { class: 'findings grouped' }, ...same.map((j) => items[j]));
+      list.append(el('li', { class: `finding group ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code, 'data-group': String(same.length) },
+        el('details', {},
+          el('summary', { class: 'finding-head' },
+            el('span', { class: `sev ${f.severity}`, text: f.severity }), ' ',
+            el('code', { class: 'code', text: f.code }), ' ',
+            el('span', { text: `${same.length} findings like: ${f.message}` })),
+          inner)));
+    });
     $('findings-count').textContent = r.findings.length
       ? `(${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}, ${r.findings.length - r.errors - r.warnings} info)`
       : '';
     $('no-findings').hidden = r.findings.length > 0;
     list.hidden = r.findings.length === 0;
+  }
+
+  function findingItem(f) {
+    // A finding that asks for a choice names the option; on this page that choice is a menu.
+    // A limit to raise names its option: on this page, a field under Options → Input limits.
+    const control = f.choice && CHOICE_CONTROLS[f.choice.option];
+    const tick = f.choice && TICK_CONTROLS[f.choice.option];
+    const limit = f.choice && document.querySelector(`[data-limit="${f.choice.option}"]`);
+    const help = tick ? `Tick “${tick}” in the inputs above, or fix the file itself (git’s line-ending conversion is the usual cause).`
+      : control ? `Choose ${f.choice.values.join(' or ')} under “${control}” in the inputs above.`
+      : limit ? `${f.help}; or raise “${limit.labels[0].textContent}” under Options → Input limits.` : f.help;
+    const where = f.path ? `${f.path}${f.line ? `:${f.line}` : ''}` : 'inputs';
+    // A note needs no fixing: its help is a plain hint.
+    const helpLine = !help ? null : f.severity === 'info'
+      ? el('p', { class: 'help note' }, help)
+      : el('p', { class: 'help' }, el('strong', { text: 'Fix: ' }), help);
+    return el('li', { class: `finding ${f.severity}`, 'data-severity': f.severity, 'data-code': f.code },
+      el('p', { class: 'finding-head' },
+        el('span', { class: `sev ${f.severity}`, text: f.severity }), ' ',
+        el('code', { class: 'code', text: f.code }), ' ',
+        el('span', { class: 'where' }, el('code', { text: where }))),
+      el('p', { class: 'msg', text: f.message }),
+      helpLine);
   }
 
   // The check's one status line: what was found, or how far the check has read. `s` is the
