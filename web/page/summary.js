@@ -27,15 +27,14 @@ function createSummary({ $, fmtBytes }) {
     const per = holdings(r);
     if (!per.length) return { text: 'No driver folders found.', most: false };
     const same = per.every((p) => p.taken === per[0].taken && p.found === per[0].found && p.missing === per[0].missing);
-    const one = (p) => {
+    const taken = (p) => `${p.taken} of ${p.found} driver folder${p.found === 1 ? '' : 's'}`;
+    const rest = (p) => {
       const out = p.found - p.taken;
-      return `${p.taken} of ${p.found} driver folder${p.found === 1 ? '' : 's'}` +
-        (out ? `; ${out} left out (not in the spec)` : '') +
-        (p.missing ? `; ${p.missing} required missing` : '');
+      return (out ? `; ${out} left out (not in the spec)` : '') + (p.missing ? `; ${p.missing} required missing` : '');
     };
     const text = same
-      ? `${one(per[0])} per architecture (${per.map((p) => p.arch).join(', ')}).`
-      : `${per.map((p) => `${p.arch}: ${one(p)}`).join(' · ')}.`;
+      ? `${taken(per[0])} per architecture (${per.map((p) => p.arch).join(', ')})${rest(per[0])}.`
+      : `${per.map((p) => `${p.arch}: ${taken(p)}${rest(p)}`).join(' · ')}.`;
     // Most of what was found left out: the media would be far from the bundle.
     const most = per.some((p) => p.found > 1 && p.taken * 2 < p.found);
     return { text, most };
