@@ -1,12 +1,13 @@
 // The single file in headless Firefox from file://: the engine starts (inlined wasm, blob:
-// worker), the sample validates, builds, and the three downloads equal the CLI's bytes.
+// worker), the sample validates, builds, and the three downloads equal the CLI's bytes; a
+// dropped virtio-win bundle gets its spec, and Download all gives the CLI's bytes.
 // Needs Debian's firefox-esr (scripts/setup.sh installs it; FIREFOX overrides the binary).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { OUTPUTS, cliOutputs, root, workDir } from './harness.mjs';
+import { OUTPUTS, cliOutputs, root, virtioBundle, workDir } from './harness.mjs';
 import { firefox } from './marionette.mjs';
 
 const binary = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -53,6 +54,52 @@ test('single file from file:// in Firefox: sample builds, outputs equal to the C
       && Object.keys(window.__blobs).length > 0, 'a download');
   }
   await until(() => Object.keys(window.__blobs).length === 3, 'three downloads');
+  const got = await ff.run(async () => {
+    const out = {};
+    for (const [name, blob] of Object.entries(window.__blobs)) {
+      const d = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+      out[name] = [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return out;
+  });
+  for (const [key, name] of Object.entries(OUTPUTS)) assert.equal(got[name], want[key], `${name} equals the CLI's`);
+});
+
+test('single file in Firefox: a dropped virtio-win bundle chooses its spec; Download all equals the CLI', async () => {
+  const work = workDir();
+  const bundle = virtioBundle(work);
+  const want = cliOutputs(['--drivers-dir', bundle, '--spec', 'virtio-win-8.1.json', '--signing-policy', 'none'], work);
+  await ff.navigate(`${pathToFileURL(join(root, 'dist', 'guestpack.html')).href}`);
+  await until(() => document.documentElement.dataset.ready === '1', 'the engine');
+  await ff.run(() => {
+    const s = document.querySelector('[data-testid=signing-policy]');
+    s.value = 'none';
+    s.dispatchEvent(new Event('change'));
+  });
+  // Dropped on the page, as a user would (Firefox has no folder dialog: Download all).
+  await ff.run((b64) => {
+    const bin = atob(b64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'virtio-win-8.1-drivers.zip'));
+    document.querySelector('main').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, readFileSync(bundle).toString('base64'));
+  await until(() => document.querySelector('[data-testid=spec-select]').value === 'virtio-win-8.1.json'
+    && document.querySelector('[data-testid=summary-bar]').dataset.inputs !== ''
+    && /^Accepted/.test(document.querySelector('[data-testid=summary-status]').textContent), 'the spec chosen for the bundle');
+  assert.match(await ff.run(() => document.querySelector('[data-testid=summary-counts]').textContent),
+    /^13 of 13 driver folders per architecture/);
+  await ff.run(() => {
+    window.__blobs = {};
+    const create = URL.createObjectURL.bind(URL);
+    URL.createObjectURL = (blob) => { window.__last = blob; return create(blob); };
+    HTMLAnchorElement.prototype.click = function click() { window.__blobs[this.download] = window.__last; };
+    document.querySelector('[data-testid=primary-action]').click();
+  });
+  await until(() => document.querySelector('[data-testid=primary-action]').textContent === 'Download all', 'the build');
+  await ff.run(() => document.querySelector('[data-testid=primary-action]').click());
+  await until(() => /^Saved all three/.test(document.querySelector('[data-testid=summary-status]').textContent), 'Download all');
   const got = await ff.run(async () => {
     const out = {};
     for (const [name, blob] of Object.entries(window.__blobs)) {
