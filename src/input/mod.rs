@@ -69,7 +69,7 @@ pub fn open(src: Arc<dyn ReadAt>, name: &str, limits: &Limits) -> Result<VTree> 
         Some(Container::Iso) => iso::IsoFs::open(src, name)?.to_vtree_limited(limits),
         None => Err(Error::archive(
             name,
-            "not a zip archive or an ISO image (give the folder holding x86/ and amd64/, or a zip or ISO of it)",
+            "not a zip archive or an ISO image (to build, give a folder, zip or ISO holding x86/ and amd64/ driver folders; to verify, the ISO or zip guestpack made)",
         )),
     }
 }

@@ -164,6 +164,17 @@ fn errors_exit_with_2() {
     let o = verify(&empty, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no manifest.json"), "{}", stderr(&o));
+    // A file that is no media: the message says what verify takes, not only what a build does.
+    let text = tmp.path().join("notes.txt");
+    std::fs::write(&text, "not media").unwrap();
+    let o = verify(&text, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not a zip archive or an ISO image")
+            && stderr(&o).contains("to verify, the ISO or zip guestpack made"),
+        "{}",
+        stderr(&o)
+    );
     // Packaging flags do not mix with the subcommand.
     let o = run(guestpack().args(["--sample", "verify"]).arg(&out));
     assert_eq!(o.status.code(), Some(2));
