@@ -264,6 +264,25 @@ fn virtio_win_real_drivers() {
     check_golden("virtio-win-8.1", &out);
 }
 
+/// A spec made from the real drivers is the same on every target: media built with it (its
+/// title and description, which name the input, are not in the manifest's digest) match one
+/// golden set, and it accepts its own input.
+#[test]
+fn a_spec_made_from_the_real_drivers_is_the_same_everywhere() {
+    let drivers = virtio::drivers();
+    let made = guestpack::validate::spec::generate::generate(
+        &drivers,
+        "drivers",
+        &Default::default(),
+        &Default::default(),
+    );
+    assert!(made.findings.is_empty(), "{:?}", made.findings);
+    let json = made.json.expect("a spec");
+    let mut case = Case::new(&drivers, "made-spec.json").policy(SigningPolicy::None);
+    case.spec_json = Some(json.as_bytes());
+    check_golden("virtio-win-8.1/made-spec", &case.outputs(1 << 20));
+}
+
 /// A build shared among workers (each validating, digesting a part, planning from all the
 /// digests, producing pieces) gives the golden bytes, whatever the split and piece sizes.
 #[test]
