@@ -146,6 +146,15 @@ for (const label of ['site', 'file']) {
       const { page, context, errors } = await open(browser, pages[label]);
       await page.selectOption('[data-testid=signing-policy]', 'none');
       await settled(page, () => page.setInputFiles('[data-testid=bundle-input]', bundle), { spec: 'virtio-win-8.1.json' });
+      // Picking the narrow spec by hand: kept (not switched back), and amber, never green.
+      await settled(page, () => page.selectOption('[data-testid=spec-select]', 'win7-virtio-win.json'));
+      assert.equal(await page.inputValue('[data-testid=spec-select]'), 'win7-virtio-win.json');
+      assert.match(await counts(page), /^2 of 13 driver folders per architecture \(amd64, x86\); 11 left out \(not in the spec\)\.$/);
+      assert.match(await page.getAttribute('[data-testid=summary-bar]', 'class'), /\bwarn\b/);
+      assert.match(await page.getAttribute('[data-testid=check-status]', 'class'), /\bwarn\b/);
+      assert.ok(await page.isHidden('[data-testid=spec-reason]'));
+      const grouped = await page.getAttribute('[data-testid=findings] li.group[data-code=DRV004]', 'data-group');
+      assert.equal(grouped, '22', 'the 22 folders left out are one line that opens');
       await page.click('[data-testid=spec-panel] summary');
       await settled(page, () => page.click('[data-testid=spec-make]'), { spec: 'custom' });
       const spec = JSON.parse(await page.inputValue('[data-testid=spec-editor]'));

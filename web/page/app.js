@@ -316,7 +316,7 @@
 
   // The one line that says what the check found, or how far it has read.
   function renderCheckStatus() {
-    view.checkStatus($('check-status'), { ...state, engineReady: !!client });
+    view.checkStatus($('check-status'), { ...state, engineReady: !!client, mostLeftOut: summary.mostLeftOut(state.report) });
   }
 
   function render() {

@@ -113,5 +113,10 @@ function createSummary({ $, fmtBytes }) {
     $('summary-progress').hidden = true;
   }
 
-  return { render, progress, done, holdings };
+  /** True when the media would leave out most of the driver folders found (amber, not green). */
+  function mostLeftOut(r) {
+    return !!r && countsText(r).most;
+  }
+
+  return { render, progress, done, holdings, mostLeftOut };
 }

@@ -197,9 +197,11 @@ function createView({ $, el, fmtBytes }) {
     } else if (r) {
       status.textContent = r.errors
         ? `Rejected: ${r.errors} error${r.errors === 1 ? '' : 's'}, ${r.warnings} warning${r.warnings === 1 ? '' : 's'}. Fix the errors below to build.`
-        : `Accepted${r.warnings ? ` with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}` : ''}: ready to build.`;
+        : s.mostLeftOut
+          ? `Accepted with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}, but the media would leave out most of the bundle's driver folders: choose a spec that lists them.`
+          : `Accepted${r.warnings ? ` with ${r.warnings} warning${r.warnings === 1 ? '' : 's'}` : ''}: ready to build.`;
     } else if (s.fatal) status.textContent = 'Not checked.';
-    status.className = `status ${r && !s.checking ? (r.errors ? 'bad' : 'good') : ''}`;
+    status.className = `status ${r && !s.checking ? (r.errors ? 'bad' : s.mostLeftOut ? 'warn' : 'good') : ''}`;
     // Which inputs the verdict shown is for (tests wait for the one after their own change).
     status.dataset.inputs = s.checking ? '' : String(s.generation);
   }
