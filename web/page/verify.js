@@ -20,6 +20,7 @@ function createVerifyMode(page) {
     const v = verifyState;
     v.generation += 1;
     v.result = null;
+    v.ignored = '';
     delete $('verify-status').dataset.verified;
   }
 
@@ -54,6 +55,8 @@ function createVerifyMode(page) {
     status.textContent = r.ok
       ? `OK: all ${r.listed} files of ${what} match the manifest (size and SHA-256), and there is nothing else.`
       : `Mismatch: ${problems} problem${problems === 1 ? '' : 's'} in ${what} (${r.matched} of ${r.listed} files match).`;
+    // Files dropped with the media that were not taken stay named under the result.
+    if (v.ignored) status.textContent += ` ${v.ignored}`;
     status.className = `status ${r.ok ? 'good' : 'bad'}`;
   }
 
@@ -149,8 +152,9 @@ function createVerifyMode(page) {
     }
     if (media) { show('verify-input', media); v.media = media; }
     verifyChoiceChanged();
+    v.ignored = ignored.length ? `Ignored: ${ignored.join(', ')} (one medium and one manifest at a time).` : '';
     const said = [media ? `Media: ${media.name} (${fmtBytes(media.size)}).` : '', manifest ? `Manifest: ${manifest.name}.` : '',
-      ignored.length ? `Ignored: ${ignored.join(', ')} (one medium and one manifest at a time).` : ''].filter(Boolean).join(' ');
+      v.ignored].filter(Boolean).join(' ');
     verifyStatus(v.media ? said : `${said} Now drop or choose the ISO or zip to verify.`);
     renderVerify();
     if (v.media) runVerify();
