@@ -14,6 +14,7 @@ mod catalogs_real;
 mod cli;
 mod guest_tools;
 mod hostile;
+mod inf_arch;
 mod inf_real;
 mod interrupted;
 mod iso_input;

@@ -8,6 +8,7 @@
 
 mod decode;
 mod lex;
+pub mod models;
 mod parse;
 mod refs;
 #[cfg(test)]

@@ -205,6 +205,9 @@ pub fn check(
             .help("add the driver binary (.sys) to the driver folder"),
         );
     }
+    for p in &infs {
+        super::inf_arch::check(&p.inf, &p.media, arch, &ctx.catalogs.targets, &mut findings);
+    }
     let mut catalogs = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for p in &mut infs {

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod driver_folder;
 pub mod drivers;
 pub mod guest_tools;
+pub mod inf_arch;
 pub mod names;
 pub mod refusals;
 pub mod signature;
