@@ -135,6 +135,20 @@ describe('page (site): catalogs', () => {
     await context.close();
   });
 
+  test('INFs built for a newer Windows than the target: one error per INF, naming its line', async () => {
+    const { page, context, errors } = await withInputs(bundle, gtVirtio.zip);
+    await recheck(page, () => page.selectOption('[data-testid=target-os]', 'w7'));
+    const tooNew = await codes(page, 'INF011');
+    assert.equal(tooNew.length, 4, 'the two drivers the spec packages, both architectures');
+    const viostor = tooNew.find((t) => t.includes('drivers/amd64/viostor/viostor.inf:50'));
+    assert.match(viostor || '', /needs Windows NT 6\.3 \(NTamd64\.6\.3\) or later on amd64; the media is for w7 \(NT 6\.1\)/);
+    await assertRefused(page, /^Rejected/);
+    await recheck(page, () => page.selectOption('[data-testid=target-os]', 'w8.1'));
+    assert.equal((await codes(page, 'INF011')).length, 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('certs/ holding a certificate that signs no catalog: the signer is named and no outputs are offered', async () => {
     const { page, context, errors } = await withInputs(bundle, gtSample.zip);
     const mismatch = await codes(page, 'SIGN004');
