@@ -417,3 +417,33 @@ mod timer {
         start.elapsed().as_secs_f64() * 1000.0
     }
 }
+
+/// The INF architecture and Windows checks in JS: the real w8.1 build for a Windows 7 medium
+/// is one INF011 per INF, naming its line, as on the command line.
+#[cfg(target_arch = "wasm32")]
+#[test]
+fn too_new_infs_are_errors_with_their_line_in_js() {
+    use guestpack::wasm::{self, Bundle};
+    use js_api::{field, js, message};
+    let b = Bundle::from_tree(virtio::drivers(), "virtio-win-8.1.zip");
+    let r = wasm::validate(
+        &b,
+        js(r#"{"spec":"virtio-win-8.1.json","signingPolicy":"none","targetOs":["w7"]}"#),
+    )
+    .unwrap_or_else(|e| panic!("{}", message(e)));
+    let findings = field(&r, "findings");
+    let inf011: Vec<&serde_json::Value> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "INF011")
+        .collect();
+    assert_eq!(inf011.len(), 24);
+    let viostor = inf011
+        .iter()
+        .find(|f| f["path"] == "drivers/amd64/viostor/viostor.inf")
+        .unwrap();
+    assert_eq!(viostor["line"], 50);
+    assert_eq!(viostor["severity"], "error");
+    assert_eq!(field(&r, "accepted"), false);
+}
