@@ -29,6 +29,19 @@ async function until(fn, what, timeout = 60000) {
   }
 }
 
+/** The downloads the page kept in `window.__blobs` are the CLI's outputs `want`, by SHA-256. */
+async function assertDownloadsEqual(want) {
+  const got = await ff.run(async () => {
+    const out = {};
+    for (const [name, blob] of Object.entries(window.__blobs)) {
+      const d = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+      out[name] = [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }
+    return out;
+  });
+  for (const [key, name] of Object.entries(OUTPUTS)) assert.equal(got[name], want[key], `${name} equals the CLI's`);
+}
+
 test('single file from file:// in Firefox: sample builds, outputs equal to the CLI', async () => {
   const want = cliOutputs(['--sample'], workDir());
   await ff.navigate(`${pathToFileURL(join(root, 'dist', 'guestpack.html')).href}?download=1`);
@@ -54,15 +67,7 @@ test('single file from file:// in Firefox: sample builds, outputs equal to the C
       && Object.keys(window.__blobs).length > 0, 'a download');
   }
   await until(() => Object.keys(window.__blobs).length === 3, 'three downloads');
-  const got = await ff.run(async () => {
-    const out = {};
-    for (const [name, blob] of Object.entries(window.__blobs)) {
-      const d = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-      out[name] = [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-    }
-    return out;
-  });
-  for (const [key, name] of Object.entries(OUTPUTS)) assert.equal(got[name], want[key], `${name} equals the CLI's`);
+  await assertDownloadsEqual(want);
 });
 
 test('single file in Firefox: a dropped virtio-win bundle chooses its spec; Download all equals the CLI', async () => {
@@ -100,13 +105,5 @@ test('single file in Firefox: a dropped virtio-win bundle chooses its spec; Down
   await until(() => document.querySelector('[data-testid=primary-action]').textContent === 'Download all', 'the build');
   await ff.run(() => document.querySelector('[data-testid=primary-action]').click());
   await until(() => /^Saved all three/.test(document.querySelector('[data-testid=summary-status]').textContent), 'Download all');
-  const got = await ff.run(async () => {
-    const out = {};
-    for (const [name, blob] of Object.entries(window.__blobs)) {
-      const d = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-      out[name] = [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
-    }
-    return out;
-  });
-  for (const [key, name] of Object.entries(OUTPUTS)) assert.equal(got[name], want[key], `${name} equals the CLI's`);
+  await assertDownloadsEqual(want);
 });
