@@ -173,20 +173,13 @@ fn measure(src: impl Read, level: u32) -> io::Result<Measured> {
     })
 }
 
-/// Deterministic incompressible bytes (xorshift), for the tests of this module and the zip
-/// writer's.
+/// Deterministic incompressible bytes for the tests of this module and the zip writer's: the
+/// one generator the integration test crates use too.
 #[cfg(test)]
-pub(crate) fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect()
-}
+#[path = "../../../tests/support/noise.rs"]
+mod test_noise;
+#[cfg(test)]
+pub(crate) use test_noise::noise;
 
 #[cfg(test)]
 mod tests {
