@@ -12,6 +12,7 @@ use super::make_catalog::{self, CatalogFile, CatalogSigner, CatalogSpec};
 use crate::input::catalog::DigestAlg;
 use crate::source::vtree::VTree;
 use crate::source::MemContent;
+use crate::validate::layout::Arch;
 use std::sync::Arc;
 
 struct SampleDriver {
@@ -87,12 +88,41 @@ pub fn add_certificate(guest_tools: &mut VTree) {
 
 /// The sample driver tree: `x86/<driver>/…` and `amd64/<driver>/…`.
 pub fn sample_drivers() -> VTree {
+    sample_drivers_for(&Arch::DEFAULT)
+}
+
+/// The sample driver tree for the architectures a spec carries (its top-level `arches`; x86
+/// and amd64 when it names none or does not parse, where validation will say why), so that
+/// `--sample` with a spec listing `arm64` makes an ARM64 medium too.
+pub fn sample_drivers_for_spec(spec_name: &str, spec_json: &[u8]) -> VTree {
+    let arches: Vec<Arch> = crate::validate::spec::parse(spec_name, spec_json)
+        .ok()
+        .and_then(|raw| raw.arches)
+        .map(|list| {
+            list.iter()
+                .filter_map(|a| Arch::from_folder(a.trim()))
+                .collect()
+        })
+        .unwrap_or_else(|| Arch::DEFAULT.to_vec());
+    sample_drivers_for(&arches)
+}
+
+/// The sample driver tree for `arches`: `<arch>/<driver>/…` each.
+pub fn sample_drivers_for(arches: &[Arch]) -> VTree {
     let mut t = VTree::new();
-    for (arch, decoration) in [("x86", "NTx86"), ("amd64", "NTamd64")] {
+    for &a in arches {
+        let arch = a.as_str();
+        let decoration = format!("NT{arch}");
+        // The seeds of x86 and amd64 are those the sample always had (its outputs stay the same).
+        let scale = match a {
+            Arch::X86 => 1,
+            Arch::Amd64 => 1000,
+            Arch::Arm64 => 1_000_000,
+        };
         for (i, d) in DRIVERS.iter().enumerate() {
             let dir = format!("{arch}/{}", d.name);
-            let seed = (i as u64 + 1) * if arch == "x86" { 1 } else { 1000 };
-            let inf = inf_text(d, decoration).into_bytes();
+            let seed = (i as u64 + 1) * scale;
+            let inf = inf_text(d, &decoration).into_bytes();
             let sys = binary(b"MZ", seed, 24 * 1024);
             let cat = catalog(d.name, arch, &inf, &sys);
             put(&mut t, format!("{dir}/{}.inf", d.name), inf);
@@ -110,22 +140,23 @@ pub fn sample_drivers() -> VTree {
 }
 
 /// A catalog as the sample's are made: `files` (name, bytes) in SHA-1 and SHA-256, Windows 7
-/// to 11, the `OS` value of `arch` (`amd64` or `x86`), signed with the sample's test key. Also
+/// to 11, the `OS` value of `arch` (`amd64`, `x86` or `arm64`; ARM64 catalogs cover Windows 10
+/// and 11 only, the first Windows with ARM64 drivers), signed with the sample's test key. Also
 /// what the benchmark payload and the tests sign their driver folders with.
 pub fn signed_catalog(arch: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
     let files: Vec<CatalogFile> = files
         .iter()
         .map(|(name, bytes)| CatalogFile { name, bytes })
         .collect();
-    let os = if arch == "amd64" {
-        "7X64,8X64,_v63_X64,_v100_X64"
-    } else {
-        "7X86,8X86,_v63,_v100"
+    let (os, os_attr) = match arch {
+        "amd64" => ("7X64,8X64,_v63_X64,_v100_X64", OS_ATTR),
+        "arm64" => ("_v100_ARM64", "2:10.0"),
+        _ => ("7X86,8X86,_v63,_v100", OS_ATTR),
     };
     let spec = CatalogSpec {
         files: &files,
         algorithms: &[DigestAlg::Sha1, DigestAlg::Sha256],
-        os_attr: OS_ATTR,
+        os_attr,
         os,
         this_update: CATALOG_DATE,
     };

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Inputs:
-  --drivers-dir takes a directory, a .zip bundle or an .iso image holding x86/<driver>/... and
-  amd64/<driver>/... (aliases x64, x86_64, x86-64 -> amd64; i386, win32 -> x86), optionally inside
-  one wrapper folder. A virtio-win tree <driver>/<os>/<arch>/ is re-laid for the OS given with
+  --drivers-dir takes a directory, a .zip bundle or an .iso image holding x86/<driver>/...,
+  amd64/<driver>/... and arm64/<driver>/... (aliases x64, x86_64, x86-64 -> amd64; i386, win32 ->
+  x86; ARM64, aarch64 -> arm64), optionally inside one wrapper folder. The spec's arches field says
+  which architectures the media carries (default x86 and amd64). A virtio-win tree <driver>/<os>/<arch>/ is re-laid for the OS given with
   --os (needed when it holds several); a flat arch folder (amd64/*.inf, *.sys, ...) is split into
   one driver per INF by following what each INF references.
   --spec takes a spec file, or the name of a shipped spec (win7-virtio-win.json, win7-virtio-full.json,

@@ -48,8 +48,8 @@ pub fn run() -> Result<ExitCode> {
             "--sample and --drivers-dir name two driver inputs: drop --sample to package the \
              folder, or drop --drivers-dir to package the built-in sample"
         ),
-        (Some(p), false) => inputs::open_tree(p, "drivers", &limits)?,
-        (None, _) => guestpack::bundled::sample::sample_drivers(),
+        (Some(p), false) => Some(inputs::open_tree(p, "drivers", &limits)?),
+        (None, _) => None,
     };
     let guest_tools = match &args.guest_tools_dir {
         Some(p) => inputs::open_tree(p, "guest tools", &limits)?,
@@ -58,6 +58,9 @@ pub fn run() -> Result<ExitCode> {
         }
     };
     let (spec_name, spec_json) = inputs::spec(args.spec.as_deref())?;
+    let drivers = drivers.unwrap_or_else(|| {
+        guestpack::bundled::sample::sample_drivers_for_spec(&spec_name, &spec_json)
+    });
     let contract_path = match (&args.windows_device_contract, &args.guest_tools_dir) {
         (Some(p), _) => Some((p.clone(), false)),
         (None, Some(dir)) => inputs::find_contract(dir).map(|p| (p, true)),

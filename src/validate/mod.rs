@@ -172,7 +172,11 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
     } else {
         Vec::new()
     };
-    findings.extend(rules::spec_fit::suggest(input.spec_name, &raw, &packages));
+    findings.extend(rules::spec_fit::suggest(
+        input.spec_name,
+        &raw,
+        &resolved.summary.drivers,
+    ));
     let mut statuses: Vec<&mut rules::catalog::CatalogStatus> = packages
         .iter_mut()
         .flat_map(|p| p.catalogs.iter_mut())

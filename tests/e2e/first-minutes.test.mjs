@@ -88,7 +88,7 @@ for (const label of ['site', 'file']) {
       const { page, context, errors } = await open(browser, pages[label], { query: '', init: fakeFolderPicker });
       await page.selectOption('[data-testid=signing-policy]', 'none');
       await settled(page, () => page.setInputFiles('[data-testid=bundle-input]', bundle), { spec: 'virtio-win-8.1.json' });
-      assert.match(await page.textContent('[data-testid=spec-reason]'), /Chosen for this bundle: virtio-win-8\.1\.json .*takes all 13 driver folders/);
+      assert.match(await page.textContent('[data-testid=spec-reason]'), /Chosen for this bundle: virtio-win-8\.1\.json .*takes all 26 driver folders/);
       assert.match(await counts(page), /^13 of 13 driver folders per architecture \(amd64, x86\)\.$/);
       assert.match(await status(page), /^Accepted with \d+ warnings: ready to build\.$/);
       assert.equal(await page.textContent('[data-testid=primary-action]'), 'Build media');

@@ -75,7 +75,7 @@ fn inputs() -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Every file under `root` as (relative `/` path, bytes).
-fn walk(root: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn walk(root: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -164,7 +164,7 @@ fn assert_same_set(tool: &str, got: &[String], want: &[String]) {
     assert_eq!(got.len(), want.len(), "{tool}: duplicate entries");
 }
 
-fn run_ok(tool: &str, args: &[&str]) -> String {
+pub(crate) fn run_ok(tool: &str, args: &[&str]) -> String {
     let (ok, so, se) = run(tool, args);
     assert!(ok, "{tool} {args:?} failed:\n{so}\n{se}");
     so + &se

@@ -8,6 +8,7 @@ mod common;
 mod noise;
 mod validate_util;
 
+mod arm64;
 mod catalog_checks;
 mod catalog_maker;
 mod catalogs_real;

@@ -174,7 +174,7 @@ fn the_shipped_spec_that_takes_every_driver_folder_is_named() {
     assert!(
         hints[0]
             .message
-            .contains("takes all 13 driver folders found"),
+            .contains("takes all 26 driver folders found"),
         "{}",
         hints[0].message
     );

@@ -66,6 +66,7 @@ fn schema_lists_exactly_the_rawspec_fields() {
         keys(&schema["properties"]),
         vec![
             "$schema",
+            "arches",
             "description",
             "drivers",
             "fail_on_unlisted_driver_dirs",
@@ -92,7 +93,7 @@ fn schema_lists_exactly_the_rawspec_fields() {
     let doc = serde_json::json!({ "drivers": [entry] });
     guestpack::validate::spec::parse("s.json", doc.to_string().as_bytes())
         .expect("RawSpec accepts every schema field");
-    assert_eq!(driver_fields.len(), 10);
+    assert_eq!(driver_fields.len(), 11);
 }
 
 #[test]

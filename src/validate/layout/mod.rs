@@ -24,16 +24,25 @@ pub use summary::{DriverSource, LayoutKind, LayoutSummary};
 pub enum Arch {
     X86,
     Amd64,
+    Arm64,
 }
 
 impl Arch {
-    pub const ALL: [Arch; 2] = [Arch::X86, Arch::Amd64];
+    pub const ALL: [Arch; 3] = [Arch::X86, Arch::Amd64, Arch::Arm64];
 
-    /// Folder name on the media: `x86` or `amd64`.
+    /// What a spec without `arches` carries: every medium made before ARM64 was known.
+    pub const DEFAULT: [Arch; 2] = [Arch::X86, Arch::Amd64];
+
+    /// The input folder names each architecture is known by, for help texts.
+    pub const ALIASES: &'static str =
+        "i386, win32 → x86; x64, x86_64, x86-64 → amd64; ARM64, aarch64 → arm64";
+
+    /// Folder name on the media: `x86`, `amd64` or `arm64`.
     pub fn as_str(self) -> &'static str {
         match self {
             Arch::X86 => "x86",
             Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
         }
     }
 
@@ -42,6 +51,7 @@ impl Arch {
         match name.to_ascii_lowercase().as_str() {
             "x86" | "i386" | "win32" => Some(Arch::X86),
             "amd64" | "x64" | "x86_64" | "x86-64" => Some(Arch::Amd64),
+            "arm64" | "aarch64" => Some(Arch::Arm64),
             _ => None,
         }
     }
@@ -96,16 +106,29 @@ pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
         match arch {
             Some(a) => match layout.folder(a) {
                 Some(first) => findings.push(
-                    Finding::error("LAY002", format!("folders \"{first}\" and \"{path}\" both map to architecture \"{a}\""))
-                        .at(path.clone())
-                        .help(format!("keep one folder per architecture; merge or remove \"{path}\"")),
+                    Finding::error(
+                        "LAY002",
+                        format!(
+                            "folders \"{first}\" and \"{path}\" both map to architecture \"{a}\""
+                        ),
+                    )
+                    .at(path.clone())
+                    .help(format!(
+                        "keep one folder per architecture; merge or remove \"{path}\""
+                    )),
                 ),
                 None => layout.arches.push((a, path)),
             },
             None => findings.push(
-                Finding::warning("LAY003", format!("\"{path}\" is not an architecture folder and is not packaged"))
-                    .at(path.clone())
-                    .help("driver folders belong under x86/ or amd64/ (aliases: i386, win32, x64, x86_64, x86-64)"),
+                Finding::warning(
+                    "LAY003",
+                    format!("\"{path}\" is not an architecture folder and is not packaged"),
+                )
+                .at(path.clone())
+                .help(format!(
+                    "driver folders belong under x86/, amd64/ or arm64/ (aliases: {})",
+                    Arch::ALIASES
+                )),
             ),
         }
     }
@@ -118,7 +141,7 @@ pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
         };
         findings.push(
             Finding::error("LAY001", format!("no architecture folder found in the driver input (looked in {shown})"))
-                .help("lay drivers out as x86/<driver>/... and amd64/<driver>/... (aliases: i386, win32, x64, x86_64, x86-64), optionally inside one wrapper folder"),
+                .help(format!("lay drivers out as x86/<driver>/..., amd64/<driver>/... and arm64/<driver>/... (aliases: {}), optionally inside one wrapper folder", Arch::ALIASES)),
         );
     }
     (layout, findings)
@@ -144,7 +167,9 @@ mod tests {
         assert_eq!(Arch::from_folder("x86-64"), Some(Arch::Amd64));
         assert_eq!(Arch::from_folder("Win32"), Some(Arch::X86));
         assert_eq!(Arch::from_folder("I386"), Some(Arch::X86));
-        assert_eq!(Arch::from_folder("arm64"), None);
+        assert_eq!(Arch::from_folder("ARM64"), Some(Arch::Arm64));
+        assert_eq!(Arch::from_folder("AArch64"), Some(Arch::Arm64));
+        assert_eq!(Arch::from_folder("arm"), None);
     }
 
     #[test]

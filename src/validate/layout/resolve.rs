@@ -269,7 +269,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
 /// The one finding for an input without a single driver folder: empty, architecture folders
 /// with nothing in them, or files that are not laid out as drivers at all.
 fn no_driver_folders(tree: &VTree, layout: &Layout) -> Finding {
-    let help = "a driver input holds x86/<driver>/… and amd64/<driver>/… (aliases: i386, win32, x64, x86_64, x86-64), optionally inside one wrapper folder, or virtio-win's <driver>/<os>/<arch>/…, or one folder per architecture with every driver's files side by side";
+    let help = format!("a driver input holds x86/<driver>/…, amd64/<driver>/… and arm64/<driver>/… (aliases: {}), optionally inside one wrapper folder, or virtio-win's <driver>/<os>/<arch>/…, or one folder per architecture with every driver's files side by side", Arch::ALIASES);
     let files = tree.files().count();
     let message = if files == 0 {
         "the driver input is empty: it holds no files, so there is nothing to package".to_string()

@@ -158,7 +158,7 @@ pub fn relay(
                 "LAY013",
                 format!("\"{name}\" folders are not an architecture this media carries and are not packaged"),
             )
-            .help("the media carries x86 and amd64 drivers"),
+            .help("the media carries x86, amd64 and arm64 drivers"),
         );
     }
     mapped.sort_by(|a, b| (a.arch, &a.driver).cmp(&(b.arch, &b.driver)));
@@ -214,6 +214,7 @@ mod tests {
             "NetKVM/w8.1/amd64/sub/x.dll",
             "viostor/w8.1/i386/viostor.inf",
             "viostor/w8.1/ARM64/viostor.inf",
+            "viostor/w8.1/ARM/viostor.inf",
             "viostor/w10/amd64/viostor.inf",
         ]);
         let mut f = Vec::new();
@@ -224,6 +225,7 @@ mod tests {
             vec![
                 "amd64/netkvm/netkvm.inf",
                 "amd64/netkvm/sub/x.dll",
+                "arm64/viostor/viostor.inf",
                 "x86/viostor/viostor.inf"
             ]
         );

@@ -342,6 +342,7 @@ fn catalog_arch(os: &str) -> Option<&'static str> {
 fn arch_token(a: Arch) -> Option<&'static str> {
     match a {
         Arch::Amd64 => Some("X64"),
+        Arch::Arm64 => Some("ARM64"),
         Arch::X86 => None,
     }
 }

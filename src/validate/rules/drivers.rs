@@ -26,6 +26,10 @@ pub fn stage(
     // present[i] = arches on which spec driver i was found.
     let mut present: Vec<Vec<Arch>> = vec![Vec::new(); spec.drivers.len()];
     for (arch, folder) in &layout.arches {
+        if !spec.carries(*arch) {
+            not_carried(spec, *arch, folder, findings);
+            continue;
+        }
         let mut taken: Vec<(usize, String)> = Vec::new();
         for name in tree.children(folder) {
             let path = join(folder, &name);
@@ -48,17 +52,13 @@ pub fn stage(
                 );
                 continue;
             }
-            let Some(idx) = spec
-                .drivers
-                .iter()
-                .position(|d| d.name.to_lowercase() == name.to_lowercase())
-            else {
+            let Some(idx) = spec.drivers.iter().position(|d| d.matches(&name)) else {
                 unlisted(spec, *arch, &name, &path, &mut rows, findings);
                 continue;
             };
             if let Some((_, first)) = taken.iter().find(|(i, _)| *i == idx) {
                 findings.push(
-                    Finding::error("DRV010", format!("folders \"{first}\" and \"{path}\" are the same driver \"{}\" (names differ only in case)", spec.drivers[idx].name))
+                    Finding::error("DRV010", format!("folders \"{first}\" and \"{path}\" are the same driver \"{}\" (names differ only in case, or one is an alias)", spec.drivers[idx].name))
                         .at(path.clone())
                         .help("keep one folder per driver; merge or remove one of them"),
                 );
@@ -74,7 +74,7 @@ pub fn stage(
         }
     }
     for (idx, rule) in spec.drivers.iter().enumerate() {
-        for arch in Arch::ALL {
+        for &arch in &spec.arches {
             if present[idx].contains(&arch) || !rule.expected_on(arch) {
                 continue;
             }
@@ -118,6 +118,24 @@ pub fn stage(
     }
     rows.sort_by(|a, b| (a.arch.as_str(), &a.driver).cmp(&(b.arch.as_str(), &b.driver)));
     rows
+}
+
+/// An architecture folder the spec's `arches` leaves out: said once, with the fix.
+fn not_carried(spec: &Spec, arch: Arch, folder: &str, findings: &mut Vec<Finding>) {
+    let carried: Vec<&str> = spec.arches.iter().map(|a| a.as_str()).collect();
+    findings.push(
+        Finding::warning(
+            "LAY014",
+            format!(
+                "\"{folder}\" holds {arch} drivers, which are not packaged: the spec's arches are {}",
+                carried.join(", ")
+            ),
+        )
+        .at(folder)
+        .help(format!(
+            "add \"{arch}\" to the spec's top-level \"arches\" (e.g. \"arches\": [\"x86\", \"amd64\", \"{arch}\"]) to carry them"
+        )),
+    );
 }
 
 fn unlisted(

@@ -8,10 +8,9 @@
 //! spec fails on unlisted folders), folders it takes.
 
 use crate::diag::Finding;
-use crate::validate::layout::Arch;
+use crate::validate::layout::{Arch, DriverSource};
 use crate::validate::spec::shipped as embedded;
 use crate::validate::spec::{self, RawSpec};
-use crate::validate::{PackageState, PackageStatus};
 use std::collections::BTreeSet;
 
 /// How well one spec fits the folders found.
@@ -21,9 +20,9 @@ pub struct Fit {
     /// (driver, arch) pairs the spec requires that the input lacks, plus folders it leaves
     /// out when it fails on unlisted folders: the errors it would give.
     pub errors: usize,
-    /// Driver folder names (any arch) the spec takes.
+    /// Driver folders (one per architecture) the spec takes.
     pub taken: usize,
-    /// Driver folder names found.
+    /// Driver folders found.
     pub found: usize,
 }
 
@@ -34,68 +33,79 @@ impl Fit {
     }
 }
 
-/// The fit of `raw` to the folders found: (arch, lower-cased driver name).
-pub fn fit(name: &str, raw: &RawSpec, found: &BTreeSet<(Arch, String)>, arches: &[Arch]) -> Fit {
-    let names: BTreeSet<&str> = found.iter().map(|(_, d)| d.as_str()).collect();
-    let listed: BTreeSet<String> = raw
+/// The fit of `raw` to the driver folders found: (arch, lower-cased input folder name).
+/// A folder counts for a spec when the spec lists its name or an alias and carries its
+/// architecture.
+pub fn fit(name: &str, raw: &RawSpec, found: &BTreeSet<(Arch, String)>) -> Fit {
+    let carried: Vec<Arch> = match &raw.arches {
+        Some(list) => list
+            .iter()
+            .filter_map(|a| Arch::from_folder(a.trim()))
+            .collect(),
+        None => Arch::DEFAULT.to_vec(),
+    };
+    // Every driver as (its names, lower-cased; required; the arches it is expected on).
+    let drivers: Vec<(Vec<String>, bool, Vec<String>)> = raw
         .drivers
         .iter()
-        .map(|d| d.name.to_lowercase())
+        .map(|d| {
+            let names = std::iter::once(&d.name).chain(&d.aliases);
+            (
+                names.map(|n| n.to_lowercase()).collect(),
+                d.required,
+                d.arches.clone(),
+            )
+        })
         .chain(
             raw.required_drivers
                 .iter()
-                .map(|r| r.entry().name.to_lowercase()),
+                .map(|r| (vec![r.entry().name.to_lowercase()], true, Vec::new())),
         )
         .collect();
+    let listed = |n: &str| {
+        drivers
+            .iter()
+            .any(|(names, _, _)| names.iter().any(|x| x == n))
+    };
     let mut errors = 0;
-    let required = raw
-        .drivers
-        .iter()
-        .filter(|d| d.required)
-        .map(|d| (d.name.to_lowercase(), d.arches.clone()))
-        .chain(
-            raw.required_drivers
-                .iter()
-                .map(|r| (r.entry().name.to_lowercase(), Vec::new())),
-        );
-    for (driver, on) in required {
-        for arch in arches {
+    for (names, required, on) in &drivers {
+        for arch in carried.iter().filter(|_| *required) {
             let expected = on.is_empty() || on.iter().any(|a| Arch::from_folder(a) == Some(*arch));
-            if expected && !found.contains(&(*arch, driver.clone())) {
+            if expected && !names.iter().any(|n| found.contains(&(*arch, n.clone()))) {
                 errors += 1;
             }
         }
     }
-    let taken = names.iter().filter(|n| listed.contains(**n)).count();
+    let taken = found
+        .iter()
+        .filter(|(a, d)| carried.contains(a) && listed(d))
+        .count();
     if raw.fail_on_unlisted_driver_dirs {
-        errors += found.iter().filter(|(_, d)| !listed.contains(d)).count();
+        errors += found
+            .iter()
+            .filter(|(a, d)| carried.contains(a) && !listed(d))
+            .count();
     }
     Fit {
         spec: name.to_string(),
         errors,
         taken,
-        found: names.len(),
+        found: found.len(),
     }
 }
 
 /// An info finding naming the shipped spec that fits the input better than the one used, if
-/// any (`used` is the spec file name, `raw` its content).
-pub fn suggest(used: &str, raw: &RawSpec, packages: &[PackageStatus]) -> Option<Finding> {
-    let found: BTreeSet<(Arch, String)> = packages
+/// any (`used` is the spec file name, `raw` its content; `folders` the input's driver
+/// folders as the layout found them).
+pub fn suggest(used: &str, raw: &RawSpec, folders: &[DriverSource]) -> Option<Finding> {
+    let found: BTreeSet<(Arch, String)> = folders
         .iter()
-        .filter(|p| p.state != PackageState::Missing)
-        .map(|p| (p.arch, p.driver.to_lowercase()))
+        .map(|d| (d.arch, d.driver.to_lowercase()))
         .collect();
     if found.is_empty() {
         return None;
     }
-    let arches: Vec<Arch> = found
-        .iter()
-        .map(|(a, _)| *a)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let current = fit(used, raw, &found, &arches);
+    let current = fit(used, raw, &found);
     if current.errors == 0 && current.taken == current.found {
         return None;
     }
@@ -107,7 +117,7 @@ pub fn suggest(used: &str, raw: &RawSpec, packages: &[PackageStatus]) -> Option<
         let Some(other) = embedded::spec_file(name).and_then(|b| spec::parse(name, b).ok()) else {
             continue;
         };
-        let f = fit(name, &other, &found, &arches);
+        let f = fit(name, &other, &found);
         if best.as_ref().is_none_or(|(b, _)| f.better_than(b)) {
             best = Some((f, other.title));
         }

@@ -20,6 +20,8 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// The compiled spec.
 #[derive(Clone, Debug, Default)]
 pub struct Spec {
+    /// Architectures the media carries, sorted ([`Arch::DEFAULT`] when the spec names none).
+    pub arches: Vec<Arch>,
     /// In spec order; legacy-only names appended in their order.
     pub drivers: Vec<DriverRule>,
     pub require_optional_drivers_on_all_arches: bool,
@@ -28,10 +30,14 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// The rule for a driver folder name (case-insensitive).
+    /// The rule for a driver folder name or alias (case-insensitive).
     pub fn driver(&self, folder: &str) -> Option<&DriverRule> {
-        let key = folder.to_lowercase();
-        self.drivers.iter().find(|d| d.name.to_lowercase() == key)
+        self.drivers.iter().find(|d| d.matches(folder))
+    }
+
+    /// Whether the media carries `arch`.
+    pub fn carries(&self, arch: Arch) -> bool {
+        self.arches.contains(&arch)
     }
 }
 
@@ -40,6 +46,8 @@ impl Spec {
 pub struct DriverRule {
     /// Spelling from the spec; also the folder name on the media.
     pub name: String,
+    /// Other input folder names taken for this driver.
+    pub aliases: Vec<String>,
     pub required: bool,
     /// Architectures the driver is expected on; empty: all of them.
     pub arches: Vec<Arch>,
@@ -55,6 +63,13 @@ pub struct DriverRule {
 }
 
 impl DriverRule {
+    /// Whether an input folder named `folder` is this driver (its name or an alias, in any
+    /// case).
+    pub fn matches(&self, folder: &str) -> bool {
+        self.name.eq_ignore_ascii_case(folder)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(folder))
+    }
+
     /// Whether the media must carry this driver for `arch` (when required; optional drivers
     /// are reported missing only there).
     pub fn expected_on(&self, arch: Arch) -> bool {
@@ -202,21 +217,15 @@ fn rule(
         "expected_add_services_from_devices_cmd_var",
         findings,
     );
-    let mut arches = Vec::new();
-    for a in &raw.arches {
-        match Arch::from_folder(a.trim()) {
-            Some(arch) if !arches.contains(&arch) => arches.push(arch),
-            Some(_) => {}
-            None => findings.push(
-                Finding::error("SPEC005", format!("driver \"{}\": arches lists \"{a}\", which is no architecture guestpack knows", raw.name))
-                    .at(spec_name)
-                    .help(format!("use {}", Arch::ALL.map(Arch::as_str).join(" or "))),
-            ),
-        }
-    }
-    arches.sort();
+    let arches = super::arches::driver_arches(raw, spec_name, findings);
     DriverRule {
         name: normalize_name(raw.name.trim()),
+        aliases: raw
+            .aliases
+            .iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect(),
         required: raw.required,
         arches,
         expected_hardware_ids,
@@ -273,22 +282,27 @@ pub fn compile_limited(raw: &RawSpec, spec_name: &str, limits: &Limits) -> (Spec
             continue;
         }
         let r = rule(d, spec_name, &mut budget, &mut findings);
-        let key = r.name.to_lowercase();
-        if let Some(first) = by_name.get(&key).map(|&i| &drivers[i]) {
+        let names = std::iter::once(&r.name).chain(&r.aliases);
+        if let Some((name, first)) = names
+            .filter_map(|n| by_name.get(&n.to_lowercase()).map(|&i| (n, &drivers[i])))
+            .next()
+        {
             findings.push(
                 Finding::error(
                     "SPEC002",
                     format!(
-                        "driver \"{}\" is listed twice (also as \"{}\")",
+                        "driver \"{}\" is listed twice: \"{name}\" also names \"{}\"",
                         r.name, first.name
                     ),
                 )
                 .at(spec_name)
-                .help("driver names are compared case-insensitively; merge the two entries"),
+                .help("driver names and aliases are compared case-insensitively; merge the two entries or drop the alias"),
             );
             continue;
         }
-        by_name.insert(key, drivers.len());
+        for n in std::iter::once(&r.name).chain(&r.aliases) {
+            by_name.insert(n.to_lowercase(), drivers.len());
+        }
         drivers.push(r);
     }
     // The reference packager's merge: entries of `drivers` first, in order; a legacy entry
@@ -346,7 +360,10 @@ pub fn compile_limited(raw: &RawSpec, spec_name: &str, limits: &Limits) -> (Spec
             }
         }
     }
+    let arches = super::arches::media_arches(raw, spec_name, &mut findings);
+    super::arches::check_driver_arches(&drivers, &arches, spec_name, &mut findings);
     let spec = Spec {
+        arches,
         drivers,
         require_optional_drivers_on_all_arches: raw.require_optional_drivers_on_all_arches,
         fail_on_unlisted_driver_dirs: raw.fail_on_unlisted_driver_dirs,

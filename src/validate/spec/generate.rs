@@ -39,6 +39,9 @@ struct Out {
     schema: &'static str,
     title: String,
     description: String,
+    /// Written only when the input's architectures are not the default x86 and amd64.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arches: Option<Vec<&'static str>>,
     drivers: Vec<OutDriver>,
     require_optional_drivers_on_all_arches: bool,
     fail_on_unlisted_driver_dirs: bool,
@@ -116,6 +119,7 @@ pub fn generate(
             "Made by guestpack from the {} driver folder(s) of {from}: each required on the architectures where it is, with the hardware IDs of its INF models sections, the services its INFs install and its INF files. Make a driver optional with \"required\": false, or loosen a pattern to accept newer builds.",
             out_drivers.len()
         ),
+        arches: (arches != Arch::DEFAULT).then(|| arches.iter().map(|a| a.as_str()).collect()),
         drivers: out_drivers,
         require_optional_drivers_on_all_arches: false,
         fail_on_unlisted_driver_dirs: false,

@@ -4,6 +4,7 @@
 //! field named). [`compile`] turns it into [`Spec`], the type the checks use: regexes built,
 //! legacy `required_drivers` merged, names normalised. Neither step reads files.
 
+pub mod arches;
 pub mod compile;
 pub mod generate;
 pub mod shipped;
@@ -33,6 +34,10 @@ pub struct RawSpec {
     /// A few sentences: which drivers, which Windows, where the drivers come from.
     #[serde(default)]
     pub description: Option<String>,
+    /// Architectures the media carries (`x86`, `amd64`, `arm64`); a required driver is
+    /// required on each. Absent: x86 and amd64, the media every spec made before ARM64 meant.
+    #[serde(default)]
+    pub arches: Option<Vec<String>>,
     #[serde(default)]
     pub drivers: Vec<RawDriver>,
     /// Legacy form: required drivers, each a name or the reference packager's object
@@ -56,10 +61,14 @@ pub struct RawSpec {
 pub struct RawDriver {
     /// Driver folder name under `drivers/<arch>/` (compared case-insensitively).
     pub name: String,
+    /// Other input folder names for the same driver (upstream's `vioserial` for `vioser`);
+    /// the media always uses `name`.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     #[serde(default = "yes")]
     pub required: bool,
-    /// Architectures the driver is expected on (`x86`, `amd64`); empty: every architecture.
-    /// Elsewhere its absence is no finding.
+    /// Architectures the driver is expected on (`x86`, `amd64`, `arm64`); empty: every
+    /// architecture the media carries. Elsewhere its absence is no finding.
     #[serde(default)]
     pub arches: Vec<String>,
     /// Regexes (case-insensitive) that must each match a hardware ID in some packaged INF.

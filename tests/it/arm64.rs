@@ -1,0 +1,231 @@
+//! ARM64 as a third architecture: the real virtio-win 8.1 drivers (x86, amd64) with ARM64
+//! driver folders generated like the sample's (INF decorated `NTarm64`, catalog for
+//! `_v100_ARM64`) make a three-architecture medium that independent readers open; a spec that
+//! does not carry arm64 leaves those folders out with a warning; a spec that does requires its
+//! required drivers there too; an amd64 build in the arm64 folder is caught.
+
+use crate::common::*;
+use crate::iso_readers::{run_ok, walk};
+use guestpack::bundled::sample::sample_drivers_for;
+use guestpack::source::vtree::VTree;
+use guestpack::validate::layout::Arch;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The real drivers under `x86/` and `amd64/`, and generated viostor, netkvm and vioinput
+/// under `ARM64/` (the upper-case spelling upstream uses).
+fn three_arch_tree() -> VTree {
+    let mut t = guestpack::native::read_dir_tree(&virtio_drivers()).unwrap();
+    for (p, c) in sample_drivers_for(&[Arch::Arm64]).files() {
+        t.insert(format!("ARM{}", &p[3..]), c.clone());
+    }
+    t
+}
+
+/// win7-virtio-win.json (viostor and netkvm required) with a top-level `arches`.
+fn spec_with_arches(arches: Option<&[&str]>) -> String {
+    let text = guestpack::bundled::embedded::spec_file("win7-virtio-win.json").unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(text).unwrap();
+    if let Some(a) = arches {
+        v["arches"] = serde_json::json!(a);
+    }
+    v.to_string()
+}
+
+/// Runs the CLI on `tree` with `spec`; returns (exit code, stderr, output dir).
+fn package(tree: &VTree, spec: &str, dir: &Path) -> (i32, String) {
+    let input = dir.join("in");
+    write_tree(tree, &input);
+    let spec_path = dir.join("spec.json");
+    std::fs::write(&spec_path, spec).unwrap();
+    let o = run(guestpack()
+        .arg("--drivers-dir")
+        .arg(&input)
+        .arg("--spec")
+        .arg(&spec_path)
+        .args(["--signing-policy", "none", "--out-dir"])
+        .arg(dir.join("out")));
+    (o.status.code().unwrap_or(-1), stderr(&o))
+}
+
+fn manifest_files(out: &Path) -> BTreeMap<String, String> {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_three_architecture_medium_opens_cleanly_in_independent_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = package(
+        &three_arch_tree(),
+        &spec_with_arches(Some(&["x86", "amd64", "arm64"])),
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = dir.path().join("out");
+    let iso = out.join("guest-tools.iso");
+    let iso = iso.to_str().unwrap();
+    let mut want = manifest_files(&out);
+    want.insert(
+        "manifest.json".into(),
+        sha256_file(&out.join("manifest.json")),
+    );
+    for arch in ["x86", "amd64", "arm64"] {
+        for d in ["viostor", "netkvm"] {
+            let inf = format!("drivers/{arch}/{d}/{d}.inf");
+            assert!(want.contains_key(&inf), "{inf} not on the medium: {want:?}");
+        }
+    }
+    // The arm64 INF on the medium is the generated one, byte for byte.
+    let arm_inf = guestpack::source::read_to_vec(
+        three_arch_tree()
+            .get("ARM64/viostor/viostor.inf")
+            .unwrap()
+            .as_ref(),
+        u64::MAX,
+    )
+    .unwrap();
+    assert_eq!(
+        want["drivers/arm64/viostor/viostor.inf"],
+        hex(&Sha256::digest(&arm_inf))
+    );
+
+    // xorriso: no complaint, and extraction gives every file with its manifest hash.
+    let x = dir.path().join("xorriso");
+    let log = run_ok(
+        "xorriso",
+        &[
+            "-abort_on",
+            "WARNING",
+            "-indev",
+            iso,
+            "-osirrox",
+            "on",
+            "-extract",
+            "/",
+            x.to_str().unwrap(),
+        ],
+    );
+    assert!(!log.contains("WARNING") && !log.contains("SORRY"), "{log}");
+    let got: BTreeMap<String, String> = walk(&x)
+        .into_iter()
+        .map(|(p, b)| (p, hex(&Sha256::digest(&b))))
+        .collect();
+    assert!(got == want, "xorriso extraction differs from the manifest");
+
+    // 7-Zip tests every file; bsdtar and pycdlib list the same paths.
+    let t = run_ok("7z", &["t", iso]);
+    assert!(t.contains("Everything is Ok"), "{t}");
+    // bsdtar lists the root as ".", then folders and files: every file, and nothing that is
+    // neither a file nor a folder of one.
+    let bsdtar: Vec<String> = run_ok("bsdtar", &["-tf", iso])
+        .lines()
+        .filter(|l| *l != ".")
+        .map(|l| l.trim_start_matches("./").trim_end_matches('/').to_string())
+        .collect();
+    let is_folder = |l: &str| want.keys().any(|k| k.starts_with(&format!("{l}/")));
+    assert!(
+        want.keys().all(|k| bsdtar.contains(k))
+            && bsdtar.iter().all(|l| want.contains_key(l) || is_folder(l)),
+        "bsdtar listing: {bsdtar:?}"
+    );
+    let script = "import sys, pycdlib\niso = pycdlib.PyCdlib(); iso.open(sys.argv[1])\nfor root, dirs, files in iso.walk(joliet_path='/'):\n    for n in files: print(root.rstrip('/') + '/' + n)\n";
+    let listed: Vec<String> = run_ok("python3", &["-c", script, iso])
+        .lines()
+        .map(|l| l.trim_start_matches('/').to_string())
+        .collect();
+    assert_eq!(listed.len(), want.len());
+    assert!(listed.iter().all(|p| want.contains_key(p)), "{listed:?}");
+    let v = run_ok("isovfy", &[iso]);
+    assert!(v.contains("No errors found"), "{v}");
+}
+
+#[test]
+fn arm64_folders_are_left_out_with_a_warning_when_the_spec_does_not_carry_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = package(&three_arch_tree(), &spec_with_arches(None), dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[LAY014]") && err.contains("\"ARM64\" holds arm64 drivers"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"arches\": [\"x86\", \"amd64\", \"arm64\"]"),
+        "{err}"
+    );
+    let files = manifest_files(&dir.path().join("out"));
+    assert!(files.keys().all(|p| !p.starts_with("drivers/arm64/")));
+    assert!(files.contains_key("drivers/amd64/viostor/viostor.inf"));
+}
+
+#[test]
+fn required_drivers_are_required_on_every_listed_architecture() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = guestpack::native::read_dir_tree(&virtio_drivers()).unwrap();
+    let (code, err) = package(
+        &tree,
+        &spec_with_arches(Some(&["x86", "amd64", "arm64"])),
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    for d in ["viostor", "netkvm"] {
+        assert!(
+            err.contains(&format!("required driver \"{d}\" is missing for arm64")),
+            "{err}"
+        );
+    }
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing written on failure"
+    );
+}
+
+#[test]
+fn an_amd64_build_in_the_arm64_folder_is_caught_by_its_inf_and_its_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tree = three_arch_tree();
+    let real = guestpack::native::read_dir_tree(&virtio_drivers()).unwrap();
+    let mut moved = VTree::new();
+    for (p, c) in tree.files() {
+        if !p.starts_with("ARM64/viostor/") {
+            moved.insert(p, c.clone());
+        }
+    }
+    for (p, c) in real.files() {
+        if let Some(rest) = p.strip_prefix("amd64/viostor/") {
+            moved.insert(format!("ARM64/viostor/{rest}"), c.clone());
+        }
+    }
+    tree = moved;
+    let (code, err) = package(
+        &tree,
+        &spec_with_arches(Some(&["x86", "amd64", "arm64"])),
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    let inf010: Vec<&str> = err.lines().filter(|l| l.contains("INF010")).collect();
+    assert_eq!(inf010.len(), 1, "{err}");
+    assert!(
+        inf010[0].starts_with("drivers/arm64/viostor/viostor.inf:"),
+        "{}",
+        inf010[0]
+    );
+    assert!(inf010[0].contains("NTamd64"), "{}", inf010[0]);
+    assert!(
+        err.lines()
+            .any(|l| l.contains("CAT005") && l.contains("another architecture than arm64")),
+        "{err}"
+    );
+}
