@@ -1,7 +1,7 @@
 @echo off
 setlocal EnableExtensions DisableDelayedExpansion
 rem Guest tools setup: adds the certificates and drivers on this medium to the running Windows
-rem (Windows 7 SP1 to Windows 11, x86 and x64) and pre-seeds the boot-critical storage driver.
+rem (Windows 7 SP1 to Windows 11; x86, x64 and ARM64) and pre-seeds the boot-critical storage driver.
 rem Everything it changes is written to a state file so that uninstall.cmd can undo exactly that.
 rem Style notes: every path is quoted and no path is echoed inside a parenthesised block, because
 rem the medium may sit under a folder whose name contains spaces, "&" or ")". Messages go
@@ -185,11 +185,21 @@ goto :eof
 
 rem ---------------------------------------------------------------------------------------------
 :detect_arch
+rem The machine's own architecture, whatever this cmd runs as: a native cmd sees it in
+rem PROCESSOR_ARCHITECTURE (x86, AMD64, ARM64); a 32-bit cmd on 64-bit Windows (x64 or ARM64)
+rem sees x86 there and the machine's in PROCESSOR_ARCHITEW6432; an x64 cmd emulated on ARM64
+rem Windows sees AMD64 and no PROCESSOR_ARCHITEW6432, so for AMD64 the system environment in
+rem the registry (never redirected for SYSTEM) has the last word.
 set "GT_ARCH="
 set "GT_PA=%PROCESSOR_ARCHITECTURE%"
 if defined PROCESSOR_ARCHITEW6432 set "GT_PA=%PROCESSOR_ARCHITEW6432%"
+if /i not "%GT_PA%"=="AMD64" goto detect_arch_map
+reg query "HKLM\SYSTEM\CurrentControlSet\Control\Session Manager\Environment" /v PROCESSOR_ARCHITECTURE >"%GT_WORK%\arch.txt" 2>nul
+for /f "tokens=3" %%A in ('findstr /i /r /c:"PROCESSOR_ARCHITECTURE  *REG_" "%GT_WORK%\arch.txt"') do if /i "%%A"=="ARM64" set "GT_PA=ARM64"
+:detect_arch_map
 if /i "%GT_PA%"=="AMD64" set "GT_ARCH=amd64"
 if /i "%GT_PA%"=="x86" set "GT_ARCH=x86"
+if /i "%GT_PA%"=="ARM64" set "GT_ARCH=arm64"
 goto :eof
 
 :detect_build
@@ -567,7 +577,7 @@ echo setup: config\devices.cmd is missing; this does not look like a complete gu
 exit /b 2
 
 :bad_arch
-set "GT_MSG=unsupported processor architecture %GT_PA%; this medium has drivers for x86 and amd64" & call :fail
+set "GT_MSG=unsupported processor architecture %GT_PA%; this medium's drivers are for x86, amd64 or arm64" & call :fail
 if "%GT_QUIET%"=="0" pause
 exit /b 2
 

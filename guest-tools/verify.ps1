@@ -267,10 +267,19 @@ function Test-GtMedium([string]$Root, $Manifest) {
 # Installed drivers
 
 function Get-GtArch {
+    # The machine's architecture, as setup.cmd reads it: a 32-bit process on 64-bit Windows
+    # finds it in PROCESSOR_ARCHITEW6432; an x64 process emulated on ARM64 Windows sees AMD64,
+    # so for AMD64 the system environment in the registry has the last word.
     $arch = $env:PROCESSOR_ARCHITEW6432
     if (-not $arch) { $arch = $env:PROCESSOR_ARCHITECTURE }
+    if ($arch -eq 'AMD64') {
+        $key = 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager\Environment'
+        $native = (Get-ItemProperty -Path $key -Name PROCESSOR_ARCHITECTURE -ErrorAction SilentlyContinue).PROCESSOR_ARCHITECTURE
+        if ($native -eq 'ARM64') { $arch = 'ARM64' }
+    }
     if ($arch -eq 'AMD64') { return 'amd64' }
     if ($arch -eq 'x86') { return 'x86' }
+    if ($arch -eq 'ARM64') { return 'arm64' }
     return $null
 }
 

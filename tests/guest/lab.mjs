@@ -43,6 +43,9 @@ export function prepare(s) {
   pc.flags(flagsOf(s));
   const lines = [
     `reg add "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion" /v CurrentBuild /t REG_SZ /d ${BUILDS[s.os]} /f >nul`,
+    // The machine's architecture as Windows keeps it for every process: ARM64 on the ARM64
+    // machines (what an x64 program emulated there reads, its environment saying AMD64).
+    `reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment" /v PROCESSOR_ARCHITECTURE /t REG_SZ /d ${s.arch === 'arm64' ? 'ARM64' : 'AMD64'} /f >nul`,
     `reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control" /v SystemStartOptions /t REG_SZ /d "${s.tsActive ? ' NOEXECUTE=OPTIN  TESTSIGNING' : ' NOEXECUTE=OPTIN'}" /f >nul`,
   ];
   const r = pc.run(lines);
@@ -53,12 +56,18 @@ export function prepare(s) {
   assert.equal(build, String(BUILDS[s.os]), `the Wine prefix does not show build ${BUILDS[s.os]}: ${r.stdout}`);
 }
 
-// wow64: started by a 32-bit process on 64-bit Windows (x86 cmd, PROCESSOR_ARCHITEW6432 set):
-// the scripts must start again under the native cmd (the Sysnative stand-in gives it a native
-// environment) and then act as on x64.
-const archEnv = (s) => (s.wow64
-  ? { PROCESSOR_ARCHITECTURE: 'x86', PROCESSOR_ARCHITEW6432: 'AMD64' }
-  : { PROCESSOR_ARCHITECTURE: s.arch === 'x86' ? 'x86' : 'AMD64', PROCESSOR_ARCHITEW6432: null });
+// wow64: started by a 32-bit process on 64-bit Windows (x86 cmd, PROCESSOR_ARCHITEW6432 set to
+// the machine's AMD64 or ARM64): the scripts must start again under the native cmd (the
+// Sysnative stand-in gives it a native environment) and then act as on that machine.
+// emulated: an x64 program on ARM64 Windows, whose environment says AMD64 and nothing else.
+const MACHINE = { x86: 'x86', x64: 'AMD64', arm64: 'ARM64' };
+const archEnv = (s) => {
+  if (s.wow64) return { PROCESSOR_ARCHITECTURE: 'x86', PROCESSOR_ARCHITEW6432: MACHINE[s.arch] };
+  return { PROCESSOR_ARCHITECTURE: s.emulated ? 'AMD64' : MACHINE[s.arch], PROCESSOR_ARCHITEW6432: null };
+};
+
+/** The medium's driver folder the scripts must install from on scenario `s`'s machine. */
+export const driverFolder = (s) => ({ x86: 'x86', x64: 'amd64', arm64: 'arm64' })[s.arch];
 
 export function runScript(s, script, args) {
   const dir = s.odd ? media.odd : media[s.policy];
@@ -120,8 +129,9 @@ export function checkSetup(s, r) {
   assert.ok(adds.length >= 2, `pnputil ran for each driver\n${msg}`);
   if (s.wow64) {
     assert.ok(pc.calls().some((c) => c.startsWith('sysnative-cmd ')), `started again under the native cmd\n${msg}`);
-    assert.ok(adds.every((c) => /\\amd64\\/i.test(c)), `the amd64 drivers were added\n${msg}`);
   }
+  const folder = driverFolder(s);
+  assert.ok(adds.every((c) => c.toLowerCase().includes(`\\drivers\\${folder}\\`)), `only the ${folder} drivers were added\n${msg}`);
   for (const c of adds) {
     assert.ok(x.legacy ? / -i -a /.test(` ${c} `) : /\/add-driver .* \/install/.test(c), `pnputil syntax for build ${BUILDS[s.os]}: ${c}\n${msg}`);
   }

@@ -56,6 +56,9 @@ const FAULTS = [
   ['9 WOW64 relaunch with the path in the command line', 'setup.cmd',
     '/d /c ""%%GT_SELF%%" %GT_FWD_ARGS%"', '/d /c "%GT_SELF%" %GT_FWD_ARGS%',
     { os: 'w7', arch: 'x64', policy: 'test', wow64: true, odd: true }, /exit code|started again|pnputil ran/],
+  ['10 an x64 program emulated on ARM64 Windows installs the amd64 drivers', 'setup.cmd',
+    'do if /i "%%A"=="ARM64" set "GT_PA=ARM64"', 'do if /i "%%A"=="never" set "GT_PA=ARM64"',
+    { os: 'w11', arch: 'arm64', policy: 'production', emulated: true }, /only the arm64 drivers were added/],
 ];
 
 /** A copy of guest-tools/ with `from` replaced by `to` in `file` (exactly one occurrence). */

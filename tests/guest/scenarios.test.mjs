@@ -55,6 +55,14 @@ scenarios.push({ os: 'w10', arch: 'x64', policy: 'test', odd: true });
 scenarios.push({ os: 'w10', arch: 'x64', policy: 'production', quotedSwitch: true });
 scenarios.push({ os: 'w10', arch: 'x64', policy: 'production', wow64: true });
 scenarios.push({ os: 'w7', arch: 'x64', policy: 'test', wow64: true, odd: true });
+// ARM64 Windows (10 and 11): from its native cmd, from a 32-bit cmd (x86 emulation, WOW64) and
+// from an emulated x64 program, whose environment says AMD64.
+for (const os of ['w10', 'w11']) {
+  scenarios.push({ os, arch: 'arm64', policy: 'test' });
+  scenarios.push({ os, arch: 'arm64', policy: 'production' });
+}
+scenarios.push({ os: 'w11', arch: 'arm64', policy: 'production', wow64: true });
+scenarios.push({ os: 'w11', arch: 'arm64', policy: 'test', emulated: true });
 
 describe('setup.cmd then uninstall.cmd', () => {
   for (const s of scenarios) {

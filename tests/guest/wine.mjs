@@ -45,6 +45,13 @@ function cli() {
 export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools')) {
   const bin = cli();
   const media = {};
+  // The sample's default spec carrying all three architectures: the sample then has x86, amd64
+  // and arm64 drivers, and each machine must pick its own.
+  mkdirSync(work, { recursive: true });
+  const spec = JSON.parse(readFileSync(join(root, 'specs', 'win7-virtio-win.json'), 'utf8'));
+  spec.arches = ['x86', 'amd64', 'arm64'];
+  const specPath = join(work, 'three-arches.json');
+  writeFileSync(specPath, JSON.stringify(spec));
   for (const policy of ['test', 'production', 'none']) {
     let gt = ['--guest-tools-dir', payload];
     if (policy === 'test') {
@@ -58,7 +65,7 @@ export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(r
     const out = join(work, `out-${policy}`);
     const env = { ...process.env };
     delete env.SOURCE_DATE_EPOCH;
-    execFileSync(bin, ['--sample', ...gt, '--signing-policy', built, '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(bin, ['--sample', '--spec', specPath, ...gt, '--signing-policy', built, '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const dir = join(work, `media-${policy}`);
     execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(out, 'guest-tools.zip'), dir]);
     if (built !== policy) {
