@@ -66,8 +66,12 @@ impl DriverRule {
     /// Whether an input folder named `folder` is this driver (its name or an alias, in any
     /// case).
     pub fn matches(&self, folder: &str) -> bool {
-        self.name.eq_ignore_ascii_case(folder)
-            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(folder))
+        // Full Unicode case folding, as names are made unique in `compile`; an ASCII-only
+        // comparison would let two names that compile treats as one both stay unmatched.
+        let key = folder.to_lowercase();
+        std::iter::once(&self.name)
+            .chain(&self.aliases)
+            .any(|n| n.to_lowercase() == key)
     }
 
     /// Whether the media must carry this driver for `arch` (when required; optional drivers
@@ -396,6 +400,20 @@ mod tests {
             s.driver("VIOSTOR").map(|d| d.name.as_str()),
             Some("VioStor")
         );
+    }
+
+    #[test]
+    fn names_and_aliases_match_in_any_case_beyond_ascii() {
+        // The same folding that makes names unique finds them: a name with a non-ASCII
+        // letter is found from its upper-cased spelling, as is an alias.
+        let (s, f) = compile(
+            &raw(r#"{"drivers":[{"name":"vioҕ","aliases":["straße"]}]}"#),
+            "s.json",
+        );
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(s.driver("VIOҔ").map(|d| d.name.as_str()), Some("vioҕ"));
+        assert_eq!(s.driver("STRAßE").map(|d| d.name.as_str()), Some("vioҕ"));
+        assert!(s.driver("vio").is_none());
     }
 
     #[test]
