@@ -191,20 +191,36 @@ export function name(s) {
 // "Can't recognize '<program>' as an internal or external command" (exit 9009) although the
 // program is there (seen only while other heavy work shared the machine, never twice in a
 // row). That is the test machine failing, not the scripts: such a run is repeated once, and
-// said so. Any other failure, or the same one twice, fails the scenario.
+// said so (machineFailure lists what counts). Any other failure, or the same one twice, fails
+// the scenario: the scripts are deterministic, so a fault of theirs fails both runs.
 // Only Windows' own programs and the stand-ins count: a script path broken by bad quoting
 // gives the same message and is a real failure.
 const WINE_COULD_NOT_START = new RegExp(
   `Can't recognize '"?(?:C:\\\\windows\\\\system32\\\\[^'"]+|(?:${['reg', 'findstr', ...TOOLS].join('|')})(?:\\.exe)?)(?:"|\\s)[^']*' as an internal or external command`, 'i');
+
+/**
+ * Why a failed run was the machine rather than the scripts, or null. Besides Wine's own words:
+ * the scripts read the build from the registry with `reg` and discard its errors, so a `reg`
+ * Wine could not start shows only as a build the prepared registry does not hold; and a run
+ * that never reached its end (no exit code) was killed or hung in Wine.
+ */
+function machineFailure(s, message) {
+  const m = WINE_COULD_NOT_START.exec(message);
+  if (m) return `Wine could not start a program (${m[0]})`;
+  const read = /windows build (\d+), architecture/i.exec(message);
+  if (read && Number(read[1]) !== BUILDS[s.os]) return `the scripts read build ${read[1]}, not the registry's ${BUILDS[s.os]}`;
+  if (/^\w+: exit null$/m.test(message)) return 'the run never finished';
+  return null;
+}
 
 /** setup.cmd then uninstall.cmd for scenario `s`, each checked against the rules. */
 export function runScenario(s) {
   try {
     runScenarioOnce(s);
   } catch (e) {
-    const m = WINE_COULD_NOT_START.exec(String(e.message));
-    if (!m) throw e;
-    process.stderr.write(`guest: Wine could not start a program (${m[0]}); running the scenario again\n`);
+    const why = machineFailure(s, String(e.message));
+    if (!why) throw e;
+    process.stderr.write(`guest: ${why}; running the scenario again\n`);
     runScenarioOnce(s);
   }
 }
