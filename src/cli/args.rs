@@ -13,7 +13,8 @@ Inputs:
   --os (needed when it holds several); a flat arch folder (amd64/*.inf, *.sys, ...) is split into
   one driver per INF by following what each INF references.
   --spec takes a spec file, or the name of a shipped spec (win7-virtio-win.json, win7-virtio-full.json,
-  virtio-win-8.1.json) when no file of that name exists.
+  virtio-win-8.1.json, virtio-win.json for upstream's own layout and names) when no file of that
+  name exists.
 
 Outputs (in --out-dir, replaced atomically; nothing is written when validation fails):
   <name>.iso     ISO9660 + Joliet image, label from --volume-id

@@ -176,6 +176,7 @@ pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         input.spec_name,
         &raw,
         &resolved.summary.drivers,
+        rules::drivers::windows_arches(&catalogs.targets).as_deref(),
     ));
     let mut statuses: Vec<&mut rules::catalog::CatalogStatus> = packages
         .iter_mut()

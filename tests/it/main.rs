@@ -27,6 +27,7 @@ mod signatures_real;
 mod specs;
 mod split;
 mod tidy;
+mod upstream_layout;
 mod validate_drivers;
 mod validate_inputs;
 mod validate_real;

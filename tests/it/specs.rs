@@ -21,6 +21,7 @@ fn shipped_specs_are_the_expected_set() {
         spec_files(),
         vec![
             "virtio-win-8.1.json",
+            "virtio-win.json",
             "win7-virtio-full.json",
             "win7-virtio-win.json"
         ]

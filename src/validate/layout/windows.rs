@@ -2,6 +2,8 @@
 //! and the NT version each one runs (`6.1`, `10.0`): the one table of them, used to read OS
 //! folders and to compare a target Windows with what a catalog covers (`OSAttr` `2:6.1`).
 
+use super::Arch;
+
 /// An NT kernel version, as catalogs and `ver` spell it (`6.1` is Windows 7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NtVersion {
@@ -40,14 +42,35 @@ pub const TABLE: &[(&str, NtVersion)] = &[
     ("2k25", v(10, 0)),
 ];
 
+/// The processor architectures a Windows release exists for: Windows 11 and the servers since
+/// 2008 R2 have no x86 edition; ARM64 drivers run from Windows 10 on (virtio-win's Windows 11
+/// ARM64 build also serves Server 2025).
+pub fn arches_of(name: &str) -> Option<&'static [Arch]> {
+    const BOTH: &[Arch] = &[Arch::X86, Arch::Amd64];
+    const X64: &[Arch] = &[Arch::Amd64];
+    let n = canonical(name);
+    Some(match n.as_str() {
+        "xp" | "2k3" | "vista" | "2k8" | "w7" | "w8" | "w8.1" => BOTH,
+        "2k8r2" | "2k12" | "2k12r2" | "2k16" | "2k19" | "2k22" => X64,
+        "w10" => &[Arch::X86, Arch::Amd64, Arch::Arm64],
+        "w11" | "2k25" => &[Arch::Amd64, Arch::Arm64],
+        _ => return None,
+    })
+}
+
+/// A Windows name in the table's spelling (`Win10` → `w10`, lower case).
+fn canonical(name: &str) -> String {
+    let n = name.trim().to_ascii_lowercase();
+    match n.strip_prefix("win") {
+        Some(rest) => format!("w{rest}"),
+        None => n,
+    }
+}
+
 /// The NT version of a Windows name, any letter case: the table's names and the `Win7`,
 /// `Win8.1`, `Win10` spelling of flat driver trees.
 pub fn nt_version(name: &str) -> Option<NtVersion> {
-    let n = name.trim().to_ascii_lowercase();
-    let n = match n.strip_prefix("win") {
-        Some(rest) => format!("w{rest}"),
-        None => n,
-    };
+    let n = canonical(name);
     TABLE.iter().find(|(k, _)| *k == n).map(|(_, v)| *v)
 }
 
@@ -95,10 +118,14 @@ mod tests {
     }
 
     #[test]
-    fn every_table_name_is_a_virtio_win_os_folder() {
+    fn every_table_name_is_a_virtio_win_os_folder_with_its_architectures() {
         for (name, _) in TABLE {
             assert!(super::super::virtio::is_os_name(name), "{name}");
+            assert!(arches_of(name).is_some(), "{name}");
         }
+        assert_eq!(arches_of("Win11"), Some(&[Arch::Amd64, Arch::Arm64][..]));
+        assert_eq!(arches_of("2k22"), Some(&[Arch::Amd64][..]));
+        assert_eq!(arches_of("w7"), Some(&[Arch::X86, Arch::Amd64][..]));
     }
 
     #[test]

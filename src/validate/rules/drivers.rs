@@ -8,6 +8,7 @@
 use super::{driver_folder, join, StagedFiles};
 use crate::diag::Finding;
 use crate::source::vtree::VTree;
+use crate::validate::layout::windows::{self, NtVersion};
 use crate::validate::layout::{is_noise, Arch, Layout};
 use crate::validate::spec::Spec;
 use crate::validate::{PackageState, PackageStatus};
@@ -23,6 +24,7 @@ pub fn stage(
     findings: &mut Vec<Finding>,
 ) -> Vec<PackageStatus> {
     let mut rows = Vec::new();
+    let expected = expected_arches(spec, &ctx.catalogs.targets, findings);
     // present[i] = arches on which spec driver i was found.
     let mut present: Vec<Vec<Arch>> = vec![Vec::new(); spec.drivers.len()];
     for (arch, folder) in &layout.arches {
@@ -74,7 +76,7 @@ pub fn stage(
         }
     }
     for (idx, rule) in spec.drivers.iter().enumerate() {
-        for &arch in &spec.arches {
+        for &arch in &expected {
             if present[idx].contains(&arch) || !rule.expected_on(arch) {
                 continue;
             }
@@ -118,6 +120,53 @@ pub fn stage(
     }
     rows.sort_by(|a, b| (a.arch.as_str(), &a.driver).cmp(&(b.arch.as_str(), &b.driver)));
     rows
+}
+
+/// The architectures the target Windows versions run on (their union), or `None` when no
+/// target names a Windows whose architectures are known.
+pub fn windows_arches(targets: &[(String, NtVersion)]) -> Option<Vec<Arch>> {
+    let mut on: Vec<Arch> = Vec::new();
+    for a in targets
+        .iter()
+        .filter_map(|(n, _)| windows::arches_of(n))
+        .flatten()
+    {
+        if !on.contains(a) {
+            on.push(*a);
+        }
+    }
+    (!on.is_empty()).then_some(on)
+}
+
+/// The architectures the media must carry drivers on: the spec's, less those no target Windows
+/// exists for (a Windows 11 medium needs no x86 drivers, a Windows 7 one no arm64 drivers).
+fn expected_arches(
+    spec: &Spec,
+    targets: &[(String, NtVersion)],
+    findings: &mut Vec<Finding>,
+) -> Vec<Arch> {
+    let Some(on) = windows_arches(targets) else {
+        return spec.arches.clone();
+    };
+    let out: Vec<Arch> = spec
+        .arches
+        .iter()
+        .copied()
+        .filter(|a| on.contains(a))
+        .collect();
+    if out.is_empty() {
+        let names: Vec<&str> = targets
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| windows::arches_of(n).is_some())
+            .collect();
+        let carried: Vec<&str> = spec.arches.iter().map(|a| a.as_str()).collect();
+        findings.push(
+            Finding::error("TGT002", format!("the spec's arches ({}) hold none that {} runs on", carried.join(", "), names.join(" or ")))
+                .help("add an architecture that Windows has to the spec's arches (amd64 runs every Windows), or choose another target Windows"),
+        );
+    }
+    out
 }
 
 /// An architecture folder the spec's `arches` leaves out: said once, with the fix.

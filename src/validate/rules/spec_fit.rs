@@ -35,8 +35,14 @@ impl Fit {
 
 /// The fit of `raw` to the driver folders found: (arch, lower-cased input folder name).
 /// A folder counts for a spec when the spec lists its name or an alias and carries its
-/// architecture.
-pub fn fit(name: &str, raw: &RawSpec, found: &BTreeSet<(Arch, String)>) -> Fit {
+/// architecture. `windows`: the architectures the target Windows runs on, when known;
+/// required drivers are expected only there, as validation expects them.
+pub fn fit(
+    name: &str,
+    raw: &RawSpec,
+    found: &BTreeSet<(Arch, String)>,
+    windows: Option<&[Arch]>,
+) -> Fit {
     let carried: Vec<Arch> = match &raw.arches {
         Some(list) => list
             .iter()
@@ -69,7 +75,8 @@ pub fn fit(name: &str, raw: &RawSpec, found: &BTreeSet<(Arch, String)>) -> Fit {
     };
     let mut errors = 0;
     for (names, required, on) in &drivers {
-        for arch in carried.iter().filter(|_| *required) {
+        let on_windows = |a: &Arch| windows.is_none_or(|w| w.contains(a));
+        for arch in carried.iter().filter(|a| *required && on_windows(a)) {
             let expected = on.is_empty() || on.iter().any(|a| Arch::from_folder(a) == Some(*arch));
             if expected && !names.iter().any(|n| found.contains(&(*arch, n.clone()))) {
                 errors += 1;
@@ -96,8 +103,13 @@ pub fn fit(name: &str, raw: &RawSpec, found: &BTreeSet<(Arch, String)>) -> Fit {
 
 /// An info finding naming the shipped spec that fits the input better than the one used, if
 /// any (`used` is the spec file name, `raw` its content; `folders` the input's driver
-/// folders as the layout found them).
-pub fn suggest(used: &str, raw: &RawSpec, folders: &[DriverSource]) -> Option<Finding> {
+/// folders as the layout found them; `windows` the target Windows' architectures, if known).
+pub fn suggest(
+    used: &str,
+    raw: &RawSpec,
+    folders: &[DriverSource],
+    windows: Option<&[Arch]>,
+) -> Option<Finding> {
     let found: BTreeSet<(Arch, String)> = folders
         .iter()
         .map(|d| (d.arch, d.driver.to_lowercase()))
@@ -105,7 +117,7 @@ pub fn suggest(used: &str, raw: &RawSpec, folders: &[DriverSource]) -> Option<Fi
     if found.is_empty() {
         return None;
     }
-    let current = fit(used, raw, &found);
+    let current = fit(used, raw, &found, windows);
     if current.errors == 0 && current.taken == current.found {
         return None;
     }
@@ -117,7 +129,7 @@ pub fn suggest(used: &str, raw: &RawSpec, folders: &[DriverSource]) -> Option<Fi
         let Some(other) = embedded::spec_file(name).and_then(|b| spec::parse(name, b).ok()) else {
             continue;
         };
-        let f = fit(name, &other, &found);
+        let f = fit(name, &other, &found, windows);
         if best.as_ref().is_none_or(|(b, _)| f.better_than(b)) {
             best = Some((f, other.title));
         }
@@ -156,4 +168,27 @@ pub fn suggest(used: &str, raw: &RawSpec, folders: &[DriverSource]) -> Option<Fi
             ))
             .choice("spec", vec![best.spec.clone()]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_drivers_are_expected_only_where_the_target_windows_runs() {
+        let raw = spec::parse(
+            "s.json",
+            br#"{"arches":["x86","amd64","arm64"],"drivers":[{"name":"viostor"},{"name":"viorng","required":false}]}"#,
+        )
+        .unwrap();
+        let found: BTreeSet<(Arch, String)> = [Arch::Amd64, Arch::Arm64]
+            .into_iter()
+            .map(|a| (a, "viostor".to_string()))
+            .collect();
+        // Any Windows: the x86 viostor is missing.
+        assert_eq!(fit("s.json", &raw, &found, None).errors, 1);
+        // Windows 11 has no x86: nothing is missing, and both folders are taken.
+        let w11 = fit("s.json", &raw, &found, Some(&[Arch::Amd64, Arch::Arm64]));
+        assert_eq!((w11.errors, w11.taken, w11.found), (0, 2, 2));
+    }
 }
