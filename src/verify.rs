@@ -193,6 +193,7 @@ mod tests {
                 windows_device_contract: None,
                 packager: manifest::packager(),
             },
+            os_folders: Vec::new(),
             drivers: Vec::new(),
             files,
         }

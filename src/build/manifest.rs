@@ -19,16 +19,31 @@ pub struct Manifest {
     pub signing_policy: String,
     pub certs_required: bool,
     pub inputs: Inputs,
+    /// The OS folders of media for several Windows versions (`drivers/<os>/<arch>/`) and the
+    /// NT version each is for; absent on media for one, whose drivers are `drivers/<arch>/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub os_folders: Vec<OsFolderEntry>,
     /// Each packaged driver's catalogs and who signed them (absent in older manifests).
     #[serde(default)]
     pub drivers: Vec<DriverEntry>,
     pub files: Vec<FileEntry>,
 }
 
-/// One catalog of a packaged driver: `{ arch, name, catalog, signer_thumbprint }`.
+/// One OS folder: `{ name, nt_version }` (`w10`, `10.0`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsFolderEntry {
+    pub name: String,
+    pub nt_version: String,
+}
+
+/// One catalog of a packaged driver: `{ os, arch, name, catalog, signer_thumbprint }` (`os`
+/// only on media for several Windows versions).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DriverEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
     pub arch: String,
     pub name: String,
     /// Media path of the catalog.

@@ -259,6 +259,7 @@ fn driver_entries(staged: &Staged) -> Vec<manifest::DriverEntry> {
                 continue;
             }
             out.push(manifest::DriverEntry {
+                os: p.os.clone(),
                 arch: p.arch.as_str().into(),
                 name: p.driver.clone(),
                 catalog: c.catalog.clone(),
@@ -303,6 +304,15 @@ pub(crate) fn assemble(
             }),
             packager: manifest::packager(),
         },
+        os_folders: staged
+            .layout
+            .os_folders
+            .iter()
+            .map(|f| manifest::OsFolderEntry {
+                name: f.name.clone(),
+                nt_version: f.nt_version.clone(),
+            })
+            .collect(),
         drivers: driver_entries(staged),
         files: Manifest::file_entries(&files),
     };

@@ -56,7 +56,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH", required_unless_present_any = ["sample", "tool_version"])]
     pub drivers_dir: Option<PathBuf>,
 
-    /// OS folder to take from a driver input with OS folders (virtio-win: w7, w8.1, w10, 2k19...)
+    /// OS folder to take from a driver input with OS folders (virtio-win: w7, w8.1, w10, 2k19...);
+    /// a comma list (w7,w10,2k22) makes media for several Windows versions, drivers/<os>/<arch>/
     #[arg(long, value_name = "OS")]
     pub os: Option<String>,
 
@@ -207,7 +208,8 @@ pub struct SpecArgs {
     #[arg(long, value_name = "PATH")]
     pub drivers_dir: PathBuf,
 
-    /// OS folder to take from a driver input with OS folders (virtio-win: w7, w10, 2k19...)
+    /// OS folder to take from a driver input with OS folders (virtio-win: w7, w10, 2k19...);
+    /// a comma list (w7,w10,2k22) checks each for media for several Windows versions
     #[arg(long, value_name = "OS")]
     pub os: Option<String>,
 

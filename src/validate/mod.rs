@@ -11,6 +11,7 @@ pub mod layout;
 pub mod policy;
 pub mod report;
 pub mod rules;
+mod several;
 pub mod signing;
 pub mod spec;
 
@@ -76,6 +77,8 @@ pub enum PackageState {
 /// A row for a per-driver status table.
 #[derive(Clone, Debug)]
 pub struct PackageStatus {
+    /// The OS folder, on media for several Windows versions.
+    pub os: Option<String>,
     pub arch: Arch,
     pub driver: String,
     pub required: bool,
@@ -109,7 +112,22 @@ pub struct ValidateOptions {
 
 /// The one validation entry point: checks everything and stages the media file list. Fatal
 /// only for malformed spec or contract JSON; everything else is a finding in the report.
+/// With several OSes chosen (`w7,w10,2k22`) each is validated as media of its own and the
+/// results merged ([`several`]).
 pub fn validate(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report, Staged)> {
+    let mut each = opts.layout.each_os();
+    if each.len() > 1 {
+        return several::validate(input, opts, &each);
+    }
+    let one = ValidateOptions {
+        layout: each.remove(0),
+        ..opts.clone()
+    };
+    validate_one(input, &one)
+}
+
+/// Validation of media for one Windows (or for any, when the input has no OS folders).
+fn validate_one(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report, Staged)> {
     let limits = &opts.limits;
     let raw = spec::parse(input.spec_name, input.spec_json)?;
     let spec_ref = spec_ref(input.spec_name, input.spec_json)?;
@@ -240,6 +258,21 @@ fn targets(
 }
 
 impl Staged {
+    /// Nothing to put on media: what validation gives when it could not get as far as
+    /// choosing files (every reason is a finding).
+    pub(crate) fn empty() -> Staged {
+        Staged {
+            files: Vec::new(),
+            spec: InputRef {
+                name: String::new(),
+                sha256: String::new(),
+            },
+            contract: None,
+            packages: Vec::new(),
+            layout: layout::LayoutSummary::default(),
+        }
+    }
+
     /// Media paths whose Windows hashes the catalog check needs from the digest pass.
     pub fn catalog_paths(&self) -> std::collections::BTreeSet<String> {
         let all: Vec<_> = self

@@ -27,6 +27,8 @@ pub struct ValidationReport<'a> {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PackageRow<'a> {
+    /// The OS folder, on media for several Windows versions; `null` otherwise.
+    pub os: Option<&'a str>,
     pub arch: &'static str,
     pub driver: &'a str,
     pub required: bool,
@@ -157,19 +159,32 @@ fn signer_row(
     }
 }
 
-/// How the driver input was read: `{ kind, root, os, oses, drivers: [{arch, driver, source,
-/// files}] }`.
+/// How the driver input was read: `{ kind, root, os, oses, osFolders: [{name, from,
+/// ntVersion}], drivers: [{os, arch, driver, source, files}] }` (`osFolders` and each driver's
+/// `os` on media for several Windows versions).
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LayoutRow<'a> {
     pub kind: &'static str,
     pub root: &'a str,
     pub os: Option<&'a str>,
     pub oses: &'a [String],
+    pub os_folders: Vec<OsFolderRow<'a>>,
     pub drivers: Vec<DriverRow<'a>>,
+}
+
+/// An OS folder of media for several Windows versions: `{ name, from, ntVersion }`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OsFolderRow<'a> {
+    pub name: &'a str,
+    pub from: &'a str,
+    pub nt_version: &'a str,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DriverRow<'a> {
+    pub os: Option<&'a str>,
     pub arch: &'static str,
     pub driver: &'a str,
     pub source: &'a str,
@@ -197,6 +212,15 @@ impl<'a> ValidationReport<'a> {
                 root: &layout.root,
                 os: layout.os.as_deref(),
                 oses: &layout.oses,
+                os_folders: layout
+                    .os_folders
+                    .iter()
+                    .map(|f| OsFolderRow {
+                        name: &f.name,
+                        from: &f.from,
+                        nt_version: &f.nt_version,
+                    })
+                    .collect(),
                 drivers: layout.drivers.iter().map(driver_row).collect(),
             },
         }
@@ -212,6 +236,7 @@ impl<'a> ValidationReport<'a> {
 
 fn package_row(p: &PackageStatus) -> PackageRow<'_> {
     PackageRow {
+        os: p.os.as_deref(),
         arch: p.arch.as_str(),
         driver: &p.driver,
         required: p.required,
@@ -244,6 +269,7 @@ fn package_row(p: &PackageStatus) -> PackageRow<'_> {
 
 fn driver_row(d: &DriverSource) -> DriverRow<'_> {
     DriverRow {
+        os: d.os.as_deref(),
         arch: d.arch.as_str(),
         driver: &d.driver,
         source: &d.source,

@@ -418,3 +418,58 @@ fn blkid_shows_the_label() {
     assert!(out.contains(&format!("LABEL=\"{LABEL}\"")), "{out}");
     assert!(out.contains("TYPE=\"iso9660\""), "{out}");
 }
+
+/// An ISO opened by independent readers agrees with `want` (media path → SHA-256 hex, the
+/// manifest's files plus `manifest.json`): xorriso extracts exactly those bytes without a
+/// warning (into `scratch`), 7-Zip tests every file, bsdtar and pycdlib list the same paths
+/// and isovfy finds no error.
+pub(crate) fn readers_agree(iso: &str, scratch: &Path, want: &BTreeMap<String, String>) {
+    // xorriso: no complaint, and extraction gives every file with its manifest hash.
+    let x = scratch;
+    let log = run_ok(
+        "xorriso",
+        &[
+            "-abort_on",
+            "WARNING",
+            "-indev",
+            iso,
+            "-osirrox",
+            "on",
+            "-extract",
+            "/",
+            x.to_str().unwrap(),
+        ],
+    );
+    assert!(!log.contains("WARNING") && !log.contains("SORRY"), "{log}");
+    let got: BTreeMap<String, String> = walk(x)
+        .into_iter()
+        .map(|(p, b)| (p, hex(&Sha256::digest(&b))))
+        .collect();
+    assert!(&got == want, "xorriso extraction differs from the manifest");
+
+    // 7-Zip tests every file; bsdtar and pycdlib list the same paths.
+    let t = run_ok("7z", &["t", iso]);
+    assert!(t.contains("Everything is Ok"), "{t}");
+    // bsdtar lists the root as ".", then folders and files: every file, and nothing that is
+    // neither a file nor a folder of one.
+    let bsdtar: Vec<String> = run_ok("bsdtar", &["-tf", iso])
+        .lines()
+        .filter(|l| *l != ".")
+        .map(|l| l.trim_start_matches("./").trim_end_matches('/').to_string())
+        .collect();
+    let is_folder = |l: &str| want.keys().any(|k| k.starts_with(&format!("{l}/")));
+    assert!(
+        want.keys().all(|k| bsdtar.contains(k))
+            && bsdtar.iter().all(|l| want.contains_key(l) || is_folder(l)),
+        "bsdtar listing: {bsdtar:?}"
+    );
+    let script = "import sys, pycdlib\niso = pycdlib.PyCdlib(); iso.open(sys.argv[1])\nfor root, dirs, files in iso.walk(joliet_path='/'):\n    for n in files: print(root.rstrip('/') + '/' + n)\n";
+    let listed: Vec<String> = run_ok("python3", &["-c", script, iso])
+        .lines()
+        .map(|l| l.trim_start_matches('/').to_string())
+        .collect();
+    assert_eq!(listed.len(), want.len());
+    assert!(listed.iter().all(|p| want.contains_key(p)), "{listed:?}");
+    let v = run_ok("isovfy", &[iso]);
+    assert!(v.contains("No errors found"), "{v}");
+}

@@ -23,6 +23,7 @@ mod iso_readers;
 mod layouts;
 mod make_spec;
 mod reference_compat;
+mod several_os;
 mod signatures_real;
 mod specs;
 mod split;

@@ -64,7 +64,7 @@ fn arm64_drivers() -> Vec<(String, Vec<u8>)> {
 }
 
 /// `<Product>/<os>/<ARCH>/` for w10 (x86, amd64, ARM64), w11 (amd64, ARM64) and 2k22 (amd64).
-fn upstream_tree() -> VTree {
+pub(crate) fn upstream_tree() -> VTree {
     let real = guestpack::native::read_dir_tree(&virtio_drivers()).unwrap();
     let mut t = VTree::new();
     for (p, c) in real.files() {

@@ -17,7 +17,7 @@ pub mod virtio;
 pub mod windows;
 
 pub use resolve::{resolve, LayoutOptions, Resolved};
-pub use summary::{DriverSource, LayoutKind, LayoutSummary};
+pub use summary::{DriverSource, LayoutKind, LayoutSummary, OsFolder};
 
 /// A Windows processor architecture the media carries drivers for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

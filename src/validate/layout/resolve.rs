@@ -27,6 +27,31 @@ pub struct LayoutOptions {
     pub os: Option<String>,
 }
 
+impl LayoutOptions {
+    /// One set of options per OS the media is for: `os` may list several, comma-separated
+    /// (`w7,w10,2k22`), each taken once (compared in the table's spelling). No OS, or one,
+    /// gives these options alone.
+    pub fn each_os(&self) -> Vec<LayoutOptions> {
+        let Some(list) = &self.os else {
+            return vec![self.clone()];
+        };
+        let mut out: Vec<LayoutOptions> = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let key = super::windows::canonical(name);
+            let seen = out.iter().filter_map(|o| o.os.as_deref());
+            if !seen.map(super::windows::canonical).any(|k| k == key) {
+                out.push(LayoutOptions {
+                    os: Some(name.to_string()),
+                });
+            }
+        }
+        if out.is_empty() {
+            return vec![LayoutOptions { os: None }];
+        }
+        out
+    }
+}
+
 /// The per-arch view of a driver input.
 pub struct Resolved<'a> {
     pub tree: Cow<'a, VTree>,
@@ -142,6 +167,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
         let drivers = mapped
             .into_iter()
             .map(|m| DriverSource {
+                os: None,
                 files: files_under(tree, &m.source),
                 arch: m.arch,
                 driver: m.driver,
@@ -153,6 +179,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
             root,
             os: Some(os),
             oses,
+            os_folders: Vec::new(),
             drivers,
         };
         findings.extend(describe(&summary));
@@ -218,6 +245,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
             let split = flat::split(&view, folder, limits, &mut findings);
             for (pkg, names) in &split {
                 drivers.push(DriverSource {
+                    os: None,
                     arch: *arch,
                     driver: pkg.clone(),
                     source: folder.clone(),
@@ -231,6 +259,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
             let path = join(folder, &name);
             if !is_noise(&name) && view.is_dir(&path) {
                 drivers.push(DriverSource {
+                    os: None,
                     arch: *arch,
                     files: files_under(&view, &path),
                     driver: name,
@@ -245,6 +274,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
         root: layout.root.clone(),
         os,
         oses,
+        os_folders: Vec::new(),
         drivers,
     };
     if summary.kind != LayoutKind::PerArch || summary.os.is_some() {

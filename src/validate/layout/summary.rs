@@ -39,6 +39,8 @@ impl LayoutKind {
 /// Where one driver of one architecture comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DriverSource {
+    /// The OS folder on the media, on media for several Windows versions.
+    pub os: Option<String>,
     pub arch: Arch,
     /// Folder name in the per-arch tree (matched against the spec ignoring case).
     pub driver: String,
@@ -46,6 +48,17 @@ pub struct DriverSource {
     pub source: String,
     /// Input paths of its files, sorted.
     pub files: Vec<String>,
+}
+
+/// One OS folder of media for several Windows versions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OsFolder {
+    /// Folder name on the media, in the Windows table's spelling (`w10`, `2k22`).
+    pub name: String,
+    /// The input OS folder it was made from (`2k22`, `Win10`).
+    pub from: String,
+    /// Its NT version (`10.0`).
+    pub nt_version: String,
 }
 
 /// What layout detection found, reported before anything is packaged.
@@ -58,7 +71,10 @@ pub struct LayoutSummary {
     pub os: Option<String>,
     /// Every OS folder found (empty when the input has none).
     pub oses: Vec<String>,
-    /// Sorted by arch, then driver.
+    /// The OS folders of media for several Windows versions (`drivers/<os>/<arch>/`), in the
+    /// order chosen, with their NT versions; empty for media of one.
+    pub os_folders: Vec<OsFolder>,
+    /// Sorted by arch, then driver (by OS folder first on media for several).
     pub drivers: Vec<DriverSource>,
 }
 

@@ -58,8 +58,9 @@ pub fn arches_of(name: &str) -> Option<&'static [Arch]> {
     })
 }
 
-/// A Windows name in the table's spelling (`Win10` → `w10`, lower case).
-fn canonical(name: &str) -> String {
+/// A Windows name in the table's spelling (`Win10` → `w10`, lower case): also the name of an
+/// OS folder on media for several Windows versions.
+pub fn canonical(name: &str) -> String {
     let n = name.trim().to_ascii_lowercase();
     match n.strip_prefix("win") {
         Some(rest) => format!("w{rest}"),

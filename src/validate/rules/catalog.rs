@@ -62,6 +62,18 @@ pub struct CatalogStatus {
     pub(crate) lenient: bool,
 }
 
+impl CatalogStatus {
+    /// The same status with every media path it holds passed through `to` (media for several
+    /// Windows versions move each OS's drivers under its OS folder after validation).
+    pub(crate) fn move_paths(&mut self, to: &dyn Fn(&str) -> String) {
+        self.inf = to(&self.inf);
+        self.catalog = to(&self.catalog);
+        for p in self.repaired.iter_mut().chain(self.pending.iter_mut()) {
+            *p = to(p);
+        }
+    }
+}
+
 /// One INF of a driver package, as validation sees it.
 pub struct InfInput<'a> {
     pub arch: Arch,

@@ -228,6 +228,7 @@ pub fn check(
         &mut findings,
     );
     let status = PackageStatus {
+        os: None,
         arch,
         driver: rule.name.clone(),
         required: rule.required,

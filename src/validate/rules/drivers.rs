@@ -107,6 +107,7 @@ pub fn stage(
             };
             findings.push(f.at(at));
             rows.push(PackageStatus {
+                os: None,
                 arch,
                 driver: rule.name.clone(),
                 required: rule.required,
@@ -204,6 +205,7 @@ fn unlisted(
     };
     findings.push(f.at(path).help(help));
     rows.push(PackageStatus {
+        os: None,
         arch,
         driver: name.to_string(),
         required: false,
