@@ -130,6 +130,8 @@ call :detect_build
 if %GT_BUILD% LSS 7600 goto bad_windows
 if %GT_BUILD% LSS 7601 set "GT_MSG=warning: Windows 7 without Service Pack 1; install SP1 and KB4474419 (SHA-2 code signing) first" & call :log
 set "GT_MSG=windows build %GT_BUILD%, architecture %GT_ARCH%" & call :log
+call :choose_drivers
+if not defined GT_DRVREL goto no_fitting_os
 
 set "GT_SEEDED=0"
 if "%GT_VERIFY%"=="1" call :verify_media
@@ -200,6 +202,82 @@ for /f "tokens=3" %%A in ('findstr /i /r /c:"PROCESSOR_ARCHITECTURE  *REG_" "%GT
 if /i "%GT_PA%"=="AMD64" set "GT_ARCH=amd64"
 if /i "%GT_PA%"=="x86" set "GT_ARCH=x86"
 if /i "%GT_PA%"=="ARM64" set "GT_ARCH=arm64"
+goto :eof
+
+:choose_drivers
+rem GT_DRVREL and GT_DRVROOT: the drivers folder this Windows installs from. Media for one
+rem Windows hold drivers\<arch>\. Media for several hold drivers\<os>\<arch>\ per Windows: the
+rem folder of this Windows is taken, else the nearest older one - the newest of the same NT
+rem version, this product type first (a server takes 2k16 before w10, a workstation w10 before
+rem 2k22), then the same for each older NT version. GT_DRVREL stays empty when none fits.
+set "GT_DRVREL="
+set "GT_OSDIR="
+set "GT_PRODUCT="
+if exist "%GT_MEDIA%drivers\%GT_ARCH%\" set "GT_DRVREL=%GT_ARCH%" & goto choose_drivers_done
+if not exist "%GT_MEDIA%drivers\" set "GT_DRVREL=%GT_ARCH%" & goto choose_drivers_done
+call :detect_product
+call :choose_os 10.0 same
+call :choose_os 10.0 other
+call :choose_os 6.3 same
+call :choose_os 6.3 other
+call :choose_os 6.2 same
+call :choose_os 6.2 other
+call :choose_os 6.1 same
+call :choose_os 6.1 other
+call :choose_os 6.0 same
+call :choose_os 6.0 other
+call :choose_os 5.2 same
+call :choose_os 5.2 other
+call :choose_os 5.1 same
+call :choose_os 5.1 other
+if not defined GT_OSDIR goto :eof
+set "GT_DRVREL=%GT_OSDIR%\%GT_ARCH%"
+set "GT_MSG=this medium holds drivers for several Windows versions; %GT_OSDIR% fits this one (build %GT_BUILD%, %GT_PRODUCT%)" & call :log
+:choose_drivers_done
+set "GT_DRVROOT=%GT_MEDIA%drivers\%GT_DRVREL%"
+set "GT_MSG=drivers from drivers\%GT_DRVREL%" & call :log
+goto :eof
+
+:choose_os
+rem %1 an NT version, %2 same or other (product type): tries that group's OS folders, newest
+rem first. Each Windows by name, NT version, product type and first build, newest first. One
+rem call per line, no parenthesized block: simple for every cmd to parse.
+if defined GT_OSDIR goto :eof
+call :choose_os_try 2k25 10.0 server 26100 %1 %2
+call :choose_os_try w11 10.0 workstation 22000 %1 %2
+call :choose_os_try 2k22 10.0 server 20348 %1 %2
+call :choose_os_try 2k19 10.0 server 17763 %1 %2
+call :choose_os_try 2k16 10.0 server 14393 %1 %2
+call :choose_os_try w10 10.0 workstation 10240 %1 %2
+call :choose_os_try 2k12r2 6.3 server 9600 %1 %2
+call :choose_os_try w8.1 6.3 workstation 9600 %1 %2
+call :choose_os_try 2k12 6.2 server 9200 %1 %2
+call :choose_os_try w8 6.2 workstation 9200 %1 %2
+call :choose_os_try 2k8r2 6.1 server 7600 %1 %2
+call :choose_os_try w7 6.1 workstation 7600 %1 %2
+call :choose_os_try 2k8 6.0 server 6001 %1 %2
+call :choose_os_try vista 6.0 workstation 6000 %1 %2
+call :choose_os_try 2k3 5.2 server 3790 %1 %2
+call :choose_os_try xp 5.1 workstation 2600 %1 %2
+goto :eof
+
+:choose_os_try
+rem %1 an OS folder name, %2 its NT version, %3 its product type, %4 its first build; %5 the
+rem NT version and %6 the product type (same or other) tried now.
+if defined GT_OSDIR goto :eof
+if not "%2"=="%5" goto :eof
+set "GT_TRY_SAME=other"
+if /i "%3"=="%GT_PRODUCT%" set "GT_TRY_SAME=same"
+if not "%GT_TRY_SAME%"=="%6" goto :eof
+if %GT_BUILD% LSS %4 goto :eof
+if exist "%GT_MEDIA%drivers\%1\%GT_ARCH%\" set "GT_OSDIR=%1"
+goto :eof
+
+:detect_product
+rem ProductType: WinNT on workstations, ServerNT on servers, LanmanNT on domain controllers.
+set "GT_PRODUCT=workstation"
+reg query "HKLM\SYSTEM\CurrentControlSet\Control\ProductOptions" /v ProductType >"%GT_WORK%\product.txt" 2>nul
+for /f "tokens=3" %%P in ('findstr /i /r /c:"ProductType  *REG_" "%GT_WORK%\product.txt"') do if /i not "%%P"=="WinNT" set "GT_PRODUCT=server"
 goto :eof
 
 :detect_build
@@ -383,7 +461,6 @@ goto :eof
 
 rem ---------------------------------------------------------------------------------------------
 :install_drivers
-set "GT_DRVROOT=%GT_MEDIA%drivers\%GT_ARCH%"
 if not exist "%GT_DRVROOT%\" set "GT_MSG=no drivers for %GT_ARCH% on this medium" & call :log & goto :eof
 set "GT_PNPUTIL=%SystemRoot%\System32\pnputil.exe"
 rem Folders and files are listed with "dir /b" rather than FOR wildcards: a quoted wildcard
@@ -397,7 +474,7 @@ goto :eof
 :install_folder
 for /f "delims=" %%I in ('dir /b /a-d "%GT_DRVROOT%\%GT_DRVNAME%\*.inf" 2^>nul') do (
   set "GT_INF=%GT_DRVROOT%\%GT_DRVNAME%\%%I"
-  set "GT_INFREL=%GT_ARCH%\%GT_DRVNAME%\%%I"
+  set "GT_INFREL=%GT_DRVREL%\%GT_DRVNAME%\%%I"
   call :install_inf
 )
 goto :eof
@@ -580,6 +657,17 @@ exit /b 2
 set "GT_MSG=unsupported processor architecture %GT_PA%; this medium's drivers are for x86, amd64 or arm64" & call :fail
 if "%GT_QUIET%"=="0" pause
 exit /b 2
+
+:no_fitting_os
+set "GT_OSLIST="
+for /f "delims=" %%D in ('dir /b /ad "%GT_MEDIA%drivers" 2^>nul') do call :add_oslist "%%D"
+set "GT_MSG=this medium holds drivers for%GT_OSLIST% only, none for this Windows (build %GT_BUILD%, %GT_PRODUCT%, %GT_ARCH%) or an older one; use media made for it (guestpack --os)" & call :fail
+if "%GT_QUIET%"=="0" pause
+exit /b 2
+
+:add_oslist
+set "GT_OSLIST=%GT_OSLIST% %~1"
+goto :eof
 
 :bad_windows
 set "GT_MSG=this Windows, build %GT_BUILD%, is older than Windows 7" & call :fail

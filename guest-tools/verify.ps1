@@ -283,6 +283,44 @@ function Get-GtArch {
     return $null
 }
 
+# Each Windows as name, NT version, product type and first build, newest first: the table
+# setup.cmd chooses an OS folder of media for several Windows versions from.
+$GtWindows = @(
+    @('2k25', '10.0', 'server', 26100), @('w11', '10.0', 'workstation', 22000),
+    @('2k22', '10.0', 'server', 20348), @('2k19', '10.0', 'server', 17763),
+    @('2k16', '10.0', 'server', 14393), @('w10', '10.0', 'workstation', 10240),
+    @('2k12r2', '6.3', 'server', 9600), @('w8.1', '6.3', 'workstation', 9600),
+    @('2k12', '6.2', 'server', 9200), @('w8', '6.2', 'workstation', 9200),
+    @('2k8r2', '6.1', 'server', 7600), @('w7', '6.1', 'workstation', 7600),
+    @('2k8', '6.0', 'server', 6001), @('vista', '6.0', 'workstation', 6000),
+    @('2k3', '5.2', 'server', 3790), @('xp', '5.1', 'workstation', 2600)
+)
+
+function Get-GtDriverFolder([string]$Root, [string]$Arch) {
+    # The folder setup.cmd installs from: drivers\<arch> on media for one Windows; on media for
+    # several, drivers\<os>\<arch> of this Windows or the nearest older one (the newest of the
+    # same NT version, this product type first, then each older NT version). $null if none fits.
+    $drivers = Join-GtPath $Root 'drivers'
+    $single = Join-GtPath $drivers $Arch
+    if ([System.IO.Directory]::Exists($single)) { return $single }
+    $cv = Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -ErrorAction SilentlyContinue
+    $build = 0
+    if ($cv -and $cv.CurrentBuild) { [void][int]::TryParse([string]$cv.CurrentBuild, [ref]$build) }
+    $po = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\ProductOptions' -ErrorAction SilentlyContinue
+    $product = 'workstation'
+    if ($po -and $po.ProductType -and $po.ProductType -ne 'WinNT') { $product = 'server' }
+    foreach ($nt in @('10.0', '6.3', '6.2', '6.1', '6.0', '5.2', '5.1')) {
+        foreach ($same in @($true, $false)) {
+            foreach ($w in $GtWindows) {
+                if ($w[1] -ne $nt -or (($w[2] -eq $product) -ne $same) -or $build -lt $w[3]) { continue }
+                $dir = Join-GtPath (Join-GtPath $drivers $w[0]) $Arch
+                if ([System.IO.Directory]::Exists($dir)) { return $dir }
+            }
+        }
+    }
+    return $null
+}
+
 function Get-GtInfDriverVer([string]$Path) {
     # ReadAllText follows the byte order mark, so UTF-16 INFs read as well as ANSI ones.
     $text = [System.IO.File]::ReadAllText($Path)
@@ -300,9 +338,9 @@ function Show-GtDrivers([string]$Root) {
         Write-Host ('drivers: this processor architecture (' + $env:PROCESSOR_ARCHITECTURE + ') has no drivers on this medium')
         return
     }
-    $driverDir = Join-GtPath (Join-GtPath $Root 'drivers') $arch
-    if (-not [System.IO.Directory]::Exists($driverDir)) {
-        Write-Host ('drivers: this medium has no drivers for ' + $arch)
+    $driverDir = Get-GtDriverFolder $Root $arch
+    if (-not $driverDir) {
+        Write-Host ('drivers: this medium has no drivers for ' + $arch + ' on this Windows or an older one')
         return
     }
     $published = @{}

@@ -20,13 +20,20 @@ export function addOddCopy(media, work) {
   return media;
 }
 
-/** Runs what follows on the WinePc `machine` with the media folders `m` ({test, production, none, odd?}). */
+/** Runs what follows on the WinePc `machine` with the media folders `m` ({test, production,
+ * none, odd?, several?, newer?}). */
 export function use(machine, m) {
   pc = machine;
   media = m;
 }
 
-export const BUILDS = { w7: 7601, 'w8.1': 9600, w10: 19045, w11: 22631 };
+// Each Windows as a build number; the servers (names 2k…) are ProductType ServerNT machines.
+export const BUILDS = {
+  w7: 7601, 'w8.1': 9600, w10: 19045, w11: 22631,
+  '2k8r2': 7601, '2k12r2': 9600, '2k16': 14393, '2k19': 17763, '2k22': 20348, '2k25': 26100,
+};
+export const WORKSTATIONS = ['w7', 'w8.1', 'w10', 'w11'];
+const isServer = (os) => os.startsWith('2k');
 const SVC = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\viostor';
 
 function flagsOf(s) {
@@ -46,6 +53,7 @@ export function prepare(s) {
     // The machine's architecture as Windows keeps it for every process: ARM64 on the ARM64
     // machines (what an x64 program emulated there reads, its environment saying AMD64).
     `reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Session Manager\\Environment" /v PROCESSOR_ARCHITECTURE /t REG_SZ /d ${s.arch === 'arm64' ? 'ARM64' : 'AMD64'} /f >nul`,
+    `reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control\\ProductOptions" /v ProductType /t REG_SZ /d ${isServer(s.os) ? 'ServerNT' : 'WinNT'} /f >nul`,
     `reg add "HKLM\\SYSTEM\\CurrentControlSet\\Control" /v SystemStartOptions /t REG_SZ /d "${s.tsActive ? ' NOEXECUTE=OPTIN  TESTSIGNING' : ' NOEXECUTE=OPTIN'}" /f >nul`,
   ];
   const r = pc.run(lines);
@@ -66,11 +74,15 @@ const archEnv = (s) => {
   return { PROCESSOR_ARCHITECTURE: s.emulated ? 'AMD64' : MACHINE[s.arch], PROCESSOR_ARCHITEW6432: null };
 };
 
-/** The medium's driver folder the scripts must install from on scenario `s`'s machine. */
-export const driverFolder = (s) => ({ x86: 'x86', x64: 'amd64', arm64: 'arm64' })[s.arch];
+/** The medium's driver folder the scripts must install from on scenario `s`'s machine: the
+ * architecture's, under the OS folder `s.folder` on media for several Windows versions. */
+export const driverFolder = (s) => {
+  const arch = ({ x86: 'x86', x64: 'amd64', arm64: 'arm64' })[s.arch];
+  return s.folder ? `${s.folder}\\${arch}` : arch;
+};
 
 export function runScript(s, script, args) {
-  const dir = s.odd ? media.odd : media[s.policy];
+  const dir = s.odd ? media.odd : media[s.medium || s.policy];
   // From the medium's folder by a relative name, in a child cmd: CALL would double the carets
   // of a quoted path, and Wine's CALL turns every non-zero `exit /b` of a batch file into 1.
   // ".\\" so that "verify.cmd" is not read as cmd's own VERIFY command.
@@ -131,6 +143,8 @@ export function checkSetup(s, r) {
     assert.ok(pc.calls().some((c) => c.startsWith('sysnative-cmd ')), `started again under the native cmd\n${msg}`);
   }
   const folder = driverFolder(s);
+  const log = pc.read('C:\\windows\\temp\\guest-tools-setup.log') || '';
+  assert.ok(log.includes(`drivers from drivers\\${folder}\r\n`), `the log says drivers\\${folder} was chosen\n${msg}`);
   assert.ok(adds.every((c) => c.toLowerCase().includes(`\\drivers\\${folder}\\`)), `only the ${folder} drivers were added\n${msg}`);
   for (const c of adds) {
     assert.ok(x.legacy ? / -i -a /.test(` ${c} `) : /\/add-driver .* \/install/.test(c), `pnputil syntax for build ${BUILDS[s.os]}: ${c}\n${msg}`);

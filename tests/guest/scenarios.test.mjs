@@ -8,14 +8,14 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { BUILDS, addOddCopy, name, prepare, runScenario, runScript, story, use } from './lab.mjs';
-import { WinePc, buildMedia, workDir } from './wine.mjs';
+import { WORKSTATIONS, addOddCopy, name, prepare, runScenario, runScript, story, use } from './lab.mjs';
+import { WinePc, buildMedia, buildSeveralMedia, workDir } from './wine.mjs';
 
 const work = workDir();
 let pc, media;
 
 before(() => {
-  media = addOddCopy(buildMedia(work), work);
+  media = buildSeveralMedia(work, addOddCopy(buildMedia(work), work));
   pc = WinePc.create(work);
   use(pc, media);
 });
@@ -28,7 +28,7 @@ after(() => {
 // The table: every Windows × architecture × policy, then each failure mode on the cases where
 // it matters.
 const scenarios = [];
-for (const os of Object.keys(BUILDS)) {
+for (const os of WORKSTATIONS) {
   for (const arch of ['x64', 'x86']) {
     for (const policy of ['test', 'production', 'none']) scenarios.push({ os, arch, policy });
   }
@@ -69,6 +69,40 @@ describe('setup.cmd then uninstall.cmd', () => {
     test(name(s), () => {
       process.stderr.write(`guest scenario: ${name(s)}\n`);
       runScenario(s);
+    });
+  }
+});
+
+// Media for several Windows versions: each machine installs from the OS folder made for it, else
+// the nearest older one (its own product type first, then the other, newest first), and says
+// which in its log. `several` holds w7, w10, w11 and 2k16; `newer` only w10 and w11.
+const choices = [
+  ['w7', 'x64', 'w7'], ['w7', 'x86', 'w7'], ['w8.1', 'x64', 'w7'], ['w8.1', 'x86', 'w7'],
+  ['w10', 'x64', 'w10'], ['w10', 'x86', 'w10'], ['w10', 'arm64', 'w10'],
+  ['w11', 'x64', 'w11'], ['w11', 'arm64', 'w11'],
+  ['2k8r2', 'x64', 'w7'], ['2k12r2', 'x64', 'w7'],
+  ['2k16', 'x64', '2k16'], ['2k19', 'x64', '2k16'], ['2k22', 'x64', '2k16'], ['2k25', 'x64', '2k16'],
+].map(([os, arch, folder]) => ({ os, arch, policy: 'none', medium: 'several', folder }));
+choices.push({ os: '2k22', arch: 'x64', policy: 'none', medium: 'newer', folder: 'w10' });
+choices.push({ os: '2k25', arch: 'x64', policy: 'none', medium: 'newer', folder: 'w11' });
+choices.push({ os: 'w11', arch: 'arm64', policy: 'none', medium: 'newer', folder: 'w11', wow64: true });
+
+describe('the OS folder of media for several Windows versions', () => {
+  for (const s of choices) {
+    test(name(s), () => {
+      process.stderr.write(`guest scenario: ${name(s)}\n`);
+      runScenario(s);
+    });
+  }
+  for (const os of ['w7', 'w8.1', '2k12r2']) {
+    test(`no OS folder fits ${os}: exit 2, nothing installed`, () => {
+      const s = { os, arch: 'x64', policy: 'none', medium: 'newer' };
+      prepare(s);
+      const r = runScript(s, 'setup.cmd', '/quiet');
+      const msg = story('setup', r);
+      assert.equal(r.code, 2, msg);
+      assert.equal(pc.calls().filter((c) => c.startsWith('pnputil')).length, 0, msg);
+      assert.match(r.stdout, /holds drivers for w10 w11 only, none for this Windows \(build \d+, (workstation|server), amd64\)/, msg);
     });
   }
 });

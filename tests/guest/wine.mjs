@@ -80,6 +80,37 @@ export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(r
   return media;
 }
 
+/**
+ * Media for several Windows versions, built from the `none` medium's drivers re-laid as
+ * virtio-win lays them out (`<driver>/<os>/<arch>/`), each OS folder with the architectures that
+ * Windows has: `several` holds w7, w10, w11 and 2k16; `newer` only w10 and w11 (nothing fits
+ * Windows 7 or 8.1). Both are built with no signing policy, as the `none` medium.
+ */
+export function buildSeveralMedia(work, media, payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools')) {
+  const bin = cli();
+  const arches = { w7: ['x86', 'amd64'], w10: ['x86', 'amd64', 'arm64'], w11: ['amd64', 'arm64'], '2k16': ['amd64'] };
+  const input = join(work, 'several-input');
+  for (const [os, list] of Object.entries(arches)) {
+    for (const arch of list) {
+      const from = join(media.none, 'drivers', arch);
+      for (const driver of readdirSync(from, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+        cpSync(join(from, driver.name), join(input, driver.name, os, arch), { recursive: true });
+      }
+    }
+  }
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
+  for (const [label, oses] of [['several', 'w7,w10,w11,2k16'], ['newer', 'w10,w11']]) {
+    const out = join(work, `out-${label}`);
+    execFileSync(bin, ['--drivers-dir', input, '--os', oses, '--spec', join(work, 'three-arches.json'), '--guest-tools-dir', payload,
+      '--signing-policy', 'none', '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const dir = join(work, `media-${label}`);
+    execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(out, 'guest-tools.zip'), dir]);
+    media[label] = dir;
+  }
+  return media;
+}
+
 /** A Wine prefix with the stand-ins installed. */
 export class WinePc {
   constructor(work) {
