@@ -1,4 +1,4 @@
-//! Media for several Windows versions at once (`--os w7,w10,2k22`, JS `os: [...]`).
+//! Media for several Windows versions at once (`--os w7,w10,2k22`, JS `os: "w7,w10,2k22"`).
 //!
 //! Each OS is validated as media of its own — its OS folder of the input, the required drivers
 //! on the architectures that Windows has, its INFs and catalogs against that Windows — by the
