@@ -144,8 +144,9 @@ export function checkSetup(s, r) {
   }
   const folder = driverFolder(s);
   const log = pc.read('C:\\windows\\temp\\guest-tools-setup.log') || '';
-  assert.ok(log.includes(`drivers from drivers\\${folder}\r\n`), `the log says drivers\\${folder} was chosen\n${msg}`);
+  // What was installed first, then what the log says about it.
   assert.ok(adds.every((c) => c.toLowerCase().includes(`\\drivers\\${folder}\\`)), `only the ${folder} drivers were added\n${msg}`);
+  assert.ok(log.includes(`drivers from drivers\\${folder}\r\n`), `the log says drivers\\${folder} was chosen\n${msg}`);
   for (const c of adds) {
     assert.ok(x.legacy ? / -i -a /.test(` ${c} `) : /\/add-driver .* \/install/.test(c), `pnputil syntax for build ${BUILDS[s.os]}: ${c}\n${msg}`);
   }
