@@ -225,6 +225,8 @@ function machineFailure(s, message) {
   const read = /windows build (\d+), architecture/i.exec(message);
   if (read && Number(read[1]) !== BUILDS[s.os]) return `the scripts read build ${read[1]}, not the registry's ${BUILDS[s.os]}`;
   if (/^\w+: exit null$/m.test(message)) return 'the run never finished';
+  // Wine's cmd at times cannot start the child cmd of a `for /f ('command')`; Windows' always can.
+  if (/^Can't recognize 'CMD\.EXE \/C /im.test(message)) return 'Wine could not start a child cmd';
   return null;
 }
 
