@@ -10,7 +10,6 @@ use guestpack::bundled::sample::sample_drivers_for;
 use guestpack::source::vtree::VTree;
 use guestpack::validate::layout::Arch;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The real drivers under `x86/` and `amd64/`, and generated viostor, netkvm and vioinput
@@ -47,22 +46,6 @@ fn package(tree: &VTree, spec: &str, dir: &Path) -> (i32, String) {
         .args(["--signing-policy", "none", "--out-dir"])
         .arg(dir.join("out")));
     (o.status.code().unwrap_or(-1), stderr(&o))
-}
-
-fn manifest_files(out: &Path) -> BTreeMap<String, String> {
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    m["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["sha256"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -111,3 +111,20 @@ pub fn copy_dir(src: &Path, dst: &Path) {
         }
     }
 }
+
+/// The manifest.json in `out` as path -> SHA-256, the files the media hold.
+pub fn manifest_files(out: &Path) -> BTreeMap<String, String> {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}

@@ -78,22 +78,6 @@ fn bare_reference_flags(gt: &Path, contract: Option<&Path>, out: &Path) -> Comma
     c
 }
 
-fn media_files(out: &Path) -> BTreeMap<String, String> {
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    m["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["sha256"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn reference_media(contract: &str) -> BTreeMap<String, String> {
     let p = crate_root().join(format!("tests/fixtures/reference-media/{contract}.json"));
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
@@ -157,7 +141,7 @@ fn the_reference_inputs_and_flags_give_the_reference_media_for_both_contracts() 
         let want = reference_media_crlf(contract);
         let o = run(&mut reference_flags(&gt, Some(&file), &out));
         assert!(o.status.success(), "{contract}: {}", stderr(&o));
-        let got = media_files(&out);
+        let got = manifest_files(&out);
         assert_same_media(&got, &want, contract);
         let m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
@@ -204,7 +188,7 @@ fn the_contract_is_found_above_the_guest_tools_folder_and_named_in_a_note() {
         "{err}"
     );
     assert_same_media(
-        &media_files(&out),
+        &manifest_files(&out),
         &reference_media_crlf(CONTRACTS[0]),
         "found contract",
     );
@@ -287,7 +271,7 @@ fn the_legacy_object_spec_packs_the_same_files_as_the_drivers_spec() {
             .arg("--out-dir")
             .arg(out));
         assert!(o.status.success(), "{}: {}", spec.display(), stderr(&o));
-        media_files(out)
+        manifest_files(out)
     };
     let a = pack(&legacy, &t.path().join("a"));
     let b = pack(&modern, &t.path().join("b"));
@@ -364,7 +348,7 @@ fn a_twenty_character_volume_id_is_whole_in_iso9660_cut_in_joliet_with_a_warning
     assert!(py.contains(&format!("P {label}\n")), "{py}");
     assert!(py.contains("J AERO_GUEST_TOOLS\n"), "{py}");
     assert!(
-        py.contains(&format!("N {}\n", media_files(&out).len() + 1)),
+        py.contains(&format!("N {}\n", manifest_files(&out).len() + 1)),
         "{py}"
     );
     assert!(tool("blkid", &["-p", iso]).contains("TYPE=\"iso9660\""));
@@ -395,7 +379,7 @@ fn the_sample_builds_with_the_defaults_and_ships_its_test_certificate() {
         .args(["--sample", "--quiet", "--out-dir"])
         .arg(&out));
     assert!(o.status.success(), "{}", stderr(&o));
-    let files = media_files(&out);
+    let files = manifest_files(&out);
     let cert = &files[guestpack::bundled::sample::CERTIFICATE_PATH];
     assert_eq!(
         cert,
@@ -615,8 +599,8 @@ fn the_reference_documented_invocations_succeed() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(manifest(&direct)["package"]["source_date_epoch"], 0);
     assert_eq!(
-        media_files(&direct),
-        media_files(&quick),
+        manifest_files(&direct),
+        manifest_files(&quick),
         "the epoch and build id change the manifest, not the files"
     );
     // Production: refused while certs/ holds a certificate (the reference fails fast too)...
@@ -647,7 +631,7 @@ fn the_reference_documented_invocations_succeed() {
     let m = manifest(&prod);
     assert_eq!(m["signing_policy"], "none");
     assert_eq!(m["certs_required"], false);
-    let certs: Vec<String> = media_files(&prod)
+    let certs: Vec<String> = manifest_files(&prod)
         .into_keys()
         .filter(|p| p.starts_with("certs/"))
         .collect();

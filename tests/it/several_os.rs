@@ -7,7 +7,6 @@ use crate::common::*;
 use crate::iso_readers::{readers_agree, run_ok};
 use crate::upstream_layout::upstream_tree;
 use guestpack::source::vtree::VTree;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Runs the CLI on `tree` for `os` with virtio-win.json; (exit code, stderr).
@@ -46,17 +45,7 @@ fn three_windows_on_one_medium_each_in_its_folder_with_shared_files_stored_once(
             {"name": "2k22", "nt_version": "10.0"}
         ])
     );
-    let mut want: BTreeMap<String, String> = m["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["sha256"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let mut want = manifest_files(&out);
     // Each OS folder holds the architectures that Windows has, and nothing else.
     let archs_of = |os: &str| -> Vec<&str> {
         ["x86", "amd64", "arm64"]
