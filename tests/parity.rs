@@ -90,6 +90,15 @@ fn sample_with_every_option_changed() {
     );
 }
 
+/// Two OS folders of a virtio-win tree on one medium (golden case "sample/two-os-w7-w10",
+/// also built through the JS bindings with `os: ["w7", "w10"]`).
+#[test]
+fn two_os_folders_on_one_medium() {
+    let drivers = fixtures::sample_under_oses(&["w7", "w10"]);
+    let out = Case::new(&drivers, SAMPLE_SPEC).os("w7,w10").outputs(DRAIN);
+    check_golden("sample/two-os-w7-w10", &out);
+}
+
 #[test]
 fn utf16_inf_files() {
     let drivers = fixtures::sample_utf16_inf();

@@ -191,12 +191,8 @@ pub fn shipped_spec_details() -> JsValue {
 pub fn make_spec(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsFailure> {
     let o = JsOptions::from_js(&options)?;
     let limits = o.limits()?;
-    let made = validate::spec::generate::generate(
-        &drivers.tree,
-        &drivers.name,
-        &validate::layout::LayoutOptions { os: o.os.clone() },
-        &limits,
-    );
+    let made =
+        validate::spec::generate::generate(&drivers.tree, &drivers.name, &o.layout()?, &limits);
     Ok(report::to_js(&serde_json::json!({
         "spec": made.json,
         "findings": made.findings,

@@ -31,8 +31,9 @@ pub struct JsOptions {
     pub volume_id: Option<String>,
     pub source_date_epoch: Option<i64>,
     pub zip_level: Option<u32>,
-    /// The OS folder to take from a driver input with several (virtio-win `w7`, `w10`, ...).
-    pub os: Option<String>,
+    /// The OS folders to take from a driver input with several (virtio-win `w7`, `w10`, ...):
+    /// one name, or a list (`["w7", "w10", "2k22"]`) for one medium holding each.
+    pub os: Option<OsValue>,
     /// Windows versions the media is for (`["w7", "w10"]`), as `--target-os`.
     pub target_os: Option<Vec<String>>,
     /// Package INFs whose catalog holds only their CRLF form with CRLF line endings, as
@@ -55,6 +56,14 @@ pub struct JsOptions {
 pub enum LimitValue {
     Number(u64),
     Text(String),
+}
+
+/// `os` as JS gives it: one name (or the command line's comma list), or an array of names.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OsValue {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Owned inputs resolved from [`JsOptions`]: everything validation needs besides the trees.
@@ -134,9 +143,7 @@ impl JsOptions {
             contract,
             build,
             validate: ValidateOptions {
-                layout: LayoutOptions {
-                    os: self.os.clone(),
-                },
+                layout: self.layout()?,
                 limits,
                 target_os: self.target_os.clone(),
                 restore_crlf: self.restore_crlf.unwrap_or(false),
@@ -146,6 +153,36 @@ impl JsOptions {
 }
 
 impl JsOptions {
+    /// The layout choices: `os` as the core's comma list, the one place names are split.
+    /// An array must name each OS once per element, so `["w7,w10"]` or `[""]` is an error
+    /// rather than a guess.
+    pub fn layout(&self) -> Result<LayoutOptions, JsFailure> {
+        let os = match &self.os {
+            None => None,
+            Some(OsValue::One(name)) => Some(name.clone()),
+            Some(OsValue::Many(names)) => {
+                let bad = names
+                    .iter()
+                    .find(|n| n.trim().is_empty() || n.contains(','));
+                if names.is_empty() || bad.is_some() {
+                    let what = match bad {
+                        Some(n) => format!("\"{n}\" is not one OS folder name"),
+                        None => "the list is empty".to_string(),
+                    };
+                    return Err(JsFailure {
+                        message: format!(
+                            "options.os: {what}; give one name per element, e.g. [\"w10\", \"2k22\"], or leave os out"
+                        ),
+                        option: Some("os"),
+                        fix: "correct",
+                    });
+                }
+                Some(names.join(","))
+            }
+        };
+        Ok(LayoutOptions { os })
+    }
+
     /// The [`Limits`] these options ask for: each given one, the command line's default for
     /// the rest. A value that does not parse is an error naming its option.
     pub fn limits(&self) -> Result<Limits, JsFailure> {

@@ -77,6 +77,23 @@ pub fn sample_arch_aliases() -> VTree {
     })
 }
 
+/// The sample laid out as virtio-win lays it, once under each of `oses`:
+/// `<driver>/<os>/<arch>/...`.
+pub fn sample_under_oses(oses: &[&str]) -> VTree {
+    let sample = guestpack::bundled::sample::sample_drivers();
+    let mut out = VTree::new();
+    for (p, c) in sample.files() {
+        let mut it = p.splitn(3, '/');
+        let (Some(arch), Some(drv), Some(rest)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        for os in oses {
+            out.insert(format!("{drv}/{os}/{arch}/{rest}"), c.clone());
+        }
+    }
+    out
+}
+
 /// The sample plus non-ASCII file names next to the drivers and in the guest tools.
 pub fn sample_unicode_names() -> (VTree, VTree) {
     let mut d = guestpack::bundled::sample::sample_drivers();

@@ -32,6 +32,8 @@ pub struct Case<'a> {
     pub spec_json: Option<&'a [u8]>,
     pub contract: Option<(&'a str, &'a [u8])>,
     pub opts: BuildOptions,
+    /// The OS folders to take (`--os`), none by default.
+    pub os: Option<&'a str>,
     /// The drivers are the built-in sample: without a guest-tools payload of its own, the case
     /// gets what the CLI and the page give the sample (its certificate under policy test).
     pub sample: bool,
@@ -52,6 +54,7 @@ impl<'a> Case<'a> {
                 signing_policy: SigningPolicy::None,
                 ..BuildOptions::default()
             },
+            os: None,
             sample: false,
         }
     }
@@ -69,10 +72,22 @@ impl<'a> Case<'a> {
         self
     }
 
+    /// Takes the OS folders `list` names (`"w7,w10"`), as `--os` does.
+    pub fn os(mut self, list: &'a str) -> Self {
+        self.os = Some(list);
+        self
+    }
+
     /// Validates and plans; `None` when the input is rejected.
     pub fn package(&self) -> (Report, Option<MediaSet>) {
+        let opts = validate::ValidateOptions {
+            layout: validate::layout::LayoutOptions {
+                os: self.os.map(str::to_string),
+            },
+            ..Default::default()
+        };
         self.with_input(|input| {
-            build::package(input, &Default::default(), &self.opts)
+            build::package(input, &opts, &self.opts)
                 .unwrap_or_else(|e| panic!("case with spec {}: fatal error: {e}", self.spec))
         })
     }

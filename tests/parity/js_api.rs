@@ -2,6 +2,7 @@
 //! through `nextChunk`, read the options object strictly and turn user mistakes into errors
 //! with clear messages instead of panics.
 
+use super::fixtures::sample_under_oses;
 use super::harness::{check_golden, Outputs};
 use guestpack::wasm::{self, Bundle, JsFailure, OutputStream};
 use wasm_bindgen::JsValue;
@@ -273,16 +274,7 @@ fn iso_bundles_open_and_verify_against_their_manifest() {
 
 #[test]
 fn os_option_chooses_among_virtio_win_oses() {
-    let sample = guestpack::bundled::sample::sample_drivers();
-    let mut tree = guestpack::source::vtree::VTree::new();
-    for (p, c) in sample.files() {
-        let mut it = p.splitn(3, '/');
-        let (arch, drv, rest) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
-        for os in ["w7", "w10"] {
-            tree.insert(format!("{drv}/{os}/{arch}/{rest}"), c.clone());
-        }
-    }
-    let b = Bundle::from_tree(tree, "virtio-win");
+    let b = Bundle::from_tree(sample_under_oses(&["w7", "w10"]), "virtio-win");
     let r = wasm::validate(&b, JsValue::UNDEFINED).unwrap_or_else(|e| panic!("{}", message(e)));
     assert_eq!(field(&r, "accepted"), false);
     let codes = field(&r, "findings").to_string();
@@ -291,6 +283,46 @@ fn os_option_chooses_among_virtio_win_oses() {
     assert_eq!(field(&m.report(), "layout")["kind"], "virtio-win");
     assert_eq!(field(&m.report(), "layout")["os"], "w7");
     check_golden("sample/win7-virtio-win.json", &media_outputs(&m, 65536));
+}
+
+/// `os` as an array builds one medium holding each OS folder, the same bytes as the command
+/// line's comma list, on every target (the golden is shared); an element that is not one name
+/// is an error naming the option.
+#[test]
+fn os_array_builds_one_medium_with_each_os_folder() {
+    let b = Bundle::from_tree(sample_under_oses(&["w7", "w10"]), "virtio-win");
+    let m = build(&b, r#"{"os":["w7","w10"],"signingPolicy":"none"}"#);
+    let layout = field(&m.report(), "layout");
+    let names: Vec<&str> = layout["osFolders"]
+        .as_array()
+        .expect("osFolders")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(names, ["w7", "w10"], "{layout}");
+    let out = media_outputs(&m, 65536);
+    let manifest: serde_json::Value = serde_json::from_slice(&out.manifest).expect("manifest");
+    let files = manifest["files"].to_string();
+    assert!(
+        files.contains("drivers/w7/amd64/") && files.contains("drivers/w10/x86/"),
+        "{files}"
+    );
+    check_golden("sample/two-os-w7-w10", &out);
+    let comma = build(&b, r#"{"os":"w7,w10","signingPolicy":"none"}"#);
+    assert!(
+        media_outputs(&comma, 4096) == out,
+        "a comma list and an array differ"
+    );
+    for bad in [r#"["w7,w10"]"#, r#"[]"#, r#"["w7",""]"#] {
+        let e = wasm::build(&b, js(&format!(r#"{{"os":{bad}}}"#)))
+            .err()
+            .map(message)
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("options.os: ") && e.contains("one name per element"),
+            "{bad}: {e}"
+        );
+    }
 }
 
 /// The shared-build bindings as the worker client drives them: two jobs on the same bytes
