@@ -227,19 +227,27 @@ function machineFailure(s, message) {
   if (/^\w+: exit null$/m.test(message)) return 'the run never finished';
   // Wine's cmd at times cannot start the child cmd of a `for /f ('command')`; Windows' always can.
   if (/^Can't recognize 'CMD\.EXE \/C /im.test(message)) return 'Wine could not start a child cmd';
+  // Wine's start of the very first program of a run (the machine's own cmd) can fail outright.
+  if (/ShellExecuteEx failed: Internal error/.test(message)) return 'Wine could not start cmd';
   return null;
 }
 
-/** setup.cmd then uninstall.cmd for scenario `s`, each checked against the rules. */
-export function runScenario(s) {
+/** Runs `check` (which prepares the machine for `s` itself) once more when its failure was
+ * the test machine's (machineFailure), saying so; a failure of the scripts fails both runs. */
+export function onWine(s, check) {
   try {
-    runScenarioOnce(s);
+    check();
   } catch (e) {
     const why = machineFailure(s, String(e.message));
     if (!why) throw e;
     process.stderr.write(`guest: ${why}; running the scenario again\n`);
-    runScenarioOnce(s);
+    check();
   }
+}
+
+/** setup.cmd then uninstall.cmd for scenario `s`, each checked against the rules. */
+export function runScenario(s) {
+  onWine(s, () => runScenarioOnce(s));
 }
 
 function runScenarioOnce(s) {

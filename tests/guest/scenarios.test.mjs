@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { WORKSTATIONS, addOddCopy, name, prepare, runScenario, runScript, story, use } from './lab.mjs';
+import { WORKSTATIONS, addOddCopy, name, onWine, prepare, runScenario, runScript, story, use } from './lab.mjs';
 import { WinePc, buildMedia, buildSeveralMedia, workDir } from './wine.mjs';
 
 const work = workDir();
@@ -97,12 +97,14 @@ describe('the OS folder of media for several Windows versions', () => {
   for (const os of ['w7', 'w8.1', '2k12r2']) {
     test(`no OS folder fits ${os}: exit 2, nothing installed`, () => {
       const s = { os, arch: 'x64', policy: 'none', medium: 'newer' };
-      prepare(s);
-      const r = runScript(s, 'setup.cmd', '/quiet');
-      const msg = story('setup', r);
-      assert.equal(r.code, 2, msg);
-      assert.equal(pc.calls().filter((c) => c.startsWith('pnputil')).length, 0, msg);
-      assert.match(r.stdout, /holds drivers for w10 w11 only, none for this Windows \(build \d+, (workstation|server), amd64\)/, msg);
+      onWine(s, () => {
+        prepare(s);
+        const r = runScript(s, 'setup.cmd', '/quiet');
+        const msg = story('setup', r);
+        assert.equal(r.code, 2, msg);
+        assert.equal(pc.calls().filter((c) => c.startsWith('pnputil')).length, 0, msg);
+        assert.match(r.stdout, /holds drivers for w10 w11 only, none for this Windows \(build \d+, (workstation|server), amd64\)/, msg);
+      });
     });
   }
 });
@@ -110,33 +112,43 @@ describe('the OS folder of media for several Windows versions', () => {
 describe('verify.cmd and /verify-media', () => {
   const base = { os: 'w10', arch: 'x64', policy: 'production' };
   test('a medium that matches: exit 0', () => {
-    prepare(base);
-    const r = runScript(base, 'verify.cmd', '/quiet');
-    assert.equal(r.code, 0, story('verify', r));
+    onWine(base, () => {
+      prepare(base);
+      const r = runScript(base, 'verify.cmd', '/quiet');
+      assert.equal(r.code, 0, story('verify', r));
+    });
   });
   test('a changed file: exit 1', () => {
-    prepare({ ...base, mediaBad: true });
-    const r = runScript(base, 'verify.cmd', '/quiet');
-    assert.equal(r.code, 1, story('verify', r));
+    onWine(base, () => {
+      prepare({ ...base, mediaBad: true });
+      const r = runScript(base, 'verify.cmd', '/quiet');
+      assert.equal(r.code, 1, story('verify', r));
+    });
   });
   test('PowerShell scripts blocked by policy: exit 2 "could not verify", not "changed"', () => {
-    prepare({ ...base, psBlocked: true });
-    const r = runScript(base, 'verify.cmd', '/quiet');
-    assert.equal(r.code, 2, story('verify', r));
-    assert.match(r.stdout, /could not verify/i, story('verify', r));
+    onWine(base, () => {
+      prepare({ ...base, psBlocked: true });
+      const r = runScript(base, 'verify.cmd', '/quiet');
+      assert.equal(r.code, 2, story('verify', r));
+      assert.match(r.stdout, /could not verify/i, story('verify', r));
+    });
   });
   test('setup /verify-media stops on a changed medium and installs nothing', () => {
     const s = { ...base, mediaBad: true };
-    prepare(s);
-    const r = runScript(s, 'setup.cmd', '/quiet /verify-media');
-    assert.equal(r.code, 3, story('setup', r));
-    assert.equal(pc.calls().filter((c) => c.startsWith('pnputil')).length, 0, story('setup', r));
+    onWine(s, () => {
+      prepare(s);
+      const r = runScript(s, 'setup.cmd', '/quiet /verify-media');
+      assert.equal(r.code, 3, story('setup', r));
+      assert.equal(pc.calls().filter((c) => c.startsWith('pnputil')).length, 0, story('setup', r));
+    });
   });
   test('setup /verify-media with PowerShell blocked says it could not verify', () => {
     const s = { ...base, psBlocked: true };
-    prepare(s);
-    const r = runScript(s, 'setup.cmd', '/quiet /verify-media');
-    assert.equal(r.code, 3, story('setup', r));
-    assert.match(r.stdout, /could not verify/i, story('setup', r));
+    onWine(s, () => {
+      prepare(s);
+      const r = runScript(s, 'setup.cmd', '/quiet /verify-media');
+      assert.equal(r.code, 3, story('setup', r));
+      assert.match(r.stdout, /could not verify/i, story('setup', r));
+    });
   });
 });
