@@ -27,7 +27,7 @@ for (const p of [`${pkg}/guestpack.js`, `${pkg}/guestpack_bg.wasm`]) {
 const template = read(`${page}/index.html`);
 const css = read(`${page}/style.css`);
 // The page's scripts in load order: each later one uses what the earlier ones define.
-const PAGE_SCRIPTS = ['view.js', 'summary.js', 'specs.js', 'save.js', 'verify.js', 'app.js'];
+const PAGE_SCRIPTS = ['view.js', 'summary.js', 'windows.js', 'specs.js', 'save.js', 'verify.js', 'app.js'];
 const pageScripts = PAGE_SCRIPTS.map((name) => [name, read(`${page}/${name}`)]);
 const client = read(`${api}/client.js`);
 const worker = read(`${api}/guestpack-worker.js`);

@@ -8,6 +8,7 @@ use guestpack::build::manifest;
 use guestpack::build::{self, BuildOptions};
 use guestpack::diag::Finding;
 use guestpack::limits::Limits;
+use guestpack::validate::coverage::Coverage;
 use guestpack::validate::report::ValidationReport;
 use guestpack::validate::signing;
 use guestpack::validate::{ValidateInput, ValidateOptions};
@@ -113,6 +114,9 @@ pub fn run() -> Result<ExitCode> {
     };
     print_findings(&found, args.quiet);
     report.add(found);
+    if !args.quiet {
+        eprint!("{}", Coverage::of(&staged.packages).to_text());
+    }
     if let Some(path) = &args.report {
         let json = ValidationReport::new(&report, &staged).to_json();
         output::write_file_atomic(path, json.as_bytes())?;

@@ -5,6 +5,7 @@
 //! manifest, ISO and zip writers take [`Staged`] from here.
 
 pub mod contract;
+pub mod coverage;
 pub mod devices_cmd;
 pub mod inf;
 pub mod layout;

@@ -5,12 +5,13 @@
 //! Every key is always present (absent values are `null`, empty lists `[]`), so consumers
 //! never test for a key. Keys are camelCase, as JavaScript expects.
 
+use super::coverage::Coverage;
 use super::layout::{DriverSource, LayoutSummary};
 use super::{PackageState, PackageStatus, Staged};
 use crate::diag::{Finding, Report};
 use serde::Serialize;
 
-/// `{ accepted, errors, warnings, findings, packages, layout }`.
+/// `{ accepted, errors, warnings, findings, packages, coverage, layout }`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidationReport<'a> {
@@ -20,6 +21,8 @@ pub struct ValidationReport<'a> {
     pub warnings: usize,
     pub findings: &'a [Finding],
     pub packages: Vec<PackageRow<'a>>,
+    /// Each spec driver against each OS folder and architecture of the medium.
+    pub coverage: Coverage,
     pub layout: LayoutRow<'a>,
 }
 
@@ -207,6 +210,7 @@ impl<'a> ValidationReport<'a> {
             warnings: report.warnings(),
             findings: &report.findings,
             packages: packages.iter().map(package_row).collect(),
+            coverage: Coverage::of(packages),
             layout: LayoutRow {
                 kind: layout.kind.as_str(),
                 root: &layout.root,

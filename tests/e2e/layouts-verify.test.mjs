@@ -11,7 +11,7 @@ import {
 } from './harness.mjs';
 
 const work = workDir();
-let run, browser, pages, iso, perArch, media;
+let run, browser, pages, iso, perArch, twoOs, media;
 
 const FLIP = 'drivers/amd64/viostor/viostor.inf';
 const DROP = 'setup.cmd';
@@ -21,6 +21,8 @@ before(async () => {
   iso = virtioIso(work);
   perArch = cliOutputs(['--drivers-dir', join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers'),
     '--spec', 'virtio-win-8.1.json', '--signing-policy', 'none'], work);
+  twoOs = cliOutputs(['--drivers-dir', iso, '--os', 'w8.1,w10', '--spec', 'virtio-win-8.1.json',
+    '--signing-policy', 'none'], work);
   media = mediaToVerify(['--sample'], work, { flip: FLIP, drop: DROP, extra: EXTRA });
   run = await session();
   ({ pages, browser } = run);
@@ -78,6 +80,40 @@ for (const label of ['site', 'file']) {
       for (const key of Object.keys(OUTPUTS)) {
         const { bytes } = await download(page, `download-${key}`);
         assert.equal(sha256(bytes), perArch[key], `${OUTPUTS[key]} equals the CLI's for the per-arch tree`);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+    test('two Windows versions on one medium: w8.1 chosen, w10 ticked, the CLI\'s --os w8.1,w10 bytes', async () => {
+      const { page, context, errors } = await open(browser, pages[label]);
+      await page.setInputFiles('[data-testid=bundle-input]', iso);
+      await page.selectOption('[data-testid=spec-select]', 'virtio-win-8.1.json');
+      await page.selectOption('[data-testid=signing-policy]', 'none');
+      await page.waitForSelector('[data-testid=os-select] option[value="w8.1"]', { state: 'attached', timeout: 60000 });
+      assert.ok(await page.isHidden('[data-testid=os-more]'), 'nothing to add before a first Windows version is chosen');
+      await page.selectOption('[data-testid=os-select]', 'w8.1');
+      await page.waitForFunction(() => /Windows version w8\.1:/.test(document.querySelector('[data-testid=layout-summary]').textContent),
+        null, { timeout: 60000 });
+      const ticks = await page.$$eval('[data-testid=os-more] input', (i) => i.map((x) => x.value));
+      assert.deepEqual(ticks, ['w10'], 'the other OS folders, without the one chosen');
+      await page.check('[data-testid=os-more-w10]');
+      await page.waitForFunction(() => /Windows versions w8\.1, w10:/.test(document.querySelector('[data-testid=layout-summary]').textContent),
+        null, { timeout: 60000 });
+      assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
+      // The coverage matrix: both Windows versions, each with both arches, every driver there.
+      const cols = await page.$$eval('[data-testid=coverage-table] tbody tr[data-driver=viostor] td',
+        (td) => td.map((x) => `${x.dataset.os}/${x.dataset.arch}=${x.dataset.cell}`));
+      assert.deepEqual(cols, ['w8.1/x86=present', 'w8.1/amd64=present', 'w10/x86=present', 'w10/amd64=present']);
+      const heads = await page.$$eval('[data-testid=coverage-table] thead th[scope=colgroup]', (th) => th.map((x) => x.textContent));
+      assert.deepEqual(heads, ['w8.1', 'w10']);
+      assert.equal(await page.$$eval('[data-testid=drivers-table] tbody tr[data-os=w10][data-driver=viostor]', (tr) => tr.length), 2);
+      await page.click('[data-testid=build-button]');
+      await page.waitForSelector('[data-testid=outputs]:not([hidden])', { timeout: 60000 });
+      await screenshot(page, `${label}-two-windows-built`);
+      for (const key of Object.keys(OUTPUTS)) {
+        const { bytes } = await download(page, `download-${key}`);
+        assert.equal(sha256(bytes), twoOs[key], `${OUTPUTS[key]} equals the CLI's for --os w8.1,w10`);
       }
       assert.deepEqual(errors, []);
       await context.close();

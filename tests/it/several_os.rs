@@ -161,6 +161,34 @@ fn a_problem_of_one_os_names_that_os_and_nothing_is_written() {
         "{err}"
     );
     assert!(!err.contains("w10: required driver"), "{err}");
+    // The coverage matrix says the same at a glance, in the report and on the terminal.
+    let cov = &json(&dir.path().join("out.json"))["coverage"];
+    let col = |os: &str, arch: &str| {
+        let want = serde_json::json!({"os": os, "arch": arch});
+        cov["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|c| *c == want)
+    };
+    let row = cov["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["driver"] == "vioscsi");
+    let cells = &row.expect("a vioscsi row")["cells"];
+    assert_eq!(cells[col("w11", "arm64").unwrap()], "missing-required");
+    assert_eq!(cells[col("w10", "arm64").unwrap()], "present");
+    assert_eq!(col("w11", "x86"), None, "w11 has no x86 column: {cov}");
+    let line = err.lines().find(|l| l.trim_start().starts_with("vioscsi "));
+    let words: Vec<&str> = line.unwrap_or_default().split_whitespace().collect();
+    let ci = col("w11", "arm64").unwrap();
+    assert_eq!(words.get(1 + ci), Some(&"MISSING"), "{err}");
+    assert_eq!(
+        words.len(),
+        1 + cov["columns"].as_array().unwrap().len(),
+        "{err}"
+    );
     // Paths in messages are the media's: under the OS folder.
     assert!(
         err.contains("w10: catalog \"drivers/w10/amd64/viostor/viostor.cat\" does not cover w10"),

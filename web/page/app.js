@@ -19,7 +19,7 @@
 
   const state = {
     drivers: null, // File, or 'sample'
-    os: null, // the OS folder chosen for a driver input with several
+    os: [], // the OS folders chosen for a driver input with several: the chooser's, then the ticked ones
     guestTools: null, // File or null (built-in)
     saved: {}, // output key -> true once saved
     report: null,
@@ -113,7 +113,7 @@
     if (text('build-id')) o.buildId = text('build-id');
     if (text('volume-label')) o.volumeId = text('volume-label');
     o.signingPolicy = $('signing-policy').value;
-    if (state.os) o.os = state.os;
+    if (state.os.length) o.os = state.os;
     // An input with OS folders takes its target from the Windows version chosen there.
     if (!$('target-field').hidden && $('target-os').value) o.targetOs = [$('target-os').value];
     if ($('restore-crlf').checked) o.restoreCrlf = true;
@@ -330,7 +330,7 @@
 
     $('report').hidden = !r;
     if (r) view.report(r);
-    renderOs(r);
+    windows.render(r);
     if (r && !state.checking) $('target-field').hidden = r.layout.oses.length > 0;
     // The repair is offered once a check found an INF it fixes (and stays while it is on).
     $('crlf-field').hidden = !$('restore-crlf').checked && !(r && r.findings.some((f) => f.code === 'CAT003'));
@@ -347,6 +347,7 @@
       'restore-crlf', 'mode-verify']) {
       $(id).disabled = busy;
     }
+    windows.disable(busy);
     $('drop').classList.toggle('disabled', busy);
     for (const input of document.querySelectorAll('[data-limit]')) input.disabled = busy;
 
@@ -360,31 +361,6 @@
     $('build-button').classList.toggle('secondary', !!state.outputs);
     summary.render({ ...state, engineReady: !!client, primary, fatalText: state.fatal ? pageMessage(state.fatal) : '' });
     specs.render();
-  }
-
-  // The OS chooser appears once a check found OS folders (virtio-win <driver>/<os>/<arch>, or
-  // Win7/, Win10/ … above flat arch folders) and lists exactly those.
-  function renderOs(r) {
-    const oses = (r && r.layout && r.layout.oses) || [];
-    const field = $('os-field');
-    if (!oses.length) {
-      // Keep the choice while a new check runs; drop it once the input has no OS folders.
-      if (r && !state.checking) field.hidden = true;
-      return;
-    }
-    field.hidden = false;
-    const select = $('os-select');
-    const chosen = (r.layout.os || state.os || '');
-    const want = ['', ...oses];
-    const have = [...select.options].map((o) => o.value);
-    if (want.join('\n') !== have.join('\n')) {
-      select.replaceChildren(el('option', { value: '', text: `Choose one of ${oses.length}…`, disabled: true }),
-        ...oses.map((os) => el('option', { value: os, text: os })));
-    }
-    select.value = oses.find((o) => o.toLowerCase() === chosen.toLowerCase()) || '';
-    $('os-hint').textContent = oses.length > 1
-      ? `The bundle has drivers for ${oses.length} Windows versions (its OS folders); the one chosen is packaged.`
-      : `The bundle's drivers are for ${oses[0]} (its only OS folder).`;
   }
 
   // ---------- inputs ----------
@@ -410,7 +386,7 @@
 
   function setDrivers(drivers) {
     state.drivers = drivers;
-    state.os = null;
+    state.os = [];
     taken.drivers = drivers === 'sample'
       ? 'Using the built-in sample drivers.'
       : `Driver bundle: ${drivers.name} (${fmtBytes(drivers.size)}).`;
@@ -443,9 +419,10 @@
   // The report and manifest tables (view.js) are drawn from the core's JSON alone.
   const view = createView({ $, el, fmtBytes });
   const summary = createSummary({ $, fmtBytes });
+  const windows = createWindows({ $, el, state, changed: () => inputsChanged() });
   let specTimer = 0;
   const specs = createSpecs({
-    $, el, saveBlob, CUSTOM_SPEC, client: () => client, drivers: () => state.drivers, os: () => state.os,
+    $, el, saveBlob, CUSTOM_SPEC, client: () => client, drivers: () => state.drivers, os: () => state.os[0] || null,
     changed: () => inputsChanged(),
   });
   const saver = createSaver({
@@ -513,7 +490,7 @@
     for (const id of ['version', 'build-id', 'volume-label', 'source-date-epoch']) $(id).addEventListener('input', typed);
     $('signing-policy').addEventListener('change', () => inputsChanged());
     for (const input of document.querySelectorAll('[data-limit]')) input.addEventListener('input', typed);
-    $('os-select').addEventListener('change', (e) => { state.os = e.target.value || null; inputsChanged(); });
+    windows.wire();
     for (const id of ['target-os', 'restore-crlf']) $(id).addEventListener('change', () => inputsChanged());
     wireModes();
     verify.wire();

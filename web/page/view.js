@@ -77,7 +77,9 @@ function createView({ $, el, fmtBytes }) {
   function renderLayout(layout) {
     const shapes = { 'per-arch': '<arch>/<driver>/', 'virtio-win': '<driver>/<os>/<arch>/', flat: 'one folder per architecture, drivers side by side' };
     const where = layout.root ? ` inside ${layout.root}/` : '';
-    const os = layout.os ? `, Windows version ${layout.os}` : layout.oses.length ? ', no Windows version chosen yet' : '';
+    const several = layout.osFolders.map((f) => f.name);
+    const os = several.length ? `, Windows versions ${several.join(', ')}`
+      : layout.os ? `, Windows version ${layout.os}` : layout.oses.length ? ', no Windows version chosen yet' : '';
     const drivers = layout.drivers.length;
     $('layout-summary').textContent = `${layout.kind} (${shapes[layout.kind] || layout.kind})${where}${os}: ` +
       `${drivers} driver folder${drivers === 1 ? '' : 's'} found.`;
@@ -88,14 +90,46 @@ function createView({ $, el, fmtBytes }) {
     $('layout-details').hidden = drivers === 0;
   }
 
+  // Driver × Windows version × arch at a glance, from the report's coverage matrix.
+  const COVERAGE = {
+    present: ['good', 'yes'], 'missing-required': ['bad', 'missing'], 'missing-optional': ['warn', 'absent'],
+    'not-checked': ['muted', 'not checked'],
+  };
+  function renderCoverage(c) {
+    const head = $('coverage-head');
+    const cols = c.columns;
+    const rows = [];
+    if (cols.some((x) => x.os)) {
+      const groups = [];
+      for (const x of cols) {
+        if (groups.length && groups[groups.length - 1].os === x.os) groups[groups.length - 1].n += 1;
+        else groups.push({ os: x.os, n: 1 });
+      }
+      rows.push(el('tr', {}, el('td', {}), ...groups.map((g) => el('th', { scope: 'colgroup', colSpan: g.n, text: g.os || '' }))));
+    }
+    rows.push(el('tr', {}, el('th', { scope: 'col', text: 'Driver' }), ...cols.map((x) => el('th', { scope: 'col', text: x.arch }))));
+    head.replaceChildren(...rows);
+    $('coverage-body').replaceChildren(...c.rows.map((r) => el('tr', { 'data-driver': r.driver },
+      el('th', { scope: 'row' }, el('code', { text: r.driver }), r.required ? '' : el('span', { class: 'muted', text: ' optional' })),
+      ...r.cells.map((cell, i) => {
+        const [cls, text] = COVERAGE[cell] || ['muted', cell];
+        return el('td', { 'data-os': cols[i].os || '', 'data-arch': cols[i].arch, 'data-cell': cell },
+          el('span', { class: `pill ${cls}`, text }));
+      }))));
+    if (!c.rows.length) {
+      $('coverage-body').append(el('tr', {}, el('td', { class: 'muted', text: 'No spec driver to show.' })));
+    }
+  }
+
   function renderReport(r) {
     if (r.layout) renderLayout(r.layout);
+    renderCoverage(r.coverage);
     const body = $('drivers-body');
     body.replaceChildren();
     // Missing required drivers first (the reason a build is refused), then by name and arch.
     const rank = (p) => (p.state === 'missing' && p.required ? 0 : 1);
     const packages = [...r.packages].sort((a, b) => rank(a) - rank(b)
-      || (a.driver < b.driver ? -1 : a.driver > b.driver ? 1 : 0) || (a.arch < b.arch ? -1 : 1));
+      || (a.driver < b.driver ? -1 : a.driver > b.driver ? 1 : 0) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
     const count = (f) => r.packages.filter(f).length;
     const present = count((p) => p.state === 'present');
     const missingReq = count((p) => p.state === 'missing' && p.required);
@@ -109,9 +143,9 @@ function createView({ $, el, fmtBytes }) {
       const stateText = p.state === 'present' ? 'present' : p.state === 'missing' ? 'missing' : 'not in spec';
       const cls = p.state === 'missing' ? (p.required ? 'bad' : 'warn') : p.state === 'present' ? 'good' : 'muted';
       const kind = p.required ? 'required' : 'optional';
-      body.append(el('tr', { 'data-driver': p.driver, 'data-arch': p.arch, 'data-state': p.state },
+      body.append(el('tr', { 'data-driver': p.driver, 'data-arch': p.arch, 'data-os': p.os || '', 'data-state': p.state },
         el('th', { scope: 'row' }, el('code', { text: p.driver })),
-        el('td', { text: p.arch, 'data-label': 'Arch' }),
+        el('td', { text: p.os ? `${p.os} ${p.arch}` : p.arch, 'data-label': 'Arch' }),
         el('td', { 'data-label': 'Status' }, el('span', { class: `pill ${cls}`, text: stateText }), ` ${kind}`),
         el('td', { class: 'num', text: String(p.files), 'data-label': 'Files' }),
         el('td', { 'data-label': 'Hardware IDs' }, p.hwidsMatched.length
