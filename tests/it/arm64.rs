@@ -165,3 +165,41 @@ fn an_amd64_build_in_the_arm64_folder_is_caught_by_its_inf_and_its_catalog() {
         "{err}"
     );
 }
+
+/// An ARM64 INF that names its catalog only as `CatalogFile.NTamd64` has none on ARM64
+/// Windows: CAT001 (a warning under policy none, as any missing catalog) names the key and its
+/// line and the keys ARM64 reads.
+#[test]
+fn a_catalog_named_only_for_amd64_is_no_catalog_on_arm64() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tree = three_arch_tree();
+    let path = "ARM64/netkvm/netkvm.inf";
+    let content = tree.get(path).expect("the ARM64 netkvm INF");
+    let bytes = guestpack::source::read_to_vec(content.as_ref(), 1 << 20).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.to_ascii_lowercase().starts_with("catalogfile"))
+        .expect("a CatalogFile line")
+        + 1;
+    let edited = text.replacen("CatalogFile", "CatalogFile.NTamd64", 1);
+    assert_ne!(edited, text);
+    tree.insert(
+        path,
+        std::sync::Arc::new(guestpack::source::MemContent::new(edited.into_bytes())),
+    );
+    let (code, err) = package(
+        &tree,
+        &spec_with_arches(Some(&["x86", "amd64", "arm64"])),
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let want = format!(
+        "\"drivers/arm64/netkvm/netkvm.inf\" names a catalog only for other platforms: CatalogFile.NTamd64 (line {line}); Windows on arm64 reads CatalogFile.NTarm64, CatalogFile.NT or CatalogFile"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains("CAT001") && l.contains(&want)),
+        "{err}"
+    );
+}

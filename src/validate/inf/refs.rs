@@ -93,6 +93,20 @@ impl Inf {
         })
     }
 
+    /// Every `CatalogFile*` key of `[Version]` as written, with its line: what to name when
+    /// none applies to a platform.
+    pub fn catalog_keys(&self) -> Vec<(String, u32)> {
+        self.entries("Version")
+            .iter()
+            .filter_map(|e| {
+                let key = e.key.as_deref()?;
+                fold(key)
+                    .starts_with("catalogfile")
+                    .then(|| (key.to_string(), e.line))
+            })
+            .collect()
+    }
+
     /// Sections whose folded name is `prefix` or `prefix.<decoration>`, with the decoration
     /// (`""` or `".amd64"`).
     fn decorated<'a>(

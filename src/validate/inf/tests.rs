@@ -124,6 +124,12 @@ fn the_catalog_is_the_most_specific_for_the_platform() {
     assert_eq!(nt.catalog_file("x86"), Some(("b.cat".into(), 3)));
     assert_eq!(nt.catalog_file("amd64"), Some(("a.cat".into(), 2)));
     assert_eq!(parse("[Version]\nClass=Net\n").catalog_file("amd64"), None);
+    // ARM64 (Windows 10 1709 on) reads CatalogFile.NTarm64, never another platform's.
+    let arm = parse("[Version]\nCatalogFile.NTamd64=x64.cat\nCatalogFile.NTARM64=arm.cat\n");
+    assert_eq!(arm.catalog_file("arm64"), Some(("arm.cat".into(), 3)));
+    let amd_only = parse("[Version]\nCatalogFile.NTamd64=x64.cat\n");
+    assert_eq!(amd_only.catalog_file("arm64"), None);
+    assert_eq!(amd_only.catalog_file("x86"), None);
 }
 
 #[test]

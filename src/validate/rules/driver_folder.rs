@@ -275,13 +275,7 @@ fn check_catalog(
             });
             (media.clone(), bytes)
         }
-        None => (
-            String::new(),
-            Err(format!(
-                "\"{}\" names no catalog (CatalogFile) for {arch}",
-                p.media
-            )),
-        ),
+        None => (String::new(), Err(no_catalog_for(p, arch))),
     };
     let check = catalog::check_inf(
         catalog::InfInput {
@@ -451,4 +445,22 @@ fn devices_var(
             None
         }
     }
+}
+
+/// Why an INF has no catalog on `arch`: none named at all, or only for other platforms (an
+/// `arm64` folder's INF with `CatalogFile.NTamd64` alone), which Windows on `arch` ignores.
+fn no_catalog_for(p: &ParsedInf, arch: Arch) -> String {
+    let keys = p.inf.catalog_keys();
+    if keys.is_empty() {
+        return format!("\"{}\" names no catalog (CatalogFile) for {arch}", p.media);
+    }
+    let named: Vec<String> = keys
+        .iter()
+        .map(|(k, l)| format!("{k} (line {l})"))
+        .collect();
+    format!(
+        "\"{}\" names a catalog only for other platforms: {}; Windows on {arch} reads CatalogFile.NT{arch}, CatalogFile.NT or CatalogFile",
+        p.media,
+        named.join(", ")
+    )
 }
