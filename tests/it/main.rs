@@ -13,6 +13,7 @@ mod catalog_checks;
 mod catalog_maker;
 mod catalogs_real;
 mod cli;
+mod guest_os_table;
 mod guest_tools;
 mod hostile;
 mod inf_arch;
