@@ -32,7 +32,9 @@ fn setup_rows(text: &str) -> Vec<Row> {
 }
 
 fn verify_rows(text: &str) -> Vec<Row> {
-    let start = text.find("$GtWindows = @(").expect("verify.ps1 has $GtWindows");
+    let start = text
+        .find("$GtWindows = @(")
+        .expect("verify.ps1 has $GtWindows");
     let end = start + text[start..].find("\r\n)").expect("the table ends");
     let re = regex::Regex::new(r"@\('([^']+)', '([^']+)', '([^']+)', (\d+)\)").unwrap();
     re.captures_iter(&text[start..end])
@@ -45,7 +47,11 @@ fn setup_and_verify_choose_from_the_cores_windows_table() {
     let setup = read("guest-tools/setup.cmd");
     let verify = read("guest-tools/verify.ps1");
     let rows = setup_rows(&setup);
-    assert_eq!(rows, verify_rows(&verify), "setup.cmd and verify.ps1 tables differ");
+    assert_eq!(
+        rows,
+        verify_rows(&verify),
+        "setup.cmd and verify.ps1 tables differ"
+    );
     let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -56,7 +62,11 @@ fn setup_and_verify_choose_from_the_cores_windows_table() {
         let want = windows::nt_version(name).expect("a name the core knows");
         assert_eq!(*nt, want.to_string(), "{name}");
         let server = name.starts_with("2k");
-        assert_eq!(product, if server { "server" } else { "workstation" }, "{name}");
+        assert_eq!(
+            product,
+            if server { "server" } else { "workstation" },
+            "{name}"
+        );
     }
     // Newest first within an NT version, as both scripts take the first folder that fits.
     for pair in rows.windows(2) {

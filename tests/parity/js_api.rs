@@ -300,6 +300,32 @@ fn os_array_builds_one_medium_with_each_os_folder() {
         .filter_map(|f| f["name"].as_str())
         .collect();
     assert_eq!(names, ["w7", "w10"], "{layout}");
+    // The coverage matrix: each driver on each OS folder and arch.
+    let cov = field(&m.report(), "coverage");
+    let cols: Vec<String> = cov["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            format!(
+                "{}/{}",
+                c["os"].as_str().unwrap_or("-"),
+                c["arch"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        cols,
+        ["w7/x86", "w7/amd64", "w10/x86", "w10/amd64"],
+        "{cov}"
+    );
+    for row in cov["rows"].as_array().expect("rows") {
+        assert_eq!(
+            row["cells"],
+            serde_json::json!(["present", "present", "present", "present"]),
+            "{row}"
+        );
+    }
     let out = media_outputs(&m, 65536);
     let manifest: serde_json::Value = serde_json::from_slice(&out.manifest).expect("manifest");
     let files = manifest["files"].to_string();
