@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The wasm32 test suites: parity (Node and headless Chromium), the Blob reader (Chromium,
-# dedicated worker) and the worker glue (Chromium), plus the release build and its import check. Prints a closing
+# dedicated worker), the worker glue (Chromium) and the npm package (packed, installed, used
+# from Node and type-checked), plus the release build and its import check. Prints a closing
 # "wasm: N passed, N failed" line; fails if any suite fails or if a runtime ran no test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,15 @@ line=$(grep -Eo '^worker-api: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 p=$(echo "$line" | awk '{print $2}'); f=$(echo "$line" | awk '{print $4}')
 p=${p:-0}; f=${f:-1}
 if [ "$p" -eq 0 ]; then echo "wasm (worker-api): no test ran" >&2; problems=$((problems + 1)); fi
+passed=$((passed + p)); failed=$((failed + f))
+
+# The npm package (pkg/npm/) packed, installed into an empty project and used from there.
+echo "== wasm (npm package): tests/npm/"
+bash scripts/run-node-tests.sh "wasm (npm package)" tests/npm/ | tee "$log"
+line=$(grep -Eo '^wasm \(npm package\): [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+p=$(echo "$line" | awk '{print $4}'); f=$(echo "$line" | awk '{print $6}')
+p=${p:-0}; f=${f:-1}
+if [ "$p" -eq 0 ]; then echo "wasm (npm package): no test ran" >&2; problems=$((problems + 1)); fi
 passed=$((passed + p)); failed=$((failed + f))
 
 echo

@@ -43,7 +43,7 @@ impl Bundle {
     pub fn from_blob(
         blob: web_sys::Blob,
         name: Option<String>,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
     ) -> Result<Bundle, JsFailure> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
         let limits = JsOptions::from_js(&options)?.limits()?;
@@ -61,7 +61,7 @@ impl Bundle {
     pub fn from_bytes(
         bytes: &[u8],
         name: Option<String>,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
     ) -> Result<Bundle, JsFailure> {
         let name = name.unwrap_or_else(|| "bundle.zip".into());
         let limits = JsOptions::from_js(&options)?.limits()?;
@@ -140,7 +140,7 @@ pub fn sample_bundle() -> Bundle {
 /// `{ defaultSpec, digestRecord, noOwner, windowsNames }` (the spec used when none is chosen,
 /// the size of one shared-build digest record, the owner byte of a file no worker kept, the
 /// Windows names `targetOs` takes).
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Constants")]
 pub fn constants() -> JsValue {
     report::to_js(&serde_json::json!({
         "defaultSpec": embedded::DEFAULT_SPEC,
@@ -162,7 +162,7 @@ pub fn shipped_specs() -> Vec<String> {
 /// Every shipped spec with what it says of itself, and the JSON Schema specs follow:
 /// `{ specs: [{ name, title, description, text }], schema: text }` (for choosing, viewing and
 /// downloading a spec; `title`/`description` are `null` when a spec has none).
-#[wasm_bindgen(js_name = shippedSpecDetails)]
+#[wasm_bindgen(js_name = shippedSpecDetails, unchecked_return_type = "SpecDetails")]
 pub fn shipped_spec_details() -> JsValue {
     let specs: Vec<serde_json::Value> = embedded::spec_names()
         .into_iter()
@@ -187,8 +187,11 @@ pub fn shipped_spec_details() -> JsValue {
 /// A spec made from a driver bundle (`guestpack spec`): `{ spec, findings }`, `spec` the JSON
 /// text or `null` when the bundle holds no driver folder or needs an OS chosen (the findings
 /// say which). Options: `os` and the input limits, as for `validate`.
-#[wasm_bindgen(js_name = makeSpec)]
-pub fn make_spec(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsFailure> {
+#[wasm_bindgen(js_name = makeSpec, unchecked_return_type = "MadeSpec")]
+pub fn make_spec(
+    drivers: &Bundle,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
+) -> Result<JsValue, JsFailure> {
     let o = JsOptions::from_js(&options)?;
     let limits = o.limits()?;
     let made =
@@ -206,17 +209,20 @@ pub fn version() -> String {
 }
 
 /// Validates only, with the built-in guest tools: returns the report object, writes nothing.
-#[wasm_bindgen]
-pub fn validate(drivers: &Bundle, options: JsValue) -> Result<JsValue, JsFailure> {
+#[wasm_bindgen(unchecked_return_type = "Report")]
+pub fn validate(
+    drivers: &Bundle,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
+) -> Result<JsValue, JsFailure> {
     validate_impl(drivers, None, &options)
 }
 
 /// [`validate`] with a guest-tools payload of the page's own (a dropped zip).
-#[wasm_bindgen(js_name = validateWith)]
+#[wasm_bindgen(js_name = validateWith, unchecked_return_type = "Report")]
 pub fn validate_with(
     drivers: &Bundle,
     guest_tools: &Bundle,
-    options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
 ) -> Result<JsValue, JsFailure> {
     validate_impl(drivers, Some(guest_tools), &options)
 }
@@ -224,7 +230,10 @@ pub fn validate_with(
 /// Validates and, when accepted, plans the media, with the built-in guest tools. A rejected
 /// input is not an exception: the result's `accepted` is false and its `report` says why.
 #[wasm_bindgen]
-pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsFailure> {
+pub fn build(
+    drivers: &Bundle,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
+) -> Result<Media, JsFailure> {
     build_impl(drivers, None, &options)
 }
 
@@ -233,7 +242,7 @@ pub fn build(drivers: &Bundle, options: JsValue) -> Result<Media, JsFailure> {
 pub fn build_with(
     drivers: &Bundle,
     guest_tools: &Bundle,
-    options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
 ) -> Result<Media, JsFailure> {
     build_impl(drivers, Some(guest_tools), &options)
 }
@@ -332,7 +341,7 @@ impl Validated {
 /// Checks existing media (a bundle opened from an ISO or a zip) against a manifest: the text
 /// of `manifest.json` when given, else the one at the media root. Mismatches are not
 /// exceptions: the result's `ok` is false and `missing`, `changed`, `extra` list the paths.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "VerifyResult")]
 pub fn verify(media: &Bundle, manifest_text: Option<String>) -> Result<JsValue, JsFailure> {
     let manifest = match manifest_text {
         Some(t) => t.into_bytes(),
@@ -362,7 +371,7 @@ impl Media {
     }
 
     /// The validation report (a fresh object on each access).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
         self.report.to_js()
     }

@@ -52,7 +52,10 @@ pub const NO_OWNER: u8 = 255;
 
 /// Validates with the built-in guest tools and keeps what a shared build needs.
 #[wasm_bindgen]
-pub fn prepare(drivers: &Bundle, options: JsValue) -> Result<Job, JsFailure> {
+pub fn prepare(
+    drivers: &Bundle,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
+) -> Result<Job, JsFailure> {
     prepare_impl(drivers, None, &options)
 }
 
@@ -61,7 +64,7 @@ pub fn prepare(drivers: &Bundle, options: JsValue) -> Result<Job, JsFailure> {
 pub fn prepare_with(
     drivers: &Bundle,
     guest_tools: &Bundle,
-    options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Options | undefined")] options: JsValue,
 ) -> Result<Job, JsFailure> {
     prepare_impl(drivers, Some(guest_tools), &options)
 }
@@ -95,7 +98,7 @@ impl Job {
     }
 
     /// The validation report (a fresh object on each access).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "Report")]
     pub fn report(&self) -> JsValue {
         self.validated.report_value.to_js()
     }

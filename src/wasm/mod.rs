@@ -26,7 +26,13 @@ pub use source::BlobSource;
 pub use stream::OutputStream;
 
 use crate::Error;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
+
+/// The options and result shapes, by hand, for the generated TypeScript declarations: the
+/// functions name them with `unchecked_param_type` / `unchecked_return_type`.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = include_str!("types.d.ts");
 
 /// A fatal error as JS receives it: an `Error` whose `message` is the core's own and which,
 /// when an option is the fix, names it in `option` (`maxEntries`...) and says in `fix` whether
