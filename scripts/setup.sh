@@ -39,6 +39,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   # No --locked: the registry lacks one dependency version pinned in its lockfile.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
+# wasm-pack builds the module and runs the wasm test suites; it finds the wasm-bindgen-cli
+# above on PATH (same version as the crate), so it downloads nothing itself.
+WASM_PACK_VERSION=0.15.1
+if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
+  step "wasm-pack $WASM_PACK_VERSION" "builds the WebAssembly module and runs its tests" "4 minutes (compiled from source)" \
+    "cargo install wasm-pack --version $WASM_PACK_VERSION"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION"
+fi
 if [ "$mode" = page ]; then
   step_hint=""
   echo "setup: ok (page)"
@@ -72,9 +80,10 @@ if ! python3 -c 'import pycdlib, jsonschema' 2>/dev/null; then
   python3 -m pip install -q pycdlib jsonschema
 fi
 
-# Page tests drive Chromium through playwright-core (no browser download; Debian's chromium).
-if [ ! -d node_modules/playwright-core ]; then
-  step "npm packages (npm ci)" "playwright-core drives Debian's Chromium in the page tests" "seconds" \
+# Page tests drive Chromium through playwright-core (no browser download; Debian's chromium);
+# typescript type-checks the npm package's declarations.
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/typescript ]; then
+  step "npm packages (npm ci)" "playwright-core drives Debian's Chromium in the page tests; typescript checks the package's types" "seconds" \
     "npm ci"
   npm ci --no-audit --no-fund
 fi
@@ -84,6 +93,13 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   step "cargo-fuzz" "the short fuzzing run in npm test" "2 minutes (compiled from source)" \
     "cargo install cargo-fuzz --locked"
   cargo install cargo-fuzz --locked
+fi
+# The wasm suites in Firefox (wasm-pack test --firefox): Debian has no geckodriver; crates.io does.
+GECKODRIVER_VERSION=0.37.1
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
+  step "geckodriver $GECKODRIVER_VERSION" "drives Firefox ESR for the wasm test suites" "3 minutes (compiled from source)" \
+    "cargo install geckodriver --version $GECKODRIVER_VERSION"
+  cargo install geckodriver --version "$GECKODRIVER_VERSION"
 fi
 step_hint=""
 echo "setup: ok"

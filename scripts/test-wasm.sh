@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# The wasm32 test suites: parity (Node and headless Chromium), the Blob reader (Chromium,
-# dedicated worker), the worker glue (Chromium) and the npm package (packed, installed, used
-# from Node and type-checked), plus the release build and its import check. Prints a closing
-# "wasm: N passed, N failed" line; fails if any suite fails or if a runtime ran no test.
+# The wasm32 test suites through wasm-pack test: parity (Node, headless Chromium and Firefox),
+# the Blob reader (a dedicated worker in Chromium and Firefox), the worker glue (Chromium) and
+# the npm package (packed, installed, used from Node and type-checked), plus the release build
+# (wasm-pack build) and its import check. Prints a closing "wasm: N passed, N failed" line;
+# fails if any suite fails or if a runtime ran no test.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+# wasm-pack runs the wasm-bindgen-test suites with the wasm-bindgen-test-runner of the
+# wasm-bindgen-cli scripts/setup.sh installed, Debian's chromedriver and the geckodriver
+# setup.sh installed, each given explicitly.
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)}
 target_dir=${CARGO_TARGET_DIR:-target}
 
 # The real driver set, zipped at test time and compiled into the wasm tests; never committed.
@@ -18,14 +22,16 @@ passed=0 failed=0 problems=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# run LABEL ENV... -- CARGO ARGS...: one runtime; counts its results, insists on at least one.
+# run LABEL ENV... -- WASM-PACK TEST ARGS...: one runtime; counts its results, insists on at
+# least one. wasm-pack takes its own flags (the runtime) first: from the first flag it does
+# not know (`--no-default-features`) on, everything goes to cargo.
 run() {
   local label=$1; shift
   local envs=()
   while [ "$1" != "--" ]; do envs+=("$1"); shift; done
   shift
-  echo "== wasm ($label): cargo test $*"
-  env "${envs[@]}" cargo test --target wasm32-unknown-unknown --no-default-features "$@" 2>&1 \
+  echo "== wasm ($label): wasm-pack test $*"
+  env "${envs[@]}" wasm-pack test "$@" 2>&1 \
     | grep -v '^Invoking test:' | tee "$log"
   local status=${PIPESTATUS[0]}
   local p f
@@ -40,9 +46,14 @@ run() {
 echo "== wasm: release build and import check"
 if ! bash scripts/build-wasm.sh; then problems=$((problems + 1)); fi
 
-run node WASM_BINDGEN_TEST_ONLY_NODE=1 -- --test parity
-run chromium WASM_BINDGEN_USE_BROWSER=1 -- --test parity
-run "chromium worker" -- --test blob_worker
+chrome=(--headless --chrome --chromedriver "$CHROMEDRIVER")
+run node -- --node --no-default-features --test parity
+# The parity suite is not tied to a runtime; WASM_BINDGEN_USE_BROWSER puts it in the browser.
+run chromium WASM_BINDGEN_USE_BROWSER=1 -- "${chrome[@]}" --no-default-features --test parity
+run "chromium worker" -- "${chrome[@]}" --no-default-features --test blob_worker
+firefox=(--headless --firefox --geckodriver "$GECKODRIVER")
+run firefox WASM_BINDGEN_USE_BROWSER=1 -- "${firefox[@]}" --no-default-features --test parity
+run "firefox worker" -- "${firefox[@]}" --no-default-features --test blob_worker
 
 # The page-facing worker glue (web/worker-api/) end to end against the release build.
 echo "== wasm (worker-api): web/worker-api/selftest.html"

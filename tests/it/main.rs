@@ -1,6 +1,9 @@
 //! The native integration tests, compiled as one binary (one link instead of one per file).
 //! The wasm parity suites (`tests/parity.rs`, `tests/blob_worker.rs`) stay separate targets:
-//! they also run under wasm-bindgen-test in Node, Chromium and a worker.
+//! they also run under wasm-bindgen-test in Node, Chromium and a worker. This one is native
+//! only (files, processes, the CLI): on wasm32 it is empty, so `wasm-pack test`, which builds
+//! every test target, builds it too.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(dead_code)]
 
 mod common;
