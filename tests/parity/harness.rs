@@ -295,8 +295,54 @@ pub fn describe(bytes: &[u8]) -> Value {
     json!({ "len": bytes.len(), "sha256": sha256_hex(bytes), "blocks": blocks })
 }
 
+/// The zip as the `zip` crate reads it, an independent reader: every entry inflated (its CRC
+/// checked by the crate) must be exactly what the manifest lists, plus `manifest.json` itself.
+fn check_zip_with_the_zip_crate(case: &str, out: &Outputs) {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(out.zip.as_slice()))
+        .unwrap_or_else(|e| panic!("{case}: the zip crate cannot open the zip: {e}"));
+    let manifest: Value = serde_json::from_slice(&out.manifest).expect("manifest is JSON");
+    let mut want: BTreeMap<String, (u64, String)> = manifest["files"]
+        .as_array()
+        .expect("manifest files")
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().expect("path").to_string();
+            let size = f["size"].as_u64().expect("size");
+            (
+                path,
+                (size, f["sha256"].as_str().expect("sha256").to_string()),
+            )
+        })
+        .collect();
+    want.insert(
+        "manifest.json".into(),
+        (out.manifest.len() as u64, sha256_hex(&out.manifest)),
+    );
+    let mut got = BTreeMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .unwrap_or_else(|e| panic!("{case}: zip entry {i}: {e}"));
+        let name = entry
+            .name()
+            .map(|n| n.into_owned())
+            .unwrap_or_else(|e| panic!("{case}: zip entry {i}: name: {e}"));
+        let mut bytes = Vec::new();
+        entry
+            .read_to_end(&mut bytes)
+            .unwrap_or_else(|e| panic!("{case}: {name}: {e}"));
+        got.insert(name, (bytes.len() as u64, sha256_hex(&bytes)));
+    }
+    assert!(
+        got == want,
+        "{case}: the zip crate reads other files than the manifest lists"
+    );
+}
+
 /// Compares `out` with the golden entry `case`; natively with `UPDATE_GOLDEN=1`, records it.
+/// The zip is also read back with the `zip` crate.
 pub fn check_golden(case: &str, out: &Outputs) {
+    check_zip_with_the_zip_crate(case, out);
     let mine = json!({
         "iso": describe(&out.iso),
         "zip": describe(&out.zip),
