@@ -154,15 +154,21 @@ fn the_upstream_layout_packages_with_virtio_win_json_for_every_os_folder() {
     }
 }
 
-#[test]
-fn a_required_driver_missing_on_an_architecture_that_windows_has_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
+/// [`upstream_tree`] without the files under `prefix`.
+pub(crate) fn upstream_tree_without(prefix: &str) -> VTree {
     let mut tree = VTree::new();
     for (p, c) in upstream_tree().files() {
-        if !p.starts_with("vioscsi/w11/ARM64/") {
+        if !p.starts_with(prefix) {
             tree.insert(p, c.clone());
         }
     }
+    tree
+}
+
+#[test]
+fn a_required_driver_missing_on_an_architecture_that_windows_has_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = upstream_tree_without("vioscsi/w11/ARM64/");
     let input = dir.path().join("virtio-win");
     write_tree(&tree, &input);
     let o = run(guestpack()
