@@ -101,6 +101,8 @@ for (const label of ['site', 'file']) {
       await page.waitForFunction(() => /Windows versions w8\.1, w10:/.test(document.querySelector('[data-testid=layout-summary]').textContent),
         null, { timeout: 60000 });
       assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
+      assert.equal(await page.textContent('[data-testid=summary-counts]'),
+        '13 of 13 driver folders per Windows version and architecture (w8.1 amd64, w8.1 x86, w10 amd64, w10 x86).');
       // The coverage matrix: both Windows versions, each with both arches, every driver there.
       const cols = await page.$$eval('[data-testid=coverage-table] tbody tr[data-driver=viostor] td',
         (td) => td.map((x) => `${x.dataset.os}/${x.dataset.arch}=${x.dataset.cell}`));

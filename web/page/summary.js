@@ -9,22 +9,28 @@
 function createSummary({ $, fmtBytes }) {
   let started = null; // {label, at, from}: when the work on the bar began, for the time left
 
-  // What the media will hold, from the report's package rows: per architecture, driver
-  // folders taken of those found, those left out and required ones missing.
+  // What the media will hold, from the report's package rows: per architecture (and per
+  // Windows version, on media for several), driver folders taken of those found, those left
+  // out and required ones missing. `label` names the group: "amd64", or "w10 amd64".
   function holdings(r) {
+    const oses = [...new Set(r.packages.map((p) => p.os))];
     const arches = [...new Set(r.packages.map((p) => p.arch))].sort();
-    const per = arches.map((arch) => {
-      const rows = r.packages.filter((p) => p.arch === arch);
-      const taken = rows.filter((p) => p.state === 'present').length;
-      const found = taken + rows.filter((p) => p.state === 'unlisted').length;
-      const missing = rows.filter((p) => p.state === 'missing' && p.required).length;
-      return { arch, taken, found, missing };
-    });
-    return per;
+    const per = [];
+    for (const os of oses) {
+      for (const arch of arches) {
+        const rows = r.packages.filter((p) => p.os === os && p.arch === arch);
+        if (!rows.length) continue;
+        const taken = rows.filter((p) => p.state === 'present').length;
+        const found = taken + rows.filter((p) => p.state === 'unlisted').length;
+        const missing = rows.filter((p) => p.state === 'missing' && p.required).length;
+        per.push({ label: os ? `${os} ${arch}` : arch, taken, found, missing });
+      }
+    }
+    return { per, several: oses.some((os) => os) };
   }
 
   function countsText(r) {
-    const per = holdings(r);
+    const { per, several } = holdings(r);
     if (!per.length) return { text: 'No driver folders found.', most: false };
     const same = per.every((p) => p.taken === per[0].taken && p.found === per[0].found && p.missing === per[0].missing);
     const taken = (p) => `${p.taken} of ${p.found} driver folder${p.found === 1 ? '' : 's'}`;
@@ -32,9 +38,10 @@ function createSummary({ $, fmtBytes }) {
       const out = p.found - p.taken;
       return (out ? `; ${out} left out (not in the spec)` : '') + (p.missing ? `; ${p.missing} required missing` : '');
     };
+    const each = several ? 'per Windows version and architecture' : 'per architecture';
     const text = same
-      ? `${taken(per[0])} per architecture (${per.map((p) => p.arch).join(', ')})${rest(per[0])}.`
-      : `${per.map((p) => `${p.arch}: ${taken(p)}${rest(p)}`).join(' · ')}.`;
+      ? `${taken(per[0])} ${each} (${per.map((p) => p.label).join(', ')})${rest(per[0])}.`
+      : `${per.map((p) => `${p.label}: ${taken(p)}${rest(p)}`).join(' · ')}.`;
     // Most of what was found left out: the media would be far from the bundle.
     const most = per.some((p) => p.found > 1 && p.taken * 2 < p.found);
     return { text, most };
@@ -118,5 +125,5 @@ function createSummary({ $, fmtBytes }) {
     return !!r && countsText(r).most;
   }
 
-  return { render, progress, done, holdings, mostLeftOut };
+  return { render, progress, done, mostLeftOut };
 }
