@@ -55,23 +55,26 @@ firefox=(--headless --firefox --geckodriver "$GECKODRIVER")
 run firefox WASM_BINDGEN_USE_BROWSER=1 -- "${firefox[@]}" --no-default-features --test parity
 run "firefox worker" -- "${firefox[@]}" --no-default-features --test blob_worker
 
+# tally LABEL CMD...: a suite that prints its own "LABEL: N passed, N failed" line; counts it,
+# insists on at least one test.
+tally() {
+  local label=$1; shift
+  "$@" | tee "$log"
+  local line p f
+  line=$(grep -F "$label: " "$log" | grep -Eo '[0-9]+ passed, [0-9]+ failed$' | tail -1)
+  p=$(echo "$line" | awk '{print $1}'); f=$(echo "$line" | awk '{print $3}')
+  p=${p:-0}; f=${f:-1}
+  if [ "$p" -eq 0 ]; then echo "$label: no test ran" >&2; problems=$((problems + 1)); fi
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
 # The page-facing worker glue (web/worker-api/) end to end against the release build.
 echo "== wasm (worker-api): web/worker-api/selftest.html"
-bash scripts/test-worker-api.sh | tee "$log"
-line=$(grep -Eo '^worker-api: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-p=$(echo "$line" | awk '{print $2}'); f=$(echo "$line" | awk '{print $4}')
-p=${p:-0}; f=${f:-1}
-if [ "$p" -eq 0 ]; then echo "wasm (worker-api): no test ran" >&2; problems=$((problems + 1)); fi
-passed=$((passed + p)); failed=$((failed + f))
+tally worker-api bash scripts/test-worker-api.sh
 
 # The npm package (pkg/npm/) packed, installed into an empty project and used from there.
 echo "== wasm (npm package): tests/npm/"
-bash scripts/run-node-tests.sh "wasm (npm package)" tests/npm/ | tee "$log"
-line=$(grep -Eo '^wasm \(npm package\): [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-p=$(echo "$line" | awk '{print $4}'); f=$(echo "$line" | awk '{print $6}')
-p=${p:-0}; f=${f:-1}
-if [ "$p" -eq 0 ]; then echo "wasm (npm package): no test ran" >&2; problems=$((problems + 1)); fi
-passed=$((passed + p)); failed=$((failed + f))
+tally "wasm (npm package)" bash scripts/run-node-tests.sh "wasm (npm package)" tests/npm/
 
 echo
 echo "wasm: $passed passed, $failed failed"
