@@ -1,4 +1,5 @@
-//! Fuzzes the zip bundle reader: `read_zip` on arbitrary bytes, then every entry read to the end.
+//! Fuzzes the zip bundle reader: `read_zip` on arbitrary bytes (our end-record checks, then the
+//! `zip` crate's directory parse behind them), then every entry read to the end.
 //!
 //! Invariants beyond "no panic": every error names the archive; every accepted path obeys the
 //! safety rule and the limits; no two paths differ only by case; a content that reads without

@@ -308,6 +308,42 @@ fn unsafe_and_non_utf8_names_are_rejected() {
 }
 
 #[test]
+fn a_matching_unicode_path_field_names_an_entry_whose_raw_name_is_not_utf8() {
+    // Both raw names get the CP437 byte 0x82 ("é") patched in below. The Info-ZIP Unicode Path
+    // field (0x7075) of the first carries the CRC-32 of its patched raw name, so its name is
+    // taken; the second's CRC matches nothing, so it is ignored and the name refused.
+    let mut zip = python(
+        r#"
+import struct, zlib
+def up(name, raw):
+    u = name.encode()
+    return struct.pack('<HHBI', 0x7075, 5 + len(u), 1, zlib.crc32(raw)) + u
+z = zipfile.ZipFile(out, 'w')
+a = zipfile.ZipInfo('drv/caf?.inf'); a.extra = up('drv/café.inf', b'drv/caf\x82.inf')
+b = zipfile.ZipInfo('drv/caf?.sys'); b.extra = up('drv/cafe.sys', b'other')
+z.writestr(a, 'A'); z.writestr(b, 'B')
+z.close()
+"#,
+    );
+    let mut patched = 0;
+    for i in 0..zip.len() - 4 {
+        if &zip[i..i + 4] == b"caf?" {
+            zip[i + 3] = 0x82;
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 4);
+    let tree = read(zip).unwrap();
+    assert_eq!(
+        tree.files().map(|(p, _)| p).collect::<Vec<_>>(),
+        ["drv/café.inf"]
+    );
+    assert_eq!(content(&tree, "drv/café.inf").unwrap(), b"A");
+    assert_eq!(tree.rejected()[0].path, "drv/caf\u{fffd}.sys");
+    assert_eq!(tree.rejected()[0].kind, RejectKind::NonUtf8Name);
+}
+
+#[test]
 fn duplicate_names_are_fatal() {
     let e = err_of(
         ours(&[("drv/A.inf", b"1".to_vec()), ("drv/a.inf", b"2".to_vec())]),

@@ -16,10 +16,7 @@ use crate::source::vtree::RejectKind;
 use std::collections::BTreeMap;
 
 /// The UTF-8 name of an entry, or the lossy rendering to report when it has none.
-pub(crate) fn decode(raw: &[u8], unicode_extra: Option<&str>) -> Result<String, String> {
-    if let Some(u) = unicode_extra {
-        return Ok(u.to_string());
-    }
+pub(crate) fn decode(raw: &[u8]) -> Result<String, String> {
     std::str::from_utf8(raw)
         .map(str::to_string)
         .map_err(|_| printable(&String::from_utf8_lossy(raw)))
@@ -134,13 +131,9 @@ mod tests {
     }
 
     #[test]
-    fn decoding_takes_utf8_or_a_matching_unicode_field() {
-        assert_eq!(decode("é".as_bytes(), None), Ok("é".to_string()));
-        assert_eq!(
-            decode(b"\x82t\xe9", None),
-            Err("\u{fffd}t\u{fffd}".to_string())
-        );
-        assert_eq!(decode(b"\x82", Some("é")), Ok("é".to_string()));
+    fn decoding_takes_utf8_only() {
+        assert_eq!(decode("é".as_bytes()), Ok("é".to_string()));
+        assert_eq!(decode(b"\x82t\xe9"), Err("\u{fffd}t\u{fffd}".to_string()));
         assert_eq!(printable("a\0b"), "a\\u{0}b");
     }
 
