@@ -381,6 +381,28 @@ fn central(zip: &[u8]) -> usize {
 }
 
 #[test]
+fn an_end_record_hidden_in_the_comment_is_not_taken_over_the_real_one() {
+    // The archive comment holds a second end record that lists only the first entry and whose
+    // own comment stops short of the end of the file. Readers that take the last record
+    // signature they find see one file; the real record (which ends the file) lists two.
+    let zip = python(
+        r#"
+import struct
+z = zipfile.ZipFile(out, 'w')
+z.writestr('a.inf', 'A'); z.writestr('b.inf', 'B')
+z.close()
+data = open(out, 'rb').read()
+cd = data.index(b'PK\x01\x02')
+first = data.index(b'PK\x01\x02', cd + 4) - cd
+fake = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 1, 1, first, cd, 0) + b'xyz'
+z = zipfile.ZipFile(out, 'a'); z.comment = fake; z.close()
+"#,
+    );
+    let e = err_of(zip, &ZipLimits::default());
+    assert!(e.contains("two end records that disagree"), "{e}");
+}
+
+#[test]
 fn overlapping_entries_are_fatal() {
     let mut zip = ours(&[("a.inf", text(5000, 0)), ("b.inf", text(5000, 1))]);
     let c = central(&zip);
