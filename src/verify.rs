@@ -195,6 +195,7 @@ mod tests {
             },
             os_folders: Vec::new(),
             drivers: Vec::new(),
+            tools: Vec::new(),
             files,
         }
         .to_bytes()

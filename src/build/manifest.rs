@@ -26,7 +26,34 @@ pub struct Manifest {
     /// Each packaged driver's catalogs and who signed them (absent in older manifests).
     #[serde(default)]
     pub drivers: Vec<DriverEntry>,
+    /// The tools setup.cmd installs, with their files and installers (absent when the spec
+    /// lists none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<ToolEntry>,
     pub files: Vec<FileEntry>,
+}
+
+/// One tool: `{ name, required, files, installers: [{ arch, path, kind, product_code }] }`,
+/// media paths throughout; `product_code` for MSIs (what uninstall removes them by).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolEntry {
+    pub name: String,
+    pub required: bool,
+    pub files: Vec<String>,
+    pub installers: Vec<InstallerEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstallerEntry {
+    /// `x86`, `amd64`, `arm64` or `all`.
+    pub arch: String,
+    pub path: String,
+    /// `msi`, `exe` or `cmd`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_code: Option<String>,
 }
 
 /// One OS folder: `{ name, nt_version }` (`w10`, `10.0`).

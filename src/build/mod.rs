@@ -246,6 +246,40 @@ pub fn build(staged: &mut Staged, opts: &BuildOptions) -> Result<(Vec<Finding>, 
     Ok((found, Some(set)))
 }
 
+/// The spec's tools on the media (unlisted tool folders are only files), with their media
+/// files and installers.
+fn tool_entries(staged: &Staged) -> Vec<manifest::ToolEntry> {
+    staged
+        .tools
+        .iter()
+        .filter(|t| t.state == crate::validate::PackageState::Present)
+        .map(|t| {
+            let prefix = format!("tools/{}/", t.name);
+            manifest::ToolEntry {
+                name: t.name.clone(),
+                required: t.required,
+                files: staged
+                    .files
+                    .iter()
+                    .filter(|(p, _)| p.starts_with(&prefix))
+                    .map(|(p, _)| p.clone())
+                    .collect(),
+                installers: t
+                    .installers
+                    .iter()
+                    .filter(|i| i.present)
+                    .map(|i| manifest::InstallerEntry {
+                        arch: i.arch.as_str().into(),
+                        path: i.path.clone(),
+                        kind: i.kind.as_str().into(),
+                        product_code: i.msi.as_ref().map(|m| m.product_code.clone()),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// Each packaged driver's catalogs (each once) and their signers' thumbprints.
 fn driver_entries(staged: &Staged) -> Vec<manifest::DriverEntry> {
     let mut out: Vec<manifest::DriverEntry> = Vec::new();
@@ -314,6 +348,7 @@ pub(crate) fn assemble(
             })
             .collect(),
         drivers: driver_entries(staged),
+        tools: tool_entries(staged),
         files: Manifest::file_entries(&files),
     };
     let manifest_bytes: Arc<[u8]> = manifest.to_bytes().into();

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod certs;
+pub mod installer;
 pub mod iso;
 pub mod signer;
 pub mod zip;

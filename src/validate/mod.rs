@@ -63,6 +63,8 @@ pub struct Staged {
     pub packages: Vec<PackageStatus>,
     /// The driver input's layout and which input files make each driver.
     pub layout: layout::LayoutSummary,
+    /// The spec's tools, then unlisted tool folders: where each came from and its installers.
+    pub tools: Vec<rules::tools::ToolStatus>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,8 +165,8 @@ fn validate_one(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         &mut staged,
         &mut findings,
     );
-    let resolved = layout::resolve(input.drivers, &opts.layout, limits);
-    findings.extend(resolved.findings);
+    let mut resolved = layout::resolve(input.drivers, &opts.layout, limits);
+    findings.extend(std::mem::take(&mut resolved.findings));
     let catalogs = rules::catalog::CatalogOptions {
         targets: targets(
             opts,
@@ -191,6 +193,15 @@ fn validate_one(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
     } else {
         Vec::new()
     };
+    let tools = stage_tools(
+        &spec,
+        &gt,
+        input.drivers,
+        &resolved,
+        &catalogs.targets,
+        &mut staged,
+        &mut findings,
+    );
     findings.extend(rules::spec_fit::suggest(
         input.spec_name,
         &raw,
@@ -218,8 +229,40 @@ fn validate_one(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
         contract: contract.map(|(_, r)| r),
         packages,
         layout: resolved.summary,
+        tools,
     };
     Ok((report, staged))
+}
+
+/// The spec's tools on the architectures the media carries for its Windows, from the payload's
+/// `tools/` or the folders next to the drivers; LAY012 for the side folders no tool took.
+fn stage_tools(
+    spec: &spec::Spec,
+    gt: &rules::guest_tools::GuestTools,
+    drivers: &VTree,
+    resolved: &layout::Resolved,
+    targets: &[(String, layout::windows::NtVersion)],
+    staged: &mut StagedFiles,
+    findings: &mut Vec<Finding>,
+) -> Vec<rules::tools::ToolStatus> {
+    let arches: Vec<Arch> = match rules::drivers::windows_arches(targets) {
+        Some(on) => spec
+            .arches
+            .iter()
+            .copied()
+            .filter(|a| on.contains(a))
+            .collect(),
+        None => spec.arches.clone(),
+    };
+    let root = &resolved.summary.root;
+    let inputs = rules::tools::ToolInputs {
+        payload: &gt.tools,
+        drivers,
+        side: resolved.side.iter().map(|n| rules::join(root, n)).collect(),
+    };
+    let (tools, taken) = rules::tools::stage(&spec.tools, &inputs, &arches, staged, findings);
+    findings.extend(resolved.not_taken(&|n| taken.contains(&rules::join(root, n))));
+    tools
 }
 
 /// The Windows versions the media is for: the option's, else the spec's, else the OS folder
@@ -271,6 +314,7 @@ impl Staged {
             contract: None,
             packages: Vec::new(),
             layout: layout::LayoutSummary::default(),
+            tools: Vec::new(),
         }
     }
 

@@ -7,11 +7,12 @@
 
 use super::coverage::Coverage;
 use super::layout::{DriverSource, LayoutSummary};
+use super::rules::tools::ToolStatus;
 use super::{PackageState, PackageStatus, Staged};
 use crate::diag::{Finding, Report};
 use serde::Serialize;
 
-/// `{ accepted, errors, warnings, findings, packages, coverage, layout }`.
+/// `{ accepted, errors, warnings, findings, packages, coverage, layout, tools }`.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidationReport<'a> {
@@ -24,6 +25,69 @@ pub struct ValidationReport<'a> {
     /// Each spec driver against each OS folder and architecture of the medium.
     pub coverage: Coverage,
     pub layout: LayoutRow<'a>,
+    /// The spec's tools, then the tool folders it does not list.
+    pub tools: Vec<ToolRow<'a>>,
+}
+
+/// One row of the tools table: `{ name, required, state, source, files, installers: [{arch,
+/// path, kind, present, ok, productCode, productName, productVersion}] }`; `state` as for
+/// drivers, `source` the input folder the files came from, `files` its input paths.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRow<'a> {
+    pub name: &'a str,
+    pub required: bool,
+    pub state: &'static str,
+    pub source: Option<&'a str>,
+    pub files: &'a [String],
+    pub installers: Vec<InstallerRow<'a>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallerRow<'a> {
+    /// `x86`, `amd64`, `arm64` or `all`.
+    pub arch: &'static str,
+    pub path: &'a str,
+    /// `msi`, `exe` or `cmd`.
+    pub kind: &'static str,
+    pub present: bool,
+    pub ok: bool,
+    pub product_code: Option<&'a str>,
+    pub product_name: Option<&'a str>,
+    pub product_version: Option<&'a str>,
+}
+
+fn tool_row(t: &ToolStatus) -> ToolRow<'_> {
+    ToolRow {
+        name: &t.name,
+        required: t.required,
+        state: state_name(t.state),
+        source: t.source.as_deref(),
+        files: &t.files,
+        installers: t
+            .installers
+            .iter()
+            .map(|i| InstallerRow {
+                arch: i.arch.as_str(),
+                path: &i.path,
+                kind: i.kind.as_str(),
+                present: i.present,
+                ok: i.ok,
+                product_code: i.msi.as_ref().map(|m| m.product_code.as_str()),
+                product_name: i.msi.as_ref().and_then(|m| m.product_name.as_deref()),
+                product_version: i.msi.as_ref().and_then(|m| m.product_version.as_deref()),
+            })
+            .collect(),
+    }
+}
+
+fn state_name(s: PackageState) -> &'static str {
+    match s {
+        PackageState::Present => "present",
+        PackageState::Missing => "missing",
+        PackageState::Unlisted => "unlisted",
+    }
 }
 
 /// One row of the per-driver table.
@@ -196,13 +260,14 @@ pub struct DriverRow<'a> {
 
 impl<'a> ValidationReport<'a> {
     pub fn new(report: &'a Report, staged: &'a Staged) -> Self {
-        Self::from_parts(report, &staged.packages, &staged.layout)
+        Self::from_parts(report, &staged.packages, &staged.layout, &staged.tools)
     }
 
     pub fn from_parts(
         report: &'a Report,
         packages: &'a [PackageStatus],
         layout: &'a LayoutSummary,
+        tools: &'a [ToolStatus],
     ) -> Self {
         ValidationReport {
             accepted: !report.has_errors(),
@@ -227,6 +292,7 @@ impl<'a> ValidationReport<'a> {
                     .collect(),
                 drivers: layout.drivers.iter().map(driver_row).collect(),
             },
+            tools: tools.iter().map(tool_row).collect(),
         }
     }
 
@@ -244,11 +310,7 @@ fn package_row(p: &PackageStatus) -> PackageRow<'_> {
         arch: p.arch.as_str(),
         driver: &p.driver,
         required: p.required,
-        state: match p.state {
-            PackageState::Present => "present",
-            PackageState::Missing => "missing",
-            PackageState::Unlisted => "unlisted",
-        },
+        state: state_name(p.state),
         files: p.files,
         hwids_matched: &p.hwids_matched,
         inf_refs_ok: p.inf_refs_ok,

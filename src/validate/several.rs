@@ -167,6 +167,7 @@ fn merge(head: Vec<Finding>, mut runs: Vec<(OsFolder, Report, Staged)>) -> (Repo
         contract: first.contract,
         packages,
         layout,
+        tools: first.tools,
     };
     (report, staged)
 }

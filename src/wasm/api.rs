@@ -319,7 +319,7 @@ pub(super) fn validated(
     };
     let (mut report, staged) = validate::validate(&input, &r.validate).map_err(js_err)?;
     report.add(r.build.findings());
-    let report_value = report::report_json(&report, &staged.packages, &staged.layout);
+    let report_value = report::report_json(&report, &staged);
     Ok(Validated {
         resolved,
         report,
@@ -332,8 +332,7 @@ impl Validated {
     /// Adds findings made after validation (the catalog check) and gives the report again.
     pub(super) fn with_findings(&mut self, found: Vec<crate::diag::Finding>) -> report::ReportJson {
         self.report.add(found);
-        self.report_value =
-            report::report_json(&self.report, &self.staged.packages, &self.staged.layout);
+        self.report_value = report::report_json(&self.report, &self.staged);
         self.report_value.clone()
     }
 }

@@ -3,9 +3,8 @@
 //! converts; it decides nothing.
 
 use crate::diag::Report;
-use crate::validate::layout::LayoutSummary;
 use crate::validate::report::ValidationReport;
-use crate::validate::PackageStatus;
+use crate::validate::Staged;
 use crate::verify::VerifyReport;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -14,15 +13,9 @@ use wasm_bindgen::JsValue;
 /// writes for the same input.
 /// Kept as text, not as a `serde_json::Value` (whose objects sort their keys), so JS sees the
 /// keys in the order the CLI writes them.
-pub fn report_json(
-    report: &Report,
-    packages: &[PackageStatus],
-    layout: &LayoutSummary,
-) -> ReportJson {
+pub fn report_json(report: &Report, staged: &Staged) -> ReportJson {
     ReportJson {
-        text: ValidationReport::from_parts(report, packages, layout)
-            .to_json()
-            .into(),
+        text: ValidationReport::new(report, staged).to_json().into(),
         errors: report.errors(),
     }
 }

@@ -32,7 +32,10 @@ fn shipped_specs_are_the_expected_set() {
 fn shipped_specs_match_the_schema() {
     // The schema must reject what the Rust types reject.
     let reject = r#"[{"drivers": [{"name": "a", "bogus": 1}]}, {"extra": true}, {"drivers": [{"required": true}]},
-        {"required_drivers": [{"name": "a", "hwids": []}]}, {"required_drivers": [7]}, {"required_drivers": [{}]}]"#;
+        {"required_drivers": [{"name": "a", "hwids": []}]}, {"required_drivers": [7]}, {"required_drivers": [{}]},
+        {"tools": [{"name": "a"}]}, {"tools": [{"name": "a", "installers": {"ia64": "a.msi"}}]},
+        {"tools": [{"name": "a&b", "installers": {"x86": "a.msi"}}]}, {"tools": [{"name": "a", "installers": {"x86": "a.zip"}}]},
+        {"tools": [{"name": "a", "installers": {"x86": "a.exe"}, "uninstall": {"args": []}}]}]"#;
     let mut docs: Vec<String> = spec_files().iter().map(|n| format!("specs/{n}")).collect();
     // Both forms of the legacy list, as guestpack reads them.
     let t = tempfile::tempdir().unwrap();
@@ -42,6 +45,16 @@ fn shipped_specs_match_the_schema() {
     guestpack::validate::spec::parse("legacy.json", text.as_bytes()).expect("guestpack reads it");
     std::fs::write(&legacy, text).unwrap();
     docs.push(legacy.display().to_string());
+    // Tools of every kind, as guestpack reads them.
+    let tools = t.path().join("tools.json");
+    let text = r#"{"tools": [{"name": "qemu-ga", "aliases": ["guest-agent"], "installers": {"x86": "qemu-ga-i386.msi", "amd64": "qemu-ga-x86_64.msi"}, "args": ["ADDLOCAL=ALL"]},
+        {"name": "agent", "required": false, "installers": {"all": "Agent Setup.exe"}, "args": ["/S"], "uninstall": {"run": "%ProgramFiles%\\Agent\\uninst.exe", "args": ["/S"]}}]}"#;
+    let raw = guestpack::validate::spec::parse("tools.json", text.as_bytes())
+        .expect("guestpack reads it");
+    let (_, findings) = guestpack::validate::spec::compile(&raw, "tools.json");
+    assert!(findings.is_empty(), "{findings:?}");
+    std::fs::write(&tools, text).unwrap();
+    docs.push(tools.display().to_string());
     // The reference's own specs are valid under guestpack's schema too.
     let reference = crate::common::crate_root().join("../shared/data/aero-reference/specs");
     for e in std::fs::read_dir(&reference).unwrap() {
@@ -74,7 +87,8 @@ fn schema_lists_exactly_the_rawspec_fields() {
             "require_optional_drivers_on_all_arches",
             "required_drivers",
             "target_os",
-            "title"
+            "title",
+            "tools"
         ]
     );
     let driver_fields = keys(&schema["$defs"]["driver"]["properties"]);

@@ -61,6 +61,33 @@ pub struct Resolved<'a> {
     /// False when no driver can be located until the user chooses (an OS): the driver checks
     /// are then skipped, so the report leads with that choice instead of every driver missing.
     pub usable: bool,
+    /// Entries next to the driver folders of a virtio-win tree (`guest-agent`, `data`), by
+    /// name under [`LayoutSummary::root`]: the spec's tools may take some
+    /// ([`Resolved::not_taken`] reports the rest).
+    pub side: Vec<String>,
+}
+
+impl Resolved<'_> {
+    /// LAY012 for the [`Resolved::side`] entries nothing took (`taken` says which were).
+    pub fn not_taken(&self, taken: &dyn Fn(&str) -> bool) -> Option<Finding> {
+        let skipped: Vec<String> = self.side.iter().filter(|n| !taken(n)).cloned().collect();
+        if skipped.is_empty() {
+            return None;
+        }
+        Some(
+            Finding::warning(
+                "LAY012",
+                format!(
+                    "{} entr{} next to the virtio-win driver folders {} not packaged: {}",
+                    skipped.len(),
+                    if skipped.len() == 1 { "y" } else { "ies" },
+                    if skipped.len() == 1 { "is" } else { "are" },
+                    quoted(&skipped)
+                ),
+            )
+            .help("only <driver>/<os>/<arch>/ folders are taken from a virtio-win tree, and folders a tool of the spec names (its name or an alias, such as guest-agent for the QEMU guest agent)"),
+        )
+    }
 }
 
 /// Children of `dir` that hold an arch folder: OS folders such as `Win7/` or `Win10/`.
@@ -133,6 +160,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
         },
         findings,
         usable: false,
+        side: Vec::new(),
     };
 
     let leaves = virtio::leaves(tree, &root);
@@ -141,26 +169,11 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
         let Some(os) = choose_os(&oses, opts.os.as_deref(), &mut findings) else {
             return blocked(findings, LayoutKind::VirtioWin, root, oses);
         };
-        let skipped: Vec<String> = tree
+        let side: Vec<String> = tree
             .children(&root)
             .into_iter()
             .filter(|n| !is_noise(n) && !leaves.iter().any(|l| &l.driver == n))
             .collect();
-        if !skipped.is_empty() {
-            findings.push(
-                Finding::warning(
-                    "LAY012",
-                    format!(
-                        "{} entr{} next to the virtio-win driver folders {} not packaged: {}",
-                        skipped.len(),
-                        if skipped.len() == 1 { "y" } else { "ies" },
-                        if skipped.len() == 1 { "is" } else { "are" },
-                        quoted(&skipped)
-                    ),
-                )
-                .help("only <driver>/<os>/<arch>/ folders are taken from a virtio-win tree"),
-            );
-        }
         let (relaid, mapped) = virtio::relay(tree, &leaves, &os, &mut findings);
         let (layout, lf) = detect(&relaid);
         findings.extend(lf);
@@ -189,6 +202,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
             summary,
             findings,
             usable: true,
+            side,
         };
     }
 
@@ -293,6 +307,7 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
         summary,
         findings,
         usable,
+        side: Vec::new(),
     }
 }
 
@@ -388,7 +403,11 @@ mod tests {
         assert_eq!(r.summary.root, "iso");
         assert_eq!(r.summary.os.as_deref(), Some("w7"));
         assert_eq!(files(&r), vec!["amd64/netkvm/netkvm.inf"]);
-        assert_eq!(codes(&r), vec!["LAY012", "LAY010", "LAY011"]);
+        assert_eq!(codes(&r), vec!["LAY010", "LAY011"]);
+        assert_eq!(r.side, vec!["data"]);
+        let lay012 = r.not_taken(&|_| false).unwrap();
+        assert!(lay012.message.contains("1 entry") && lay012.message.contains("\"data\""));
+        assert!(r.not_taken(&|n| n == "data").is_none());
 
         let two = tree(&["NetKVM/w7/amd64/netkvm.inf", "viostor/w10/x86/viostor.inf"]);
         let r = resolve(&two, &LayoutOptions::default(), &Limits::default());

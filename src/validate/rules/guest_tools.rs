@@ -1,6 +1,6 @@
 //! The guest-tools tree: required scripts and docs, `certs/` (certificates and its README,
-//! checked against the signing policy), `config/` (as is), `licenses/` (as is), `tools/` (file
-//! policy), `drivers/README.md` (the folder's other entries are placeholders or mistakes) and
+//! checked against the signing policy), `config/` (as is), `licenses/` (as is), `tools/` (handed
+//! to [`super::tools`]), `drivers/README.md` (the folder's other entries are placeholders or mistakes) and
 //! `config/devices.cmd` (shipped, or generated from the device contract).
 //!
 //! Driver folders are not handled here ([`super::drivers`]); refusals of keys and rejected
@@ -14,7 +14,7 @@ use crate::source::vtree::VTree;
 use crate::source::{read_to_vec, MemContent};
 use crate::validate::contract::Contract;
 use crate::validate::devices_cmd::{self, DevicesCmd};
-use crate::validate::policy::{self, Decision};
+use crate::validate::policy;
 use crate::validate::signing::SigningPolicy;
 use std::sync::Arc;
 
@@ -51,6 +51,8 @@ pub struct GuestTools {
     pub devices: Option<DevicesCmd>,
     /// The certificate files shipped in `certs/` (media path, content).
     pub certs: Vec<(String, Arc<dyn crate::source::Content>)>,
+    /// Files under `tools/`, for [`super::tools`]: (path below `tools/`, input path, content).
+    pub tools: Vec<super::tools::ToolFile>,
 }
 
 /// Stages the guest-tools files and checks them.
@@ -72,7 +74,7 @@ pub fn stage(
     };
     let mut certs: Vec<String> = Vec::new();
     let mut cert_files = Vec::new();
-    let mut skipped_tools = 0usize;
+    let mut tools = Vec::new();
     let mut warned_top: Vec<String> = Vec::new();
     let mut shipped_devices = None;
     for (path, content) in tree.files() {
@@ -136,13 +138,7 @@ pub fn stage(
                 staged.insert(rel.to_string(), content.clone());
             }
         } else if top == "tools" && !rest.is_empty() {
-            match policy::classify(rest, policy::Allow::default()) {
-                Decision::Include => {
-                    staged.insert(rel.to_string(), content.clone());
-                }
-                Decision::Skip => skipped_tools += 1,
-                Decision::Refuse => {}
-            }
+            tools.push((rest.to_string(), path.to_string(), content.clone()));
         } else {
             let what = if rest.is_empty() {
                 rel.to_string()
@@ -175,16 +171,6 @@ pub fn stage(
                 .help("add it (exact name, case-sensitive) to the guest-tools folder"),
             );
         }
-    }
-    if skipped_tools > 0 {
-        findings.push(
-            Finding::info(
-                "POL010",
-                format!("{skipped_tools} file(s) in tools/ left out by the default file policy"),
-            )
-            .at("tools")
-            .help("build artefacts, hidden files and OS residue are not packaged"),
-        );
     }
     check_signing(signing, &certs, findings);
     // A shipped devices.cmd that the contract replaces is read for its variables only: its
@@ -235,6 +221,7 @@ pub fn stage(
     GuestTools {
         devices,
         certs: cert_files,
+        tools,
     }
 }
 

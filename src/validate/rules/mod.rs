@@ -14,6 +14,7 @@ pub mod refusals;
 pub mod signature;
 pub mod signers;
 pub mod spec_fit;
+pub mod tools;
 
 pub(crate) use crate::source::vtree::join;
 use crate::source::Content;

@@ -81,7 +81,7 @@ fn parse(list: &[String], field: &str, spec_name: &str, findings: &mut Vec<Findi
     arches
 }
 
-fn names(arches: &[Arch]) -> String {
+pub(super) fn names(arches: &[Arch]) -> String {
     arches
         .iter()
         .map(|a| a.as_str())

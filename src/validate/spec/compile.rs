@@ -27,6 +27,8 @@ pub struct Spec {
     pub require_optional_drivers_on_all_arches: bool,
     pub fail_on_unlisted_driver_dirs: bool,
     pub target_os: Vec<String>,
+    /// In spec order.
+    pub tools: Vec<super::tools::ToolRule>,
 }
 
 impl Spec {
@@ -366,7 +368,9 @@ pub fn compile_limited(raw: &RawSpec, spec_name: &str, limits: &Limits) -> (Spec
     }
     let arches = super::arches::media_arches(raw, spec_name, &mut findings);
     super::arches::check_driver_arches(&drivers, &arches, spec_name, &mut findings);
+    let tools = super::tools::compile(&raw.tools, &arches, spec_name, &mut findings);
     let spec = Spec {
+        tools,
         arches,
         drivers,
         require_optional_drivers_on_all_arches: raw.require_optional_drivers_on_all_arches,

@@ -77,8 +77,9 @@ pub fn generate(
     opts: &LayoutOptions,
     limits: &Limits,
 ) -> Generated {
-    let resolved = layout::resolve(tree, opts, limits);
-    let mut findings = resolved.findings;
+    let mut resolved = layout::resolve(tree, opts, limits);
+    let mut findings = std::mem::take(&mut resolved.findings);
+    findings.extend(resolved.not_taken(&|_| false));
     if !resolved.usable {
         return Generated {
             json: None,

@@ -8,6 +8,7 @@ pub mod arches;
 pub mod compile;
 pub mod generate;
 pub mod shipped;
+pub mod tools;
 
 pub use compile::{compile, compile_limited, DriverRule, Spec};
 
@@ -53,6 +54,9 @@ pub struct RawSpec {
     /// layout is the default.
     #[serde(default)]
     pub target_os: Vec<String>,
+    /// Installers setup.cmd runs after the drivers ([`tools::RawTool`]).
+    #[serde(default)]
+    pub tools: Vec<tools::RawTool>,
 }
 
 /// One driver entry, as written.
