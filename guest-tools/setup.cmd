@@ -14,6 +14,7 @@ set "GT_QUIET=0"
 set "GT_SKIPSTORAGE=0"
 set "GT_VERIFY=0"
 set "GT_NOTESTSIGN=0"
+set "GT_SKIPTOOLS=0"
 set "GT_ELEVATED=0"
 set "GT_FWD_ARGS="
 rem This file's own path and folder, read before any SHIFT (which moves %0 too) and used instead
@@ -32,6 +33,7 @@ if /i "%GT_ARG%"=="/quiet" set "GT_QUIET=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /qu
 if /i "%GT_ARG%"=="/skipstorage" set "GT_SKIPSTORAGE=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /skipstorage" & goto parse_args
 if /i "%GT_ARG%"=="/verify-media" set "GT_VERIFY=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /verify-media" & goto parse_args
 if /i "%GT_ARG%"=="/notestsigning" set "GT_NOTESTSIGN=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /notestsigning" & goto parse_args
+if /i "%GT_ARG%"=="/skiptools" set "GT_SKIPTOOLS=1" & set "GT_FWD_ARGS=%GT_FWD_ARGS% /skiptools" & goto parse_args
 if /i "%GT_ARG%"=="/elevated" set "GT_ELEVATED=1" & goto parse_args
 echo setup: unknown switch "%GT_ARG%"
 echo.
@@ -43,9 +45,10 @@ call :usage_text
 exit /b 0
 
 :usage_text
-echo Installs the guest tools on this medium: certificates, drivers, boot-critical storage.
+echo Installs the guest tools on this medium: certificates, drivers, boot-critical storage,
+echo then the tools under tools\ (such as the QEMU guest agent) that config\tools.cmd lists.
 echo.
-echo   setup.cmd [/quiet] [/skipstorage] [/verify-media] [/notestsigning]
+echo   setup.cmd [/quiet] [/skipstorage] [/verify-media] [/notestsigning] [/skiptools]
 echo.
 echo   /quiet          no questions and no pause; test signing is turned on without asking
 echo                   when the medium's signing policy is "test"
@@ -53,6 +56,7 @@ echo   /skipstorage    add the drivers but do not pre-seed the boot-critical sto
 echo   /verify-media   check every file of the medium against manifest.json first and stop
 echo                   if anything is missing or changed
 echo   /notestsigning  never turn on test signing, whatever the signing policy
+echo   /skiptools      install the drivers only, none of the tools
 echo   /?              this help
 echo.
 echo Must run as Administrator. Log: %%SystemRoot%%\Temp\guest-tools-setup.log
@@ -145,6 +149,8 @@ call :testsigning
 call :install_drivers
 if "%GT_SKIPSTORAGE%"=="1" set "GT_MSG=boot-critical storage pre-seeding skipped (/skipstorage)" & call :log
 if "%GT_SKIPSTORAGE%"=="0" call :seed_boot_critical
+if "%GT_SKIPTOOLS%"=="1" set "GT_MSG=tools skipped (/skiptools)" & call :log
+if "%GT_SKIPTOOLS%"=="0" call :install_tools
 goto finish
 
 rem ---------------------------------------------------------------------------------------------
@@ -632,6 +638,81 @@ if errorlevel 1 set "GT_RC=1"
 set "GT_REC=regkey|%GT_SVC%|%GT_CDDB%" & call :record
 if not "%GT_RC%"=="0" set "GT_MSG=could not write %GT_CDDB%" & call :fail & goto :eof
 set "GT_MSG=CriticalDeviceDatabase: %GT_HWID% uses %GT_SVC%" & call :log
+goto :eof
+
+rem ---------------------------------------------------------------------------------------------
+:install_tools
+rem config\tools.cmd, generated from the spec, lists the tools: per architecture an installer
+rem under tools\<name>\ with its kind (msi, exe, cmd) and an MSI's product code. Each runs
+rem silently after the drivers; what it installed is recorded for uninstall.cmd.
+if not exist "%GT_MEDIA%config\tools.cmd" goto :eof
+pushd "%GT_MEDIA%"
+call config\tools.cmd
+popd
+if not defined GT_TOOL_COUNT goto :eof
+for /l %%N in (1,1,%GT_TOOL_COUNT%) do (
+  set "GT_TN=%%N"
+  call :install_tool
+)
+goto :eof
+
+:install_tool
+call set "GT_TOOLNAME=%%GT_TOOL%GT_TN%_NAME%%"
+call set "GT_TOOLREQ=%%GT_TOOL%GT_TN%_REQUIRED%%"
+call set "GT_TOOLARGS=%%GT_TOOL%GT_TN%_ARGS%%"
+call set "GT_TOOLUN=%%GT_TOOL%GT_TN%_UNINSTALL%%"
+call set "GT_TOOLUNARGS=%%GT_TOOL%GT_TN%_UNINSTALL_ARGS%%"
+call set "GT_TOOLFILE=%%GT_TOOL%GT_TN%_%GT_ARCH%%%"
+call set "GT_TOOLKIND=%%GT_TOOL%GT_TN%_%GT_ARCH%_KIND%%"
+call set "GT_TOOLCODE=%%GT_TOOL%GT_TN%_%GT_ARCH%_CODE%%"
+if not defined GT_TOOLFILE set "GT_MSG=tool %GT_TOOLNAME%: this medium has no installer for %GT_ARCH%" & call :log & goto :eof
+set "GT_TOOLREL=tools\%GT_TOOLNAME%\%GT_TOOLFILE%"
+set "GT_TOOLPATH=%GT_MEDIA%%GT_TOOLREL%"
+if not exist "%GT_TOOLPATH%" set "GT_MSG=tool %GT_TOOLNAME%: %GT_TOOLREL% is missing from the medium" & call :fail & goto :eof
+if /i "%GT_TOOLKIND%"=="msi" goto install_tool_msi
+set "GT_MSG=installing tool %GT_TOOLNAME% from %GT_TOOLREL%" & call :log
+rem A batch file runs in its own cmd, given its path through the environment (as setup starts
+rem itself again above) so that no character of the medium's path is parsed.
+if /i "%GT_TOOLKIND%"=="cmd" "%ComSpec%" /d /c ""%%GT_TOOLPATH%%" %GT_TOOLARGS%" >"%GT_WORK%\out.txt" 2>&1
+if /i not "%GT_TOOLKIND%"=="cmd" "%GT_TOOLPATH%" %GT_TOOLARGS% >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+goto install_tool_done
+
+:install_tool_msi
+rem A product Windows Installer already has (this version, from anywhere) is left as it is and
+rem not recorded: uninstall.cmd removes only what this setup installed.
+set "GT_HAVE="
+reg query "HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\%GT_TOOLCODE%" >nul 2>&1
+if not errorlevel 1 set "GT_HAVE=1"
+reg query "HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\%GT_TOOLCODE%" >nul 2>&1
+if not errorlevel 1 set "GT_HAVE=1"
+if defined GT_HAVE set "GT_MSG=tool %GT_TOOLNAME% is already installed (product %GT_TOOLCODE%); left as it is" & call :log & goto :eof
+set "GT_MSG=installing tool %GT_TOOLNAME% from %GT_TOOLREL% (product %GT_TOOLCODE%)" & call :log
+set "GT_MSILOG=%GT_WORK%\msi.log"
+"%SystemRoot%\System32\msiexec.exe" /i "%GT_TOOLPATH%" /qn /norestart %GT_TOOLARGS% /l*v "%GT_MSILOG%" >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+rem The package's own log goes into setup's (type turns its UTF-16 into text).
+if exist "%GT_MSILOG%" type "%GT_MSILOG%" >>"%GT_LOG%" 2>&1
+
+:install_tool_done
+call :run_logged
+rem 0 done; 3010 done, restart needed; 1641 done and Windows Installer started a restart.
+set "GT_OK=0"
+if "%GT_RC%"=="0" set "GT_OK=1"
+if "%GT_RC%"=="3010" set "GT_OK=1" & >>"%GT_REBOOT%" echo tool
+if "%GT_RC%"=="1641" set "GT_OK=1" & >>"%GT_REBOOT%" echo tool
+if "%GT_OK%"=="0" goto install_tool_failed
+if /i "%GT_TOOLKIND%"=="msi" set "GT_REC=tool|%GT_TOOLNAME%|msi|%GT_TOOLCODE%" & call :record
+if /i not "%GT_TOOLKIND%"=="msi" if defined GT_TOOLUN set "GT_REC=tool|%GT_TOOLNAME%|%GT_TOOLKIND%|%GT_TOOLUN%|%GT_TOOLUNARGS%" & call :record
+if /i not "%GT_TOOLKIND%"=="msi" if not defined GT_TOOLUN set "GT_MSG=tool %GT_TOOLNAME% has no uninstall command on this medium; uninstall.cmd will not remove it" & call :log
+set "GT_MSG=tool %GT_TOOLNAME% installed, exit code %GT_RC%" & call :log
+goto :eof
+:install_tool_failed
+set "GT_WHY=exit code %GT_RC%"
+if "%GT_RC%"=="1638" set "GT_WHY=another version of it is already installed; remove that first (exit code 1638)"
+if "%GT_RC%"=="1603" set "GT_WHY=the package failed; its log is in %GT_LOG% (exit code 1603)"
+if "%GT_RC%"=="1618" set "GT_WHY=another installation is in progress; run setup again when it is done (exit code 1618)"
+set "GT_MSG=tool %GT_TOOLNAME% could not be installed from %GT_TOOLREL%: %GT_WHY%" & call :fail
 goto :eof
 
 rem ---------------------------------------------------------------------------------------------

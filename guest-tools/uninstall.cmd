@@ -1,7 +1,7 @@
 @echo off
 setlocal EnableExtensions DisableDelayedExpansion
-rem Guest tools uninstall: undoes exactly what setup.cmd recorded in its state file - driver
-rem packages it added, certificates it added, registry keys and values it created or changed,
+rem Guest tools uninstall: undoes exactly what setup.cmd recorded in its state file - tools it
+rem installed (an MSI by its product code), driver packages it added, certificates it added, registry keys and values it created or changed,
 rem files it copied and test signing if setup turned it on - and nothing else.
 rem A boot-critical storage service that is running is left alone: Windows may be booting from
 rem it, and removing it would make the next boot fail. Those records stay in the state file.
@@ -119,6 +119,8 @@ rem stop a virtio system disk from booting (0x7B). Then registry and files, then
 rem and test signing - both kept while a test-signed boot-start driver remains, or Windows
 rem would refuse it at the next boot (0xc0000428).
 set "GT_KEPTSVC="
+rem Tools first: setup installed them last, and their installers may use the drivers.
+set "GT_PASS=tool" & call :undo_pass
 set "GT_PASS=driver" & call :undo_pass
 set "GT_PASS=regkey" & call :undo_pass
 set "GT_PASS=regvalue" & call :undo_pass
@@ -192,6 +194,7 @@ if defined GT_RUNNING set "GT_MSG=boot-critical services in use, left installed:
 goto :eof
 
 :check_running_record
+if /i "%GT_T%"=="tool" goto :eof
 if /i "%GT_T%"=="driver" goto :eof
 if /i "%GT_T%"=="cert" goto :eof
 if /i "%GT_T%"=="testsigning" goto :eof
@@ -227,6 +230,7 @@ for /f "usebackq eol=# tokens=1,2 delims=|" %%A in ("%GT_STATE%") do (
 goto :eof
 
 :check_boot_start_record
+if /i "%GT_T%"=="tool" goto :eof
 if /i "%GT_T%"=="driver" goto :eof
 if /i "%GT_T%"=="cert" goto :eof
 if /i "%GT_T%"=="testsigning" goto :eof
@@ -273,6 +277,7 @@ if /i "%GT_T%"=="regvalue" goto undo_regvalue
 if /i "%GT_T%"=="svckey" goto undo_svckey
 if /i "%GT_T%"=="file" goto undo_file
 if /i "%GT_T%"=="driver" goto undo_driver
+if /i "%GT_T%"=="tool" goto undo_tool
 if /i "%GT_T%"=="cert" goto undo_cert
 if /i "%GT_T%"=="testsigning" goto undo_testsigning
 goto :eof
@@ -325,6 +330,32 @@ if not exist "%GT_F3%" goto :eof
 del /f /q "%GT_F3%" >>"%GT_LOG%" 2>&1
 if exist "%GT_F3%" set "GT_MSG=could not delete %GT_F3%" & call :fail & call :keep & goto :eof
 set "GT_MSG=deleted %GT_F3%" & call :log
+goto :eof
+
+:undo_tool
+rem GT_F2 = tool name, GT_F3 = kind; an msi's GT_F4 is its product code, an exe's or cmd's the
+rem uninstall program the spec named and GT_F5 its arguments.
+if /i not "%GT_F3%"=="msi" goto undo_tool_program
+set "GT_MSG=removing tool %GT_F2% (product %GT_F4%)" & call :log
+"%SystemRoot%\System32\msiexec.exe" /x %GT_F4% /qn /norestart >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+rem 1605: Windows Installer no longer has the product (removed by hand since): nothing to undo.
+if "%GT_RC%"=="1605" set "GT_MSG=tool %GT_F2% is no longer installed" & call :log & goto :eof
+goto undo_tool_done
+:undo_tool_program
+if not exist "%GT_F4%" set "GT_MSG=tool %GT_F2%: its uninstall program %GT_F4% is gone; it was probably removed already" & call :log & goto :eof
+set "GT_MSG=removing tool %GT_F2% with %GT_F4%" & call :log
+"%GT_F4%" %GT_F5% >"%GT_WORK%\out.txt" 2>&1
+set "GT_RC=%errorlevel%"
+call :run_logged
+:undo_tool_done
+if "%GT_RC%"=="3010" >>"%GT_REBOOT%" echo tool
+if "%GT_RC%"=="1641" >>"%GT_REBOOT%" echo tool
+if "%GT_RC%"=="3010" set "GT_RC=0"
+if "%GT_RC%"=="1641" set "GT_RC=0"
+if not "%GT_RC%"=="0" set "GT_MSG=could not remove tool %GT_F2% (exit code %GT_RC%); remove it in Apps and Features" & call :fail & call :keep & goto :eof
+set "GT_MSG=removed tool %GT_F2%" & call :log
 goto :eof
 
 :undo_driver

@@ -1,8 +1,9 @@
 # verify.ps1 - checks a guest-tools medium against its manifest.json.
 #
 # For every entry of "files" it checks that the file exists with the listed size and SHA-256,
-# reports files on the medium that the manifest does not list (manifest.json itself aside), and
-# lists which of the medium's drivers are in this Windows' driver store and which devices use them.
+# reports files on the medium that the manifest does not list (manifest.json itself aside), lists
+# which of the medium's drivers are in this Windows' driver store and which devices use them, and
+# which of its tools (the manifest's "tools") Windows has installed.
 #
 # Runs on Windows PowerShell 2.0 (Windows 7 SP1 as shipped): no ConvertFrom-Json, no Get-FileHash,
 # no PowerShell 3 syntax. The manifest is read by the small JSON reader below.
@@ -393,6 +394,41 @@ function Show-GtDrivers([string]$Root) {
     }
 }
 
+function Show-GtTools($Manifest) {
+    # The installer each tool has for this machine (its own architecture's, else the one for all)
+    # and whether Windows Installer has that product: the Uninstall key of its product code,
+    # native or, for an x86 package on 64-bit Windows, under WOW6432Node. A tool installed by a
+    # program has no product code to look up.
+    $tools = $Manifest['tools']
+    if ($null -eq $tools -or $tools.Count -eq 0) { return }
+    $arch = Get-GtArch
+    Write-Host ''
+    Write-Host ('Tools on this medium for ' + $arch + ' and their state on this Windows:')
+    foreach ($t in $tools) {
+        $mine = $null
+        foreach ($i in $t['installers']) { if ($i['arch'] -eq $arch) { $mine = $i } }
+        if ($null -eq $mine) { foreach ($i in $t['installers']) { if ($i['arch'] -eq 'all') { $mine = $i } } }
+        if ($null -eq $mine) {
+            Write-Host ('  ' + $t['name'] + ': no installer for ' + $arch)
+            continue
+        }
+        $line = '  ' + $t['name'] + ' (' + $mine['path'] + '): '
+        $code = $mine['product_code']
+        if (-not $code) {
+            Write-Host ($line + 'installed by a program, not a Windows Installer package; see Apps and Features')
+            continue
+        }
+        $found = $null
+        foreach ($base in @('HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall', 'HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall')) {
+            $k = Get-ItemProperty -LiteralPath ($base + '\' + $code) -ErrorAction SilentlyContinue
+            if ($null -ne $k) { $found = $k }
+        }
+        if ($null -ne $found) { $line += 'installed, version ' + $found.DisplayVersion + ' (product ' + $code + ')' }
+        else { $line += 'not installed (product ' + $code + ')' }
+        Write-Host $line
+    }
+}
+
 # ---------------------------------------------------------------------------------------------
 # Main
 
@@ -414,7 +450,10 @@ try {
     }
     Write-Info ('signing policy: ' + $manifest['signing_policy'])
     $problems = Test-GtMedium $root $manifest
-    if (-not $NoDrivers) { Show-GtDrivers $root }
+    if (-not $NoDrivers) {
+        Show-GtDrivers $root
+        Show-GtTools $manifest
+    }
     if ($problems -gt 0) {
         Write-Host ('verify: the medium does not match manifest.json (' + $problems + ' problem(s))')
         exit 1

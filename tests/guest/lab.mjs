@@ -35,20 +35,25 @@ export const BUILDS = {
 export const WORKSTATIONS = ['w7', 'w8.1', 'w10', 'w11'];
 const isServer = (os) => os.startsWith('2k');
 const SVC = 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\viostor';
+export const UNINSTALL = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall';
 
 function flagsOf(s) {
   return [
     s.secureBoot && 'secureboot', s.tsPending && 'ts', s.bitlocker && 'bitlocker',
     s.pnputilFail && `fail${s.pnputilFail}`, s.psBlocked && 'psblocked', s.mediaBad && 'mediabad',
+    s.msiFail && 'msifail', s.msiReboot && 'msireboot',
   ].filter(Boolean);
 }
 
 /** Sets the machine up for scenario `s` (registry), after a reset. */
 export function prepare(s) {
   pc.reset();
-  pc.rules(rules());
+  pc.rules(rules(media.toolCodes));
   pc.flags(flagsOf(s));
   const lines = [
+    // Windows Installer's record of the tool packages: none, or the amd64 one already there.
+    ...Object.values(media.toolCodes || {}).map((code) => `reg delete "${UNINSTALL}\\${code}" /f >nul 2>&1`),
+    ...(s.toolInstalled ? [`reg add "${UNINSTALL}\\${media.toolCodes.amd64}" /v DisplayVersion /d 108.0.2 /f >nul`] : []),
     `reg add "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion" /v CurrentBuild /t REG_SZ /d ${BUILDS[s.os]} /f >nul`,
     // The machine's architecture as Windows keeps it for every process: ARM64 on the ARM64
     // machines (what an x64 program emulated there reads, its environment saying AMD64).
@@ -264,4 +269,65 @@ function runScenarioOnce(s) {
   pc.clearCalls();
   const u = runScript(s, 'uninstall.cmd', '/quiet');
   checkUninstall(s, x, u);
+}
+
+/**
+ * setup.cmd then uninstall.cmd from the tool medium: the drivers as in every scenario, then the
+ * tool the machine's architecture has an installer for, installed silently by its package and
+ * recorded by product code (unless /skiptools, or Windows Installer already has it), and removed
+ * by that code again.
+ */
+export function runToolScenario(s) {
+  onWine(s, () => runToolScenarioOnce(s));
+}
+
+function runToolScenarioOnce(s) {
+  prepare(s);
+  const args = ['/quiet', s.skiptools && '/skiptools'].filter(Boolean).join(' ');
+  const r = runScript(s, 'setup.cmd', args);
+  const msg = story('setup', r);
+  const log = pc.read('C:\\windows\\temp\\guest-tools-setup.log') || '';
+  const arch = { x86: 'x86', x64: 'amd64', arm64: 'arm64' }[s.arch];
+  const code = media.toolCodes[arch];
+  const file = { x86: 'qemu-ga-i386.msi', amd64: 'qemu-ga-x86_64.msi' }[arch];
+  const installs = pc.calls().filter((c) => /^msiexec .*\/i /i.test(c));
+  const expectInstall = !!file && !s.skiptools && !s.toolInstalled;
+  assert.equal(installs.length, expectInstall ? 1 : 0, `msiexec /i calls\n${msg}`);
+  if (expectInstall) {
+    // The package of this architecture, silently, no restart, from tools\qemu-ga\ of the medium
+    // (the stand-in logs its arguments as the program received them, without quotes).
+    assert.match(installs[0], new RegExp(`/i \\S*\\\\tools\\\\qemu-ga\\\\${file.replace(/\./g, '\\.')} /qn /norestart`, 'i'), msg);
+    // Tools come after the drivers.
+    const calls = pc.calls();
+    assert.ok(calls.findIndex((c) => c.startsWith('msiexec')) > calls.findLastIndex((c) => c.startsWith('pnputil')), `tools after drivers\n${msg}`);
+  }
+  const state = pc.read('C:\\ProgramData\\guest-tools\\state.txt') || '';
+  const recorded = state.includes(`tool|qemu-ga|msi|${code}`);
+  assert.equal(recorded, expectInstall && !s.msiFail, `state records the tool by product code\n${msg}`);
+  assert.equal(reg(`${UNINSTALL}\\${media.toolCodes.amd64}`) !== null || reg(`${UNINSTALL}\\${media.toolCodes.x86}`) !== null,
+    (expectInstall && !s.msiFail) || !!s.toolInstalled, `the product is installed\n${msg}`);
+  if (!file) assert.match(log, /tool qemu-ga: this medium has no installer for arm64/, msg);
+  if (s.skiptools) assert.match(log, /tools skipped \(\/skiptools\)/, msg);
+  if (s.toolInstalled) assert.match(log, /tool qemu-ga is already installed \(product \{[0-9A-F-]+\}\); left as it is/, msg);
+  if (s.msiFail) {
+    assert.equal(r.code, 1, `a failed tool fails setup\n${msg}`);
+    assert.match(r.stdout, /tool qemu-ga could not be installed from tools\\qemu-ga\\qemu-ga-x86_64\.msi: the package failed/, msg);
+  } else {
+    const x = expectations(s);
+    const want = s.msiReboot && expectInstall ? 3010 : x.code;
+    assert.equal(r.code, want, `exit code\n${msg}`);
+  }
+  pc.flags(pc.readFlags().filter((f) => !f.startsWith('fail') && !f.startsWith('msi')));
+  pc.clearCalls();
+  const u = runScript(s, 'uninstall.cmd', '/quiet');
+  const umsg = story('uninstall', u);
+  const removes = pc.calls().filter((c) => /^msiexec .*\/x /i.test(c));
+  if (recorded) {
+    assert.deepEqual(removes, [`msiexec /x ${code} /qn /norestart`], `removed by product code\n${umsg}`);
+    assert.equal(reg(`${UNINSTALL}\\${code}`), null, `the product is gone\n${umsg}`);
+  } else {
+    assert.deepEqual(removes, [], `only what setup installed is removed\n${umsg}`);
+  }
+  if (s.toolInstalled) assert.notEqual(reg(`${UNINSTALL}\\${media.toolCodes.amd64}`), null, `a product setup did not install stays\n${umsg}`);
+  assert.equal(pc.read('C:\\ProgramData\\guest-tools\\state.txt'), null, `state file gone\n${umsg}`);
 }

@@ -14,9 +14,14 @@ import { THUMB } from './wine.mjs';
  *   deleteFail      pnputil cannot remove the viostor package at uninstall
  *   psBlocked       Group Policy blocks PowerShell scripts (verify.ps1 never runs)
  *   mediaBad        verify.ps1 finds a changed file
+ *   msiFail         msiexec fails to install a package (1603)
+ *   msiReboot       msiexec installs it and asks for a restart (3010)
+ * `toolCodes` ({x86, amd64}) are the product codes of the tool medium's two packages: installing
+ * one adds its Uninstall key, removing it by its code deletes the key, as Windows Installer does.
  */
-export function rules() {
+export function rules(toolCodes = null) {
   return [
+    ...msiexecRules(toolCodes),
     ['net', '*', '-', 0, '-', '-'],
     ['fltmc', '*', '-', 0, '-', '-'],
     ['powershell', 'X509Certificate2Collection', '-', 0, THUMB, '-'],
@@ -51,3 +56,17 @@ export function rules() {
   ];
 }
 
+
+const UNINSTALL = 'SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\';
+
+function msiexecRules(codes) {
+  if (!codes) return [];
+  const rows = [['msiexec', '/i', 'msifail', 1603, 'MainEngineThread is returning 1603', '-']];
+  for (const [file, code] of [['qemu-ga-x86_64.msi', codes.amd64], ['qemu-ga-i386.msi', codes.x86]]) {
+    rows.push(['msiexec', file, 'msireboot', 3010, '-', `regadd:${UNINSTALL}${code}`]);
+    rows.push(['msiexec', file, '-', 0, '-', `regadd:${UNINSTALL}${code}`]);
+    rows.push(['msiexec', `/x ${code}`, '-', 0, '-', `regdel:${UNINSTALL}${code}`]);
+  }
+  rows.push(['msiexec', '/x', '-', 1605, 'This action is only valid for products that are currently installed.', '-']);
+  return rows;
+}

@@ -8,14 +8,14 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { WORKSTATIONS, addOddCopy, name, onWine, prepare, runScenario, runScript, story, use } from './lab.mjs';
-import { WinePc, buildMedia, buildSeveralMedia, workDir } from './wine.mjs';
+import { WORKSTATIONS, addOddCopy, name, onWine, prepare, runScenario, runScript, runToolScenario, story, use } from './lab.mjs';
+import { WinePc, buildMedia, buildSeveralMedia, buildToolMedia, workDir } from './wine.mjs';
 
 const work = workDir();
 let pc, media;
 
 before(() => {
-  media = buildSeveralMedia(work, addOddCopy(buildMedia(work), work));
+  media = buildToolMedia(work, buildSeveralMedia(work, addOddCopy(buildMedia(work), work)));
   pc = WinePc.create(work);
   use(pc, media);
 });
@@ -105,6 +105,31 @@ describe('the OS folder of media for several Windows versions', () => {
         assert.equal(pc.calls().filter((c) => c.startsWith('pnputil')).length, 0, msg);
         assert.match(r.stdout, /holds drivers for w10 w11 only, none for this Windows \(build \d+, (workstation|server), amd64\)/, msg);
       });
+    });
+  }
+});
+
+// Tools: the QEMU guest agent installed after the drivers by the package for the machine's
+// architecture, recorded by product code and removed by it; none for arm64 (virtio-win ships
+// none); left alone when Windows Installer already has it; skipped by /skiptools; a failing
+// package fails setup; a package asking for a restart makes setup ask for one.
+const toolScenarios = [
+  { os: 'w10', arch: 'x64', policy: 'none', medium: 'tools' },
+  { os: 'w10', arch: 'x86', policy: 'none', medium: 'tools' },
+  { os: 'w7', arch: 'x64', policy: 'none', medium: 'tools' },
+  { os: 'w11', arch: 'arm64', policy: 'none', medium: 'tools' },
+  { os: 'w10', arch: 'x64', policy: 'none', medium: 'tools', wow64: true },
+  { os: 'w10', arch: 'x64', policy: 'none', medium: 'tools', toolInstalled: true },
+  { os: 'w10', arch: 'x64', policy: 'none', medium: 'tools', skiptools: true },
+  { os: 'w10', arch: 'x64', policy: 'none', medium: 'tools', msiFail: true },
+  { os: 'w10', arch: 'x64', policy: 'none', medium: 'tools', msiReboot: true },
+];
+
+describe('tools: setup installs them, uninstall removes them', () => {
+  for (const s of toolScenarios) {
+    test(name(s), () => {
+      process.stderr.write(`guest scenario: ${name(s)}\n`);
+      runToolScenario(s);
     });
   }
 });

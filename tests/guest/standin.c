@@ -1,5 +1,5 @@
 /* A stand-in for a Windows tool the guest scripts call (pnputil, bcdedit, certutil, powershell,
- * manage-bde, net, fltmc, sc, choice). It is built once and copied under each tool's name; it
+ * manage-bde, net, fltmc, sc, choice, msiexec). It is built once and copied under each tool's name; it
  * appends its name and arguments to C:\standin\calls.log and answers as the scenario's rules
  * in C:\standin\rules.txt say. A rule is one line of six tab-separated fields:
  *
@@ -10,13 +10,16 @@
  * the exit code; output: printed to stdout ("\n" for a line break, "-" for nothing); effect:
  * "-", "set:FLAG", "clear:FLAG", "addoem" (pnputil: copy the INF named in the arguments to the
  * next free C:\windows\INF\oemN.inf and print its published name) or "deloem" (remove the
- * oemN.inf named in the arguments). The first matching rule wins; with none, exit 0, no output.
+ * oemN.inf named in the arguments), "regadd:KEY" or "regdel:KEY" (msiexec: create or delete the
+ * key HKLM\KEY, as installing or removing a package adds or removes its Uninstall key). The
+ * first matching rule wins; with none, exit 0, no output.
  * Flags live in C:\standin\flags.txt, one per line. Built with gcc-mingw-w64 (Wine 8.0 lacks
  * what Rust's standard library needs on Windows). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <windows.h>
 
 #define DIR "C:\\standin\\"
 
@@ -94,6 +97,15 @@ static void del_oem(int argc, char **argv) {
   remove(path);
 }
 
+static void reg_key(const char *key, int add) {
+  HKEY h;
+  if (add) {
+    if (RegCreateKeyExA(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_WRITE, NULL, &h, NULL) == ERROR_SUCCESS) RegCloseKey(h);
+  } else {
+    RegDeleteKeyA(HKEY_LOCAL_MACHINE, key);
+  }
+}
+
 static void print_escaped(const char *s) {
   if (strcmp(s, "-") == 0) return;
   for (; *s; s++) {
@@ -149,6 +161,8 @@ int main(int argc, char **argv) {
     else if (strncmp(f[5], "clear:", 6) == 0) set_flag(f[5] + 6, 0);
     else if (strcmp(f[5], "addoem") == 0) add_oem(argc, argv);
     else if (strcmp(f[5], "deloem") == 0) del_oem(argc, argv);
+    else if (strncmp(f[5], "regadd:", 7) == 0) reg_key(f[5] + 7, 1);
+    else if (strncmp(f[5], "regdel:", 7) == 0) reg_key(f[5] + 7, 0);
     fflush(stdout);
     return atoi(f[3]);
   }

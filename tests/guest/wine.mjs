@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..');
 
-export const TOOLS = ['pnputil', 'bcdedit', 'certutil', 'powershell', 'manage-bde', 'net', 'fltmc', 'sc', 'choice'];
+export const TOOLS = ['pnputil', 'bcdedit', 'certutil', 'powershell', 'manage-bde', 'net', 'fltmc', 'sc', 'choice', 'msiexec'];
 export const THUMB = '0123456789ABCDEF0123456789ABCDEF01234567';
 
 /** Every registry key the guest scripts create, deleted before each scenario. */
@@ -77,6 +77,37 @@ export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(r
     }
     media[policy] = dir;
   }
+  return media;
+}
+
+/**
+ * The `none` medium again, with the QEMU guest agent as a tool: its two packages (real MSI
+ * databases from examples/tool_fixtures.rs) in the payload's tools/qemu-ga/ and the spec listing
+ * it, optional as virtio-win ships no arm64 agent. Adds `media.tools` and `media.toolCodes`
+ * ({x86, amd64}: the product codes the manifest names, which the stand-in msiexec registers).
+ */
+export function buildToolMedia(work, media, payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools')) {
+  const bin = cli();
+  const fixtures = join(work, 'tool-fixtures');
+  execFileSync('cargo', ['run', '--release', '--quiet', '--example', 'tool_fixtures', '--', fixtures], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const gt = join(work, 'gt-tools');
+  cpSync(payload, gt, { recursive: true });
+  mkdirSync(join(gt, 'tools', 'qemu-ga'), { recursive: true });
+  for (const f of ['qemu-ga-i386.msi', 'qemu-ga-x86_64.msi']) copyFileSync(join(fixtures, f), join(gt, 'tools', 'qemu-ga', f));
+  const spec = JSON.parse(readFileSync(join(work, 'three-arches.json'), 'utf8'));
+  spec.tools = [{ name: 'qemu-ga', required: false, aliases: ['guest-agent'], installers: { x86: 'qemu-ga-i386.msi', amd64: 'qemu-ga-x86_64.msi' } }];
+  const specPath = join(work, 'with-tools.json');
+  writeFileSync(specPath, JSON.stringify(spec));
+  const out = join(work, 'out-tools');
+  const env = { ...process.env };
+  delete env.SOURCE_DATE_EPOCH;
+  execFileSync(bin, ['--sample', '--spec', specPath, '--guest-tools-dir', gt, '--signing-policy', 'none', '--out-dir', out, '--quiet'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const dir = join(work, 'media-tools');
+  execFileSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(out, 'guest-tools.zip'), dir]);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const code = (arch) => manifest.tools[0].installers.find((i) => i.arch === arch).product_code;
+  media.tools = dir;
+  media.toolCodes = { x86: code('x86'), amd64: code('amd64') };
   return media;
 }
 

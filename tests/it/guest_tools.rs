@@ -400,18 +400,30 @@ fn sample_media_layout() -> Vec<String> {
     out.into_iter().collect()
 }
 
-/// The media the packager builds from the built-in sample drivers and guest-tools.
+/// The media the packager builds from the built-in sample drivers and guest-tools, with the
+/// QEMU guest agent as a tool (so the scripts' tool paths and manifest keys are judged too).
 fn sample_media() -> guestpack::build::MediaSet {
     let drivers = guestpack::bundled::sample::sample_drivers();
-    let guest_tools = guestpack::bundled::default_guest_tools(true, Default::default());
-    let spec =
-        guestpack::bundled::embedded::spec_file("win7-virtio-win.json").expect("shipped spec");
+    let mut guest_tools = guestpack::bundled::default_guest_tools(true, Default::default());
+    for (name, bytes) in crate::installer_maker::qemu_ga() {
+        guest_tools.insert(
+            format!("tools/qemu-ga/{name}"),
+            std::sync::Arc::new(guestpack::source::MemContent::new(bytes)),
+        );
+    }
+    let mut spec: serde_json::Value = serde_json::from_slice(
+        guestpack::bundled::embedded::spec_file("win7-virtio-win.json").expect("shipped spec"),
+    )
+    .unwrap();
+    spec["tools"] = serde_json::json!([{"name": "qemu-ga",
+        "installers": {"x86": "qemu-ga-i386.msi", "amd64": "qemu-ga-x86_64.msi"}}]);
+    let spec = serde_json::to_vec(&spec).unwrap();
     let input = guestpack::validate::ValidateInput {
         contract_found: None,
         drivers: &drivers,
         guest_tools: &guest_tools,
         spec_name: "win7-virtio-win.json",
-        spec_json: spec,
+        spec_json: &spec,
         contract: None,
         signing_policy: Default::default(),
     };
@@ -467,6 +479,7 @@ fn every_media_path_the_scripts_use_exists() {
     }
     for needed in [
         "config/devices.cmd",
+        "config/tools.cmd",
         "manifest.json",
         "verify.cmd",
         "verify.ps1",
