@@ -158,6 +158,31 @@ export interface Layout {
   drivers: Array<{ os: string | null; arch: Arch; driver: string; source: string; files: string[] }>;
 }
 
+/** One tool of the spec (or a tool folder it does not list) and its installers. */
+export interface ToolRow {
+  /** Folder name under `tools/` on the media. */
+  name: string;
+  required: boolean;
+  state: "present" | "missing" | "unlisted";
+  /** The input folder its files came from (`tools/qemu-ga`, `guest-agent`), or null. */
+  source: string | null;
+  /** Input paths of its files. */
+  files: string[];
+  installers: Array<{
+    arch: Arch | "all";
+    /** Media path, `tools/<name>/<file>`. */
+    path: string;
+    kind: "msi" | "exe" | "cmd";
+    present: boolean;
+    /** Present and what it claims: an MSI for the architecture, a program that runs on it. */
+    ok: boolean;
+    /** An MSI's product code, what uninstall.cmd removes it by. */
+    productCode: string | null;
+    productName: string | null;
+    productVersion: string | null;
+  }>;
+}
+
 /** The one report shape: the CLI's `--report`, the page's findings download, this API. */
 export interface Report {
   /** No error: the media may be built. */
@@ -168,6 +193,8 @@ export interface Report {
   packages: PackageRow[];
   coverage: Coverage;
   layout: Layout;
+  /** The spec's tools, then tool folders it does not list. */
+  tools: ToolRow[];
 }
 
 /** `makeSpec`'s result: the spec's JSON text, or null with findings saying why. */

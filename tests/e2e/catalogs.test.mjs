@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import {
-  OUTPUTS, checked, cliOutputs, download, guestToolsWith, open, screenshot, session, sha256, tamperedBundle,
+  OUTPUTS, cliOutputs, download, guestToolsWith, open, recheck, screenshot, session, sha256, tamperedBundle,
   virtioBundle, virtioSigner, workDir,
 } from './harness.mjs';
 
@@ -37,16 +37,6 @@ after(async () => {
 });
 
 const codes = (page, code) => page.$$eval(`[data-testid=findings] li:not(.group)[data-code=${code}]`, (li) => li.map((x) => x.textContent));
-
-/** Changes an input and waits for the verdict on the inputs after that change. */
-async function recheck(page, action) {
-  const shown = () => page.getAttribute('[data-testid=check-status]', 'data-inputs');
-  const before = Number(await shown()) || 0;
-  await action();
-  await page.waitForFunction((b) => Number(document.querySelector('[data-testid=check-status]').dataset.inputs) > b,
-    before, { timeout: 60000 });
-  await checked(page);
-}
 
 /** A page with `drivers`, the spec and the guest-tools zip `gt` chosen, and their verdict shown. */
 async function withInputs(drivers, gt) {

@@ -3,7 +3,7 @@
 // every request and download. The page itself must already be built (`npm run build`).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,6 +101,38 @@ export function virtioIso(work) {
     }
   }
   const iso = join(work, 'virtio-win-two-os.iso');
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-joliet-long', '-V', 'VIRTIO_WIN', '-o', iso, stage], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return iso;
+}
+
+/**
+ * Installer fixtures (examples/tool_fixtures.rs) in `work/tool-fixtures`: the QEMU guest agent's
+ * two packages (real MSI databases), an x86 and an amd64 program; returns the folder.
+ */
+export function toolFixtures(work) {
+  const dir = join(work, 'tool-fixtures');
+  execFileSync('cargo', ['run', '--release', '--quiet', '--example', 'tool_fixtures', '--', dir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return dir;
+}
+
+/**
+ * The real drivers as virtio-win's ISO lays them out, under w8.1 (the Windows their catalogs
+ * are for), plus guest-agent/ holding `agent` ([name on the ISO, host path] pairs), as an ISO
+ * made with xorriso: `work/<name>.iso`.
+ */
+export function virtioIsoWithAgent(work, name, agent) {
+  const stage = join(work, `${name}-stage`);
+  const drivers = join(root, '..', 'shared', 'data', 'virtio-win-8.1', 'drivers');
+  for (const arch of readdirSync(drivers)) {
+    for (const drv of readdirSync(join(drivers, arch))) {
+      const dest = join(stage, drv, 'w8.1', arch);
+      mkdirSync(dest, { recursive: true });
+      execFileSync('cp', ['-r', `${join(drivers, arch, drv)}/.`, dest]);
+    }
+  }
+  mkdirSync(join(stage, 'guest-agent'), { recursive: true });
+  for (const [file, from] of agent) copyFileSync(from, join(stage, 'guest-agent', file));
+  const iso = join(work, `${name}.iso`);
   execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-J', '-joliet-long', '-V', 'VIRTIO_WIN', '-o', iso, stage], { stdio: ['ignore', 'ignore', 'pipe'] });
   return iso;
 }
@@ -248,6 +280,16 @@ export async function checked(page) {
     const s = document.querySelector('[data-testid=check-status]').textContent;
     return /^(Accepted|Rejected)/.test(s) || !document.querySelector('[data-testid=fatal]').hidden;
   }, null, { timeout: 60000 });
+}
+
+/** Changes an input and waits for the verdict on the inputs after that change. */
+export async function recheck(page, action) {
+  const shown = () => page.getAttribute('[data-testid=check-status]', 'data-inputs');
+  const before = Number(await shown()) || 0;
+  await action();
+  await page.waitForFunction((b) => Number(document.querySelector('[data-testid=check-status]').dataset.inputs) > b,
+    before, { timeout: 60000 });
+  await checked(page);
 }
 
 /** Clicks one save control and returns the downloaded bytes and suggested file name. */

@@ -5,7 +5,7 @@ import init, {
   Bundle, Job, Media, OutputStream, build, buildWith, constants, makeSpec, prepare, sampleBundle,
   shippedSpecDetails, shippedSpecs, validate, validateWith, verify, version,
 } from 'guestpack';
-import type { Arch, Coverage, Finding, Options, Report, VerifyResult } from 'guestpack';
+import type { Arch, Coverage, Finding, Options, Report, ToolRow, VerifyResult } from 'guestpack';
 import { GuestpackClient } from 'guestpack/client';
 import type { BuildResult, OutputInfo } from 'guestpack/client';
 
@@ -26,6 +26,8 @@ export async function node(wasm: Uint8Array, iso: Uint8Array): Promise<string[]>
   lines.push(arches.join(','), ...coverage.rows.map((r) => `${r.driver}: ${r.cells.join(' ')}`));
   for (const p of report.packages) lines.push(`${p.os ?? ''}/${p.arch}/${p.driver} ${p.state} ${p.catalogs.map((c) => c.signer?.kind ?? 'none').join()}`);
   lines.push(...report.layout.osFolders.map((f) => `${f.name} ${f.ntVersion}`));
+  const toolRows: ToolRow[] = report.tools;
+  for (const t of toolRows) lines.push(`${t.name} ${t.state} ${t.source ?? '-'} ${t.installers.map((i) => `${i.arch}:${i.productCode ?? i.kind}`).join(' ')}`);
   const made = makeSpec(drivers, { os: 'w10' });
   if (made.spec !== null) lines.push(made.spec);
   lines.push(...shippedSpecDetails().specs.map((s) => s.title ?? s.name));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { toolFixtures, virtioIsoWithAgent } from '../e2e/harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const here = join(root, 'tests', 'npm');
@@ -78,4 +79,32 @@ test('tsc --strict accepts an example using every API through the package\'s dec
     "validate(sampleBundle(), { zipLvl: 3 });\n");
   assert.throws(() => run('node', [tsc, '-p', join(project, 'tsconfig.json')], project),
     (e) => /zipLvl/.test(e.stdout), 'tsc names the unknown option');
+});
+
+test('the installed package reports tools, their findings and the manifest\'s tools in Node', () => {
+  const fixtures = toolFixtures(work);
+  const i386 = join(fixtures, 'qemu-ga-i386.msi');
+  const good = virtioIsoWithAgent(work, 'good', [['qemu-ga-i386.msi', i386], ['qemu-ga-x86_64.msi', join(fixtures, 'qemu-ga-x86_64.msi')]]);
+  const bad = virtioIsoWithAgent(work, 'bad', [['qemu-ga-x86_64.msi', i386], ['qemu-ga-i386.msi', join(fixtures, 'not-a-package.msi')]]);
+  const spec = JSON.parse(readFileSync(join(root, 'specs', 'virtio-win-8.1.json'), 'utf8'));
+  spec.tools = [{ name: 'qemu-ga', aliases: ['guest-agent'], installers: { x86: 'qemu-ga-i386.msi', amd64: 'qemu-ga-x86_64.msi' } }];
+  writeFileSync(join(project, 'qemu-ga.json'), JSON.stringify(spec));
+  copyFileSync(join(here, 'tools.mjs'), join(project, 'tools.mjs'));
+  const got = JSON.parse(run('node', ['tools.mjs', 'qemu-ga.json', good, bad], project));
+
+  const ok = got['good.iso'];
+  assert.equal(ok.accepted, true, ok.findings.join('\n'));
+  assert.equal(ok.tools[0].source, 'guest-agent');
+  assert.deepEqual(ok.tools[0].installers.map((i) => [i.arch, i.kind, i.ok, i.productName]),
+    [['x86', 'msi', true, 'QEMU guest agent'], ['amd64', 'msi', true, 'QEMU guest agent']]);
+  assert.deepEqual(ok.manifestTools[0].files, ['tools/qemu-ga/qemu-ga-i386.msi', 'tools/qemu-ga/qemu-ga-x86_64.msi']);
+  assert.deepEqual(ok.manifestTools[0].installers.map((i) => i.product_code), ok.tools[0].installers.map((i) => i.productCode));
+
+  const no = got['bad.iso'];
+  assert.equal(no.accepted, false);
+  assert.deepEqual(no.findings, [
+    'error TOOL004 tools/qemu-ga/qemu-ga-i386.msi: tool "qemu-ga": "qemu-ga-i386.msi" cannot be the x86 installer: it is not an OLE compound file, as every Windows Installer package is',
+    'error TOOL004 tools/qemu-ga/qemu-ga-x86_64.msi: tool "qemu-ga": "qemu-ga-x86_64.msi" cannot be the amd64 installer: it is a package for the Intel platform (its summary\'s Template), not amd64',
+  ]);
+  assert.equal(no.manifestTools, undefined, 'nothing built');
 });

@@ -121,9 +121,40 @@ function createView({ $, el, fmtBytes }) {
     }
   }
 
+  // The spec's tools and the tool folders it does not list: where each came from and, per
+  // architecture, its installer and what its bytes say (an MSI's product, a program's fit).
+  function renderTools(tools) {
+    $('tools-section').hidden = !tools.length;
+    const listed = tools.filter((t) => t.state !== 'unlisted');
+    const missingReq = listed.filter((t) => t.required && (t.state === 'missing' || t.installers.some((i) => !i.ok))).length;
+    $('tools-summary').textContent = [`${listed.filter((t) => t.state === 'present').length} of ${listed.length} tool${listed.length === 1 ? '' : 's'} of the spec present`,
+      missingReq ? `${missingReq} required with problems` : '',
+      tools.length > listed.length ? `${tools.length - listed.length} copied but not installed (not in the spec)` : ''].filter(Boolean).join(' · ');
+    $('tools-summary').className = `summary ${missingReq ? 'bad' : ''}`;
+    $('tools-body').replaceChildren(...tools.map((t) => {
+      const stateText = t.state === 'present' ? 'present' : t.state === 'missing' ? 'missing' : 'not in spec';
+      const cls = t.state === 'missing' ? (t.required ? 'bad' : 'warn') : t.state === 'present' ? 'good' : 'muted';
+      const installers = t.installers.map((i) => {
+        const what = !i.present ? 'not found' : !i.ok ? 'not what it claims (see the findings)'
+          : i.productCode ? [i.productName, i.productVersion, `product ${i.productCode}`].filter(Boolean).join(' · ') : `${i.kind} that runs on ${i.arch}`;
+        return el('li', { 'data-arch': i.arch, 'data-ok': String(i.ok) },
+          el('span', { class: `pill ${i.ok ? 'good' : 'bad'}`, text: i.arch }), ' ',
+          el('code', { text: i.path.split('/').pop() }), ` · ${what}`);
+      });
+      return el('tr', { 'data-tool': t.name, 'data-state': t.state },
+        el('th', { scope: 'row' }, el('code', { text: t.name })),
+        el('td', { 'data-label': 'Status' }, el('span', { class: `pill ${cls}`, text: stateText }), ` ${t.required ? 'required' : 'optional'}`),
+        el('td', { 'data-label': 'From' }, t.source ? el('code', { text: t.source }) : el('span', { class: 'muted', text: '–' }),
+          t.files.length ? el('span', { class: 'files', text: ` · ${t.files.length} file${t.files.length === 1 ? '' : 's'}` }) : ''),
+        el('td', { 'data-label': 'Installers' }, installers.length ? el('ul', { class: 'installers' }, ...installers)
+          : el('span', { class: 'muted', text: t.state === 'unlisted' ? 'none (copied as it is)' : '–' })));
+    }));
+  }
+
   function renderReport(r) {
     if (r.layout) renderLayout(r.layout);
     renderCoverage(r.coverage);
+    renderTools(r.tools || []);
     const body = $('drivers-body');
     body.replaceChildren();
     // Missing required drivers first (the reason a build is refused), then by name and arch.
