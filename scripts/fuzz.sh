@@ -22,7 +22,7 @@ secs=${1:-10}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(zip_read iso_read inf_parse spec_compile roundtrip)
+  targets=(zip_read iso_read inf_parse spec_compile roundtrip installer_read)
 fi
 export RUSTC_BOOTSTRAP=1
 
@@ -35,7 +35,7 @@ fi
 # Seeds: small valid inputs of each kind, made here rather than committed.
 seed() {
   local c=fuzz/corpus
-  mkdir -p "$c"/{zip_read,iso_read,inf_parse,spec_compile,roundtrip}
+  mkdir -p "$c"/{zip_read,iso_read,inf_parse,spec_compile,roundtrip,installer_read}
   if [ -z "$(ls -A "$c/zip_read")" ]; then
     python3 - "$c/zip_read" <<'EOF'
 import sys, zipfile, os
@@ -70,6 +70,10 @@ EOF
       { printf '\0'; cat "$f"; } > "$c/spec_compile/$(basename "$f")"
     done
   fi
+  if [ -z "$(ls -A "$c/installer_read")" ]; then
+    # Real MSI databases and PE headers (examples/tool_fixtures.rs).
+    cargo run --release --quiet --example tool_fixtures -- "$c/installer_read"
+  fi
 }
 seed
 
@@ -87,6 +91,7 @@ rm -f "$build_log"
 run() {
   local t=$1 max_len=4096
   [ "$t" = iso_read ] && max_len=131072
+  [ "$t" = installer_read ] && max_len=32768
   # -rss_limit_mb: a run that needs more memory than this is a failure (unbounded memory).
   nice -n "$2" cargo fuzz run -s none -a "$t" -- -max_total_time="$secs" -max_len="$max_len" \
     -rss_limit_mb=1024 -timeout=20 -print_final_stats=1

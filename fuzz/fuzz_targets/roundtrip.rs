@@ -240,6 +240,7 @@ fuzz_target!(|input: Input| {
         contract: None,
         packages: Vec::new(),
         layout: Default::default(),
+        tools: Vec::new(),
     };
     let mut mine = staged.clone();
     if let Ok((_, Some(set))) = build::build(&mut mine, &opts) {

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod certs;
 pub mod installer;
 pub mod iso;
+pub mod msi;
 pub mod signer;
 pub mod zip;
 

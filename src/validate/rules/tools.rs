@@ -11,7 +11,8 @@
 
 use super::StagedFiles;
 use crate::diag::Finding;
-use crate::input::installer::{self, MsiFacts};
+use crate::input::installer;
+use crate::input::msi::{self, MsiFacts};
 use crate::source::vtree::VTree;
 use crate::source::{read_to_vec, Content, MemContent};
 use crate::validate::layout::Arch;
@@ -368,7 +369,7 @@ fn judge(
                     MAX_MSI_SIZE >> 20
                 )
             })?;
-            let facts = installer::read_msi(&bytes)?;
+            let facts = msi::read_msi(&bytes)?;
             let fits = match (arch, facts.platform.as_deref().map(str::to_ascii_lowercase)) {
                 (_, None) => true,
                 (ForArch::One(Arch::X86) | ForArch::All, Some(p)) => p == "intel",
