@@ -68,12 +68,7 @@ impl DriverRule {
     /// Whether an input folder named `folder` is this driver (its name or an alias, in any
     /// case).
     pub fn matches(&self, folder: &str) -> bool {
-        // Full Unicode case folding, as names are made unique in `compile`; an ASCII-only
-        // comparison would let two names that compile treats as one both stay unmatched.
-        let key = folder.to_lowercase();
-        std::iter::once(&self.name)
-            .chain(&self.aliases)
-            .any(|n| n.to_lowercase() == key)
+        names_match(&self.name, &self.aliases, folder)
     }
 
     /// Whether the media must carry this driver for `arch` (when required; optional drivers
@@ -81,6 +76,16 @@ impl DriverRule {
     pub fn expected_on(&self, arch: Arch) -> bool {
         self.arches.is_empty() || self.arches.contains(&arch)
     }
+}
+
+/// Whether an input folder named `folder` is `name` or one of `aliases`, in any case: drivers
+/// and tools alike. Full Unicode case folding, as names are made unique in `compile`; an
+/// ASCII-only comparison would let two names that compile treats as one both stay unmatched.
+pub fn names_match(name: &str, aliases: &[String], folder: &str) -> bool {
+    let key = folder.to_lowercase();
+    std::iter::once(name)
+        .chain(aliases.iter().map(String::as_str))
+        .any(|n| n.to_lowercase() == key)
 }
 
 /// Why a pattern did not compile, and whether raising `--max-regex-size` would help.

@@ -108,10 +108,7 @@ pub struct ToolRule {
 impl ToolRule {
     /// Whether an input folder named `folder` is this tool (name or alias, any case).
     pub fn matches(&self, folder: &str) -> bool {
-        let key = folder.to_lowercase();
-        std::iter::once(&self.name)
-            .chain(&self.aliases)
-            .any(|n| n.to_lowercase() == key)
+        super::compile::names_match(&self.name, &self.aliases, folder)
     }
 
     /// The installer a machine of `arch` runs: its own, else the one for all.
