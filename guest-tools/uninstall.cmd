@@ -346,7 +346,9 @@ goto undo_tool_done
 :undo_tool_program
 if not exist "%GT_F4%" set "GT_MSG=tool %GT_F2%: its uninstall program %GT_F4% is gone; it was probably removed already" & call :log & goto :eof
 set "GT_MSG=removing tool %GT_F2% with %GT_F4%" & call :log
-"%GT_F4%" %GT_F5% >"%GT_WORK%\out.txt" 2>&1
+rem Through its own cmd, given the path through the environment: a batch file started directly
+rem would never return here, and no character of the path is parsed.
+"%ComSpec%" /d /c ""%%GT_F4%%" %GT_F5%" >"%GT_WORK%\out.txt" 2>&1
 set "GT_RC=%errorlevel%"
 call :run_logged
 :undo_tool_done
