@@ -107,7 +107,12 @@ export function reg(key, value) {
   // error carries Wine's words so that runScenario runs the scenario again.
   const quirk = WINE_COULD_NOT_START.exec(r.stdout);
   if (quirk) throw new Error(`reading ${key}: ${quirk[0]}`);
-  if (r.code !== 0) return null;
+  if (r.code !== 0) {
+    // reg's answer for a key or value that is not there; any other failure is reg not running
+    // at all, which says nothing about the key either.
+    if (/unable to find/i.test(r.stdout)) return null;
+    throw new Error(`reading ${key}: reg did not run (exit ${r.code}): ${r.stdout.trim()}`);
+  }
   if (!value) return r.stdout;
   const m = new RegExp(`${value}\\s+REG_\\w+\\s+(\\S*)`, 'i').exec(r.stdout);
   return m ? m[1] : '';
@@ -232,6 +237,9 @@ function machineFailure(s, message) {
   if (/^\w+: exit null$/m.test(message)) return 'the run never finished';
   // Wine's cmd at times cannot start the child cmd of a `for /f ('command')`; Windows' always can.
   if (/^Can't recognize 'CMD\.EXE \/C /im.test(message)) return 'Wine could not start a child cmd';
+  // The same for the cmd the harness starts each script in (runScript's own command line).
+  if (/^Can't recognize 'cmd \/d \/c \.\\/im.test(message)) return 'Wine could not start the cmd a script runs in';
+  if (/reg did not run \(exit/.test(message)) return 'Wine could not run reg';
   // Wine's start of the very first program of a run (the machine's own cmd) can fail outright.
   if (/ShellExecuteEx failed: Internal error/.test(message)) return 'Wine could not start cmd';
   return null;
@@ -273,7 +281,7 @@ function runScenarioOnce(s) {
 
 /**
  * setup.cmd then uninstall.cmd from the tool medium: the drivers as in every scenario, then the
- * tool the machine's architecture has an installer for, installed silently by its package and
+ * tools (the batch one on every machine, the package of the machine's architecture), installed silently by its package and
  * recorded by product code (unless /skiptools, or Windows Installer already has it), and removed
  * by that code again.
  */
@@ -302,6 +310,7 @@ function runToolScenarioOnce(s) {
     assert.ok(calls.findIndex((c) => c.startsWith('msiexec')) > calls.findLastIndex((c) => c.startsWith('pnputil')), `tools after drivers\n${msg}`);
   }
   const state = pc.read('C:\\ProgramData\\guest-tools\\state.txt') || '';
+  const agentSetup = pc.read('C:\\ProgramData\\guestpack-agent\\installed.txt');
   const recorded = state.includes(`tool|qemu-ga|msi|${code}`);
   assert.equal(recorded, expectInstall && !s.msiFail, `state records the tool by product code\n${msg}`);
   assert.equal(reg(`${UNINSTALL}\\${media.toolCodes.amd64}`) !== null || reg(`${UNINSTALL}\\${media.toolCodes.x86}`) !== null,
@@ -329,5 +338,16 @@ function runToolScenarioOnce(s) {
     assert.deepEqual(removes, [], `only what setup installed is removed\n${umsg}`);
   }
   if (s.toolInstalled) assert.notEqual(reg(`${UNINSTALL}\\${media.toolCodes.amd64}`), null, `a product setup did not install stays\n${umsg}`);
+  // The batch tool: installed everywhere (one installer for all) unless /skiptools, with its
+  // arguments; removed by the uninstall command the spec names, with its arguments.
+  const AGENT = 'C:\\ProgramData\\guestpack-agent';
+  if (s.skiptools) {
+    assert.equal(agentSetup, null, `no tool installed with /skiptools\n${msg}`);
+  } else {
+    assert.match(agentSetup || '', /^installed \/S\s*$/, `the batch tool ran with its arguments\n${msg}`);
+    assert.ok(state.includes(`tool|agent|cmd|${AGENT}\\uninstall.cmd|/S`), `the batch tool recorded with its uninstall command\n${msg}`);
+    assert.equal(pc.read(`${AGENT}\\installed.txt`), null, `the batch tool removed\n${umsg}`);
+    assert.match(pc.read(`${AGENT}\\removed.txt`) || '', /^removed \/S\s*$/, `its uninstall command ran with its arguments\n${umsg}`);
+  }
   assert.equal(pc.read('C:\\ProgramData\\guest-tools\\state.txt'), null, `state file gone\n${umsg}`);
 }

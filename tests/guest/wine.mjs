@@ -81,10 +81,12 @@ export function buildMedia(work, payload = process.env.GUEST_TOOLS_DIR || join(r
 }
 
 /**
- * The `none` medium again, with the QEMU guest agent as a tool: its two packages (real MSI
- * databases from examples/tool_fixtures.rs) in the payload's tools/qemu-ga/ and the spec listing
- * it, optional as virtio-win ships no arm64 agent. Adds `media.tools` and `media.toolCodes`
- * ({x86, amd64}: the product codes the manifest names, which the stand-in msiexec registers).
+ * The `none` medium again, with two tools: the QEMU guest agent, its two packages (real MSI
+ * databases from examples/tool_fixtures.rs) in the payload's tools/qemu-ga/, optional as
+ * virtio-win ships no arm64 agent; and `agent`, one batch installer for every architecture
+ * (AGENT_INSTALL, which copies AGENT_UNINSTALL where the spec's uninstall command names it and
+ * leaves a marker). Adds `media.tools` and `media.toolCodes` ({x86, amd64}: the product codes
+ * the manifest names, which the stand-in msiexec registers).
  */
 export function buildToolMedia(work, media, payload = process.env.GUEST_TOOLS_DIR || join(root, 'guest-tools')) {
   const bin = cli();
@@ -94,8 +96,14 @@ export function buildToolMedia(work, media, payload = process.env.GUEST_TOOLS_DI
   cpSync(payload, gt, { recursive: true });
   mkdirSync(join(gt, 'tools', 'qemu-ga'), { recursive: true });
   for (const f of ['qemu-ga-i386.msi', 'qemu-ga-x86_64.msi']) copyFileSync(join(fixtures, f), join(gt, 'tools', 'qemu-ga', f));
+  mkdirSync(join(gt, 'tools', 'agent'), { recursive: true });
+  writeFileSync(join(gt, 'tools', 'agent', 'install.cmd'), AGENT_INSTALL);
+  writeFileSync(join(gt, 'tools', 'agent', 'uninstall.cmd'), AGENT_UNINSTALL);
   const spec = JSON.parse(readFileSync(join(work, 'three-arches.json'), 'utf8'));
-  spec.tools = [{ name: 'qemu-ga', required: false, aliases: ['guest-agent'], installers: { x86: 'qemu-ga-i386.msi', amd64: 'qemu-ga-x86_64.msi' } }];
+  spec.tools = [
+    { name: 'qemu-ga', required: false, aliases: ['guest-agent'], installers: { x86: 'qemu-ga-i386.msi', amd64: 'qemu-ga-x86_64.msi' } },
+    { name: 'agent', installers: { all: 'install.cmd' }, args: ['/S'], uninstall: { run: '%ProgramData%\\guestpack-agent\\uninstall.cmd', args: ['/S'] } },
+  ];
   const specPath = join(work, 'with-tools.json');
   writeFileSync(specPath, JSON.stringify(spec));
   const out = join(work, 'out-tools');
@@ -110,6 +118,13 @@ export function buildToolMedia(work, media, payload = process.env.GUEST_TOOLS_DI
   media.toolCodes = { x86: code('x86'), amd64: code('amd64') };
   return media;
 }
+
+/** The batch tool's installer and uninstaller (CRLF, as cmd expects). */
+const AGENT_INSTALL = ['@echo off', 'if not exist "%ProgramData%\\guestpack-agent\\" mkdir "%ProgramData%\\guestpack-agent"',
+  'copy /y "%~dp0uninstall.cmd" "%ProgramData%\\guestpack-agent\\uninstall.cmd" >nul',
+  '>"%ProgramData%\\guestpack-agent\\installed.txt" echo installed %*', 'exit /b 0', ''].join('\r\n');
+const AGENT_UNINSTALL = ['@echo off', 'del /f /q "%ProgramData%\\guestpack-agent\\installed.txt"',
+  '>"%ProgramData%\\guestpack-agent\\removed.txt" echo removed %*', 'exit /b 0', ''].join('\r\n');
 
 /**
  * Media for several Windows versions, built from the `none` medium's drivers re-laid as
@@ -203,7 +218,7 @@ export class WinePc {
   reset() {
     const win = join(this.c, 'windows');
     for (const f of readdirSync(join(win, 'inf'))) if (/^oem\d+\.inf$/i.test(f)) rmSync(join(win, 'inf', f));
-    for (const p of [join(win, 'system32', 'drivers', 'viostor.sys'), join(this.c, 'ProgramData', 'guest-tools'),
+    for (const p of [join(win, 'system32', 'drivers', 'viostor.sys'), join(this.c, 'ProgramData', 'guest-tools'), join(this.c, 'ProgramData', 'guestpack-agent'),
       join(win, 'temp', 'guest-tools-setup.log'), join(win, 'temp', 'guest-tools-uninstall.log')]) {
       rmSync(p, { recursive: true, force: true });
     }
