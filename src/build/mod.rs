@@ -11,7 +11,7 @@ use crate::diag::{Finding, Severity};
 use crate::error::{Error, Result};
 use crate::output::iso::{IsoImage, IsoOptions};
 use crate::output::media::{self, MediaFile};
-use crate::output::zip::{self as zipout, Measurement, Measurer, ZipOptions, ZipPlan};
+use crate::output::zip::{self as zipout, Keeper, Measurement, Measurer, ZipOptions, ZipPlan};
 use crate::source::authenticode::{WindowsDigests, WindowsHasher};
 use crate::source::{Content, MemContent};
 use crate::validate::signing::SigningPolicy;
@@ -407,7 +407,7 @@ fn digest_all(
             path,
             content,
             level,
-            keep[i],
+            keep[i].then(|| Box::new(zipout::MemKeeper::default()) as Box<dyn Keeper>),
             windows.contains(path),
             &mut |_| {},
         )
@@ -452,11 +452,11 @@ pub(crate) fn digest_one(
     path: &str,
     content: &Arc<dyn Content>,
     level: u32,
-    keep: bool,
+    keep: Option<Box<dyn Keeper>>,
     windows: bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<DigestedFile> {
-    let mut m = (level > 0).then(|| Measurer::new(level, content.len(), keep));
+    let mut m = (level > 0).then(|| Measurer::keeping(level, content.len(), keep));
     let mut w = windows.then(|| WindowsHasher::sharing_sha256(content.len()));
     let digest = crate::source::digest::digest_with(content.as_ref(), &mut |piece| {
         progress(piece.len() as u64);

@@ -17,8 +17,9 @@ use crate::build::{self as package, BuildOptions, MediaSet};
 use crate::diag::{Finding, Severity};
 use crate::error::{Error, Result};
 use crate::output::media::MediaFile;
-use crate::output::zip::{Measurement, CACHE_FILE_MAX};
+use crate::output::zip::{KeepStore, Measurement, MemStore};
 use crate::source::authenticode::WindowsDigests;
+use crate::source::Content;
 use crate::validate::Staged;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -118,31 +119,35 @@ pub fn digest_files(staged: &Staged, indices: &[usize], level: u32) -> Result<Ve
 }
 
 /// One file's digest and the compressed bytes kept while making it, if any.
-pub type DigestKept = (FileDigest, Option<Arc<[u8]>>);
+pub type DigestKept = (FileDigest, Option<Arc<dyn Content>>);
 
 /// Compressed bytes a worker kept while digesting, by staged index.
-pub type Kept = BTreeMap<usize, Arc<[u8]>>;
+pub type Kept = BTreeMap<usize, Arc<dyn Content>>;
 
-/// [`digest_files`], also keeping the compressed bytes of deflated files of up to
-/// [`CACHE_FILE_MAX`] while their sizes fit in `budget` (input bytes, reduced as files are
-/// kept): the worker that keeps them can later copy them into the zip instead of deflating
-/// again. What is kept changes speed, never bytes.
+/// [`digest_files`], also keeping in memory the compressed bytes of deflated files of up to
+/// [`crate::output::zip::CACHE_FILE_MAX`] while their sizes fit in `budget` (input bytes,
+/// reduced as files are kept): the worker that keeps them can later copy them into the zip
+/// instead of deflating again. What is kept changes speed, never bytes.
 pub fn digest_files_keeping(
     staged: &Staged,
     indices: &[usize],
     level: u32,
     budget: &mut u64,
 ) -> Result<Vec<DigestKept>> {
-    digest_files_reporting(staged, indices, level, budget, &mut |_| {})
+    let mut store = MemStore { budget: *budget };
+    let out = digest_files_reporting(staged, indices, level, &mut store, &mut |_| {});
+    *budget = store.budget;
+    out
 }
 
-/// [`digest_files_keeping`], telling `progress` the length of every piece read as it goes
-/// (a page's bar moves while one big file is hashed, not only between files).
+/// [`digest_files_keeping`] with the compressed bytes kept where `store` says, telling
+/// `progress` the length of every piece read as it goes (a page's bar moves while one big
+/// file is hashed, not only between files).
 pub fn digest_files_reporting(
     staged: &Staged,
     indices: &[usize],
     level: u32,
-    budget: &mut u64,
+    store: &mut dyn KeepStore,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<DigestKept>> {
     let windows = staged.catalog_paths();
@@ -156,12 +161,19 @@ pub fn digest_files_reporting(
                 )
             })?;
             let size = content.len();
-            let keep = size > 0 && size <= CACHE_FILE_MAX && size <= *budget;
-            let one =
-                package::digest_one(path, content, level, keep, windows.contains(path), progress)?;
+            let keeper = if level > 0 { store.keeper(size) } else { None };
+            let asked = keeper.is_some();
+            let one = package::digest_one(
+                path,
+                content,
+                level,
+                keeper,
+                windows.contains(path),
+                progress,
+            )?;
             let kept = one.measured.as_ref().and_then(|m| m.cached.clone());
-            if kept.is_some() {
-                *budget -= size;
+            if asked && kept.is_none() {
+                store.unused(size);
             }
             let digest = FileDigest {
                 size: one.file.size,
@@ -242,7 +254,7 @@ pub fn build_from_digests_keeping(
             let cached = kept.remove(&i);
             if cached
                 .as_ref()
-                .is_some_and(|c| d.compressed != Some(c.len() as u64))
+                .is_some_and(|c| d.compressed != Some(c.len()))
             {
                 return Err(Error::archive(
                     path,

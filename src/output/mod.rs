@@ -11,4 +11,5 @@ pub mod deflate;
 pub mod iso;
 pub mod media;
 pub(crate) mod par;
+pub mod parts;
 pub mod zip;

@@ -26,6 +26,12 @@ pub trait ReadAt: Send + Sync {
     /// ([`crate::source::readahead::ReadAhead`]); the default ignores it. Never changes what a read
     /// returns.
     fn will_read(&self, _offset: u64, _len: u64) {}
+    /// A number the host gave this source, under which it can hand the source's bytes on
+    /// by reference instead of copying them (a browser `Blob`, sliced): see [`Span`]. `None`
+    /// (the default) for sources the host cannot refer to.
+    fn origin(&self) -> Option<u64> {
+        None
+    }
     /// True when the source holds no bytes.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -92,6 +98,19 @@ impl<S: ReadAt> ReadAt for ShortReads<S> {
     fn will_read(&self, offset: u64, len: u64) {
         self.inner.will_read(offset, len);
     }
+    fn origin(&self) -> Option<u64> {
+        self.inner.origin()
+    }
+}
+
+/// Where a content's bytes lie verbatim in a source the host can refer to
+/// ([`ReadAt::origin`]): bytes `offset..offset + len` of it. An output writer asked for parts
+/// (`crate::output::Part`) hands such bytes on as a reference, and the host copies them from
+/// its own object (a browser slices the dropped `File`), so they never pass through the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub origin: u64,
+    pub offset: u64,
 }
 
 /// Sequential reader over a byte range of a [`ReadAt`].
@@ -146,6 +165,11 @@ pub trait Content: Send + Sync {
     fn checked_crc32(&self) -> Option<u32> {
         None
     }
+    /// Where the content's `len()` bytes lie verbatim in a source the host can refer to, when
+    /// they do (a stored entry of a dropped zip, a file of a dropped ISO); `None` by default.
+    fn span(&self) -> Option<Span> {
+        None
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -187,6 +211,13 @@ impl Content for RangeContent {
             self.offset,
             self.len,
         )))
+    }
+    fn span(&self) -> Option<Span> {
+        let origin = self.src.origin()?;
+        Some(Span {
+            origin,
+            offset: self.offset,
+        })
     }
 }
 

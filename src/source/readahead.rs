@@ -83,6 +83,10 @@ impl<S: ReadAt> ReadAt for ReadAhead<S> {
         self.inner.len()
     }
 
+    fn origin(&self) -> Option<u64> {
+        self.inner.origin()
+    }
+
     fn will_read(&self, offset: u64, len: u64) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if st.hints.len() >= HINTS {

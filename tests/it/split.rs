@@ -103,7 +103,10 @@ fn malformed_or_mismatched_digests_are_refused() {
     // Kept bytes must be exactly the deflated entry the digest describes.
     let deflated = digests.iter().position(|d| d.compressed.is_some()).unwrap();
     let mut kept = shared::Kept::new();
-    kept.insert(deflated, vec![0u8; 3].into());
+    kept.insert(
+        deflated,
+        Arc::new(guestpack::source::MemContent::new(vec![0u8; 3])),
+    );
     let m = msg(shared::build_from_digests_keeping(
         &mut staged,
         &opts,
@@ -125,7 +128,7 @@ fn malformed_or_mismatched_digests_are_refused() {
     );
     assert!(with.iter().all(|(d, k)| k
         .as_ref()
-        .is_none_or(|k| d.compressed == Some(k.len() as u64))));
+        .is_none_or(|k| d.compressed == Some(k.len()))));
 
     let wire = shared::encode_all(&digests);
     assert_eq!(wire.len(), digests.len() * DIGEST_RECORD);

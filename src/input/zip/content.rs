@@ -5,7 +5,7 @@
 //! at the end when either differs from the central directory. Inflating more bytes than declared
 //! fails at once (the zip bomb guard), without handing those bytes out.
 
-use crate::source::{Content, RangeReader, ReadAt};
+use crate::source::{Content, RangeReader, ReadAt, Span};
 use flate2::read::DeflateDecoder;
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -61,6 +61,18 @@ impl Content for ZipEntryContent {
 
     fn checked_crc32(&self) -> Option<u32> {
         Some(self.crc32)
+    }
+
+    /// A stored entry's bytes are its data range in the archive. Handing them on by reference
+    /// skips this reader's CRC check: the digest pass made it when it read them.
+    fn span(&self) -> Option<Span> {
+        if self.method != EntryMethod::Stored || self.compressed_size != self.size {
+            return None;
+        }
+        Some(Span {
+            origin: self.src.origin()?,
+            offset: self.offset,
+        })
     }
 
     fn open(&self) -> io::Result<Box<dyn Read + Send + '_>> {

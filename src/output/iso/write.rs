@@ -4,12 +4,16 @@
 //! the caller reaches them; file data is streamed from each content's own reader straight
 //! into the caller's buffer. The output is the same whatever read sizes the caller uses.
 //! A content that yields fewer or more bytes than planned is an error, never padded over.
+//! Asked for parts ([`IsoReader::with_parts`]), file data the host can refer to is handed out
+//! as [`parts::Part::Span`]s instead of being read.
 //! This module does not decide positions; [`super::sectors`] did.
 
 use super::records::{dir_record, FLAG_DIR};
 use super::sectors::{IsoImage, Part};
 use super::tree::Target;
 use super::SECTOR;
+use crate::output::parts::{self, ReadParts};
+use crate::source::Span;
 use std::io::{self, Read};
 
 const SECTOR_USIZE: usize = SECTOR as usize;
@@ -27,6 +31,8 @@ pub struct IsoReader<'a> {
     data: Option<Box<dyn Read + Send + 'a>>,
     /// Set after a content error: the stream cannot continue consistently.
     failed: Option<(io::ErrorKind, String)>,
+    /// File data may be handed out as spans ([`ReadParts`]).
+    parts: bool,
 }
 
 impl<'a> IsoReader<'a> {
@@ -45,7 +51,15 @@ impl<'a> IsoReader<'a> {
             sector_lba: None,
             data: None,
             failed: None,
+            parts: false,
         }
+    }
+
+    /// This reader, handing file data that the host can refer to out as spans through
+    /// [`ReadParts::read_part`].
+    pub fn with_parts(mut self) -> Self {
+        self.parts = true;
+        self
     }
 
     /// Bytes produced so far.
@@ -89,10 +103,17 @@ impl<'a> IsoReader<'a> {
         let f = &self.img.files[file];
         let size = u64::from(f.size);
         if self.data.is_none() {
-            let r = f
+            let mut r = f
                 .content
                 .open()
                 .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.path)))?;
+            // Bytes before `rel` were handed out as spans ([`ReadParts`]).
+            let skipped = io::copy(&mut r.by_ref().take(rel), &mut io::sink())
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", f.path)))?;
+            if skipped != rel {
+                let msg = format!("{}: content ended after {skipped} of {size} bytes (did the file change while packaging?)", f.path);
+                return Err(self.fail(io::ErrorKind::UnexpectedEof, msg));
+            }
             self.data = Some(r);
         }
         let want = buf.len().min((size - rel).min(usize::MAX as u64) as usize);
@@ -134,6 +155,42 @@ impl<'a> IsoReader<'a> {
     }
 }
 
+impl IsoReader<'_> {
+    /// The segment holding `pos` (which must be before the end).
+    fn locate(&mut self) -> super::sectors::Segment {
+        let segments = &self.img.segments;
+        while self.seg + 1 < segments.len()
+            && self.pos >= u64::from(segments[self.seg].lba + segments[self.seg].sectors) * SECTOR
+        {
+            self.seg += 1;
+        }
+        segments[self.seg]
+    }
+}
+
+impl ReadParts for IsoReader<'_> {
+    fn read_part(&mut self, buf: &mut [u8]) -> io::Result<parts::Part> {
+        if self.parts && self.failed.is_none() && self.data.is_none() && self.pos < self.img.len() {
+            let seg = self.locate();
+            if let Part::Data(file) = seg.part {
+                let f = &self.img.files[file];
+                let rel = self.pos - u64::from(seg.lba) * SECTOR;
+                let size = u64::from(f.size);
+                if let Some(span) = f.content.span().filter(|_| rel < size) {
+                    let len = (size - rel).min(buf.len() as u64);
+                    self.pos += len;
+                    let span = Span {
+                        origin: span.origin,
+                        offset: span.offset + rel,
+                    };
+                    return Ok(parts::Part::Span { span, len });
+                }
+            }
+        }
+        self.read(buf).map(parts::Part::Bytes)
+    }
+}
+
 impl Read for IsoReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some((kind, msg)) = &self.failed {
@@ -143,13 +200,7 @@ impl Read for IsoReader<'_> {
         if self.pos >= total || buf.is_empty() {
             return Ok(0);
         }
-        let segments = &self.img.segments;
-        while self.seg + 1 < segments.len()
-            && self.pos >= u64::from(segments[self.seg].lba + segments[self.seg].sectors) * SECTOR
-        {
-            self.seg += 1;
-        }
-        let seg = segments[self.seg];
+        let seg = self.locate();
         let seg_start = u64::from(seg.lba) * SECTOR;
         let seg_end = seg_start + u64::from(seg.sectors) * SECTOR;
         let room = (seg_end - self.pos).min(buf.len() as u64) as usize;

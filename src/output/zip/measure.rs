@@ -8,13 +8,16 @@
 //! cost little, and a file none of whose chunks is worth compressing comes out larger than it
 //! went in: it is stored.
 //!
-//! Small files may keep their compressed bytes ([`Measurement`]'s cache) so the streaming
-//! pass does not deflate them again. This module does not decide offsets or headers.
+//! A file may keep its compressed bytes ([`Measurement`]'s cache) so the streaming pass does
+//! not deflate it again: small files in memory within a budget ([`MemStore`]), or any file in
+//! a store the host provides ([`KeepStore`]; the browser keeps them in Blobs, which it may page
+//! out). This module does not decide offsets or headers.
 
 use crate::error::{Error, Result};
 use crate::output::deflate::{DeflateStream, DEFLATE_CHUNK};
 use crate::output::media::MediaFile;
 use crate::output::par;
+use crate::source::{Content, MemContent};
 use std::io::{self, Read};
 use std::sync::Arc;
 
@@ -25,12 +28,70 @@ pub const CACHE_FILE_MAX: u64 = 4 << 20;
 pub const CACHE_BUDGET: u64 = 32 << 20;
 
 /// What the planning pass learned about one file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Measurement {
     /// Compressed size when deflate shrinks the file; `None` stores it.
     pub compressed: Option<u64>,
-    /// The compressed bytes, kept for some small files (see [`cache_choices`]).
-    pub(crate) cached: Option<Arc<[u8]>>,
+    /// The compressed bytes, when a [`Keeper`] kept them (see [`cache_choices`], [`KeepStore`]).
+    pub(crate) cached: Option<Arc<dyn Content>>,
+}
+
+impl std::fmt::Debug for Measurement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Measurement")
+            .field("compressed", &self.compressed)
+            .field("cached", &self.cached.as_ref().map(|c| c.len()))
+            .finish()
+    }
+}
+
+/// Holds one file's compressed bytes as the planning pass makes them.
+pub trait Keeper: Send {
+    /// The next compressed bytes.
+    fn write(&mut self, bytes: &[u8]);
+    /// Everything written, as a content the zip writer copies (or hands on by reference,
+    /// when it has a [`crate::source::Span`]).
+    fn finish(self: Box<Self>) -> io::Result<Arc<dyn Content>>;
+}
+
+/// Keeps compressed bytes in memory.
+#[derive(Default)]
+pub struct MemKeeper(Vec<u8>);
+
+impl Keeper for MemKeeper {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+    fn finish(self: Box<Self>) -> io::Result<Arc<dyn Content>> {
+        Ok(Arc::new(MemContent::new(self.0)))
+    }
+}
+
+/// Decides, file by file, where (and whether) compressed bytes are kept.
+pub trait KeepStore {
+    /// A keeper for the next file, of `size` bytes; `None` keeps nothing.
+    fn keeper(&mut self, size: u64) -> Option<Box<dyn Keeper>>;
+    /// The file the last keeper was for turned out stored: nothing of it was kept.
+    fn unused(&mut self, _size: u64) {}
+}
+
+/// Files up to [`CACHE_FILE_MAX`] kept in memory while their sizes fit in the budget (input
+/// bytes; their compressed bytes are smaller still).
+pub struct MemStore {
+    pub budget: u64,
+}
+
+impl KeepStore for MemStore {
+    fn keeper(&mut self, size: u64) -> Option<Box<dyn Keeper>> {
+        if size == 0 || size > CACHE_FILE_MAX || size > self.budget {
+            return None;
+        }
+        self.budget -= size;
+        Some(Box::new(MemKeeper::default()))
+    }
+    fn unused(&mut self, size: u64) {
+        self.budget += size;
+    }
 }
 
 impl Measurement {
@@ -60,7 +121,7 @@ pub fn cache_choices(sizes: impl IntoIterator<Item = u64>) -> Vec<bool> {
 /// Measures one file fed piece by piece; see the module documentation for the rules.
 pub struct Measurer {
     declared: u64,
-    keep: Option<Vec<u8>>,
+    keep: Option<Box<dyn Keeper>>,
     buf: Vec<u8>,
     z: DeflateStream,
     compressed: u64,
@@ -68,11 +129,18 @@ pub struct Measurer {
 }
 
 impl Measurer {
-    /// `declared` is the file's size (from its content); `keep` asks for the compressed bytes.
+    /// `declared` is the file's size (from its content); `keep` asks for the compressed bytes
+    /// (in memory).
     pub fn new(level: u32, declared: u64, keep: bool) -> Self {
+        let keeper = keep.then(|| Box::new(MemKeeper::default()) as Box<dyn Keeper>);
+        Self::keeping(level, declared, keeper)
+    }
+
+    /// [`Measurer::new`] keeping the compressed bytes in `keeper`, if any.
+    pub fn keeping(level: u32, declared: u64, keeper: Option<Box<dyn Keeper>>) -> Self {
         Measurer {
             declared,
-            keep: keep.then(Vec::new),
+            keep: keeper,
             buf: Vec::with_capacity(DEFLATE_CHUNK),
             z: DeflateStream::new(level),
             compressed: 0,
@@ -101,7 +169,7 @@ impl Measurer {
         let r = self.z.feed(&self.buf, &mut |out| {
             *compressed += out.len() as u64;
             if let Some(k) = keep.as_mut() {
-                k.extend_from_slice(out);
+                k.write(out);
             }
         });
         if let Err(e) = r {
@@ -121,15 +189,21 @@ impl Measurer {
         self.z.finish(&mut |out| {
             *compressed += out.len() as u64;
             if let Some(k) = keep.as_mut() {
-                k.extend_from_slice(out);
+                k.write(out);
             }
         })?;
         if self.compressed >= self.declared {
             return Ok(Measurement::default());
         }
+        let cached = self.keep.map(|k| k.finish()).transpose()?;
+        if cached.as_ref().is_some_and(|c| c.len() != self.compressed) {
+            return Err(io::Error::other(
+                "the kept compressed bytes are not what was compressed",
+            ));
+        }
         Ok(Measurement {
             compressed: Some(self.compressed),
-            cached: self.keep.map(Arc::from),
+            cached,
         })
     }
 }
@@ -229,7 +303,8 @@ mod tests {
             for piece in [1usize, 1000, DEFLATE_CHUNK, 1 << 20] {
                 let m = measure_pieces(&data, 6, piece, true);
                 assert_eq!(m.compressed, Some(want.len() as u64), "piece {piece}");
-                assert_eq!(m.cached.as_deref(), Some(&want[..]), "piece {piece}");
+                let kept = crate::source::read_to_vec(m.cached.as_deref().unwrap(), u64::MAX);
+                assert_eq!(kept.unwrap(), want, "piece {piece}");
                 let plain = measure_pieces(&data, 6, piece, false);
                 assert_eq!(plain.compressed, m.compressed);
                 assert!(plain.cached.is_none());

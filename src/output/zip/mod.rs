@@ -20,7 +20,10 @@ mod measure;
 mod reader;
 
 pub use headers::dos_datetime;
-pub use measure::{cache_choices, Measurement, Measurer, CACHE_BUDGET, CACHE_FILE_MAX};
+pub use measure::{
+    cache_choices, KeepStore, Keeper, Measurement, Measurer, MemKeeper, MemStore, CACHE_BUDGET,
+    CACHE_FILE_MAX,
+};
 pub use reader::ZipReader;
 
 use crate::error::{Error, Result};
@@ -71,8 +74,8 @@ pub struct PlannedEntry {
     pub offset: u64,
     pub(crate) zip64: Zip64,
     pub(crate) content: Arc<dyn Content>,
-    /// Compressed bytes kept from the planning pass (small deflated files only).
-    pub(crate) cached: Option<Arc<[u8]>>,
+    /// Compressed bytes kept from the planning pass ([`Keeper`]).
+    pub(crate) cached: Option<Arc<dyn Content>>,
 }
 
 impl std::fmt::Debug for PlannedEntry {

@@ -7,14 +7,17 @@
 //! It never seeks. Single-threaded it holds at most one header and one compressor; with
 //! `threads > 1` the entries ahead are compressed by workers (`super::ahead`) within a fixed
 //! memory budget. Entries whose compressed bytes were kept by the planning pass are copied.
+//! Asked for parts ([`ZipReader::with_parts`]), it hands stored data and kept bytes that the
+//! host can refer to on as [`Part::Span`]s instead of copying them.
 
 use super::ahead::{Ahead, Msg};
 use super::headers::{central_header, local_header};
 use super::{Method, PlannedEntry, ZipPlan};
 use crate::output::deflate::ChunkedDeflater;
+use crate::output::parts::{Part, ReadParts};
+use crate::source::{Content, Span};
 use std::io::{self, Read};
 use std::sync::mpsc::Receiver;
-use std::sync::Arc;
 
 type Source<'a> = Box<dyn Read + Send + 'a>;
 
@@ -34,6 +37,8 @@ pub struct ZipReader<'a> {
     data: Option<Data<'a>>,
     pos: u64,
     ahead: Option<Ahead>,
+    /// Entries' data may be handed out as spans ([`ReadParts`]).
+    parts: bool,
 }
 
 impl<'a> ZipReader<'a> {
@@ -61,7 +66,15 @@ impl<'a> ZipReader<'a> {
             data: None,
             pos,
             ahead,
+            parts: false,
         }
+    }
+
+    /// This reader, handing stored data and kept compressed bytes that the host can refer to
+    /// out as spans through [`ReadParts::read_part`].
+    pub fn with_parts(mut self) -> Self {
+        self.parts = true;
+        self
     }
 
     /// Bytes produced so far.
@@ -83,7 +96,7 @@ impl<'a> ZipReader<'a> {
                         .as_mut()
                         .and_then(|a| a.enter(i))
                         .map(|rx| (i, rx));
-                    self.data = Some(Data::open(e, plan.level, worker)?);
+                    self.data = Some(Data::open(e, plan.level, worker, self.parts)?);
                     self.stage = Stage::Local(i + 1);
                 }
                 None => self.stage = Stage::Central(0),
@@ -133,12 +146,42 @@ impl Read for ZipReader<'_> {
     }
 }
 
+impl ReadParts for ZipReader<'_> {
+    fn read_part(&mut self, buf: &mut [u8]) -> io::Result<Part> {
+        if buf.is_empty() {
+            return Ok(Part::Bytes(0));
+        }
+        loop {
+            if self.head_pos < self.head.len() {
+                return self.read(buf).map(Part::Bytes);
+            }
+            if let Some(d) = &mut self.data {
+                if d.remaining > 0 {
+                    if let Some(part) = d.span_part(buf.len() as u64) {
+                        self.pos += part.len();
+                        return Ok(part);
+                    }
+                    return self.read(buf).map(Part::Bytes);
+                }
+                d.finish(self.ahead.as_ref())?;
+                self.data = None;
+            }
+            if !self.advance()? {
+                return Ok(Part::Bytes(0));
+            }
+        }
+    }
+}
+
 enum Inner<'a> {
     /// The CRC is `None` when the content checks its own bytes against the planned CRC.
     Stored(Source<'a>, Option<crc32fast::Hasher>),
     Deflated(Box<ChunkedDeflater<Source<'a>>>),
-    /// Compressed bytes kept by the planning pass, and how far they were handed out.
-    Cached(Arc<[u8]>, usize),
+    /// Compressed bytes kept by the planning pass, being copied.
+    Kept(Source<'a>),
+    /// Bytes (stored data or kept compressed bytes) the host can refer to: handed out as
+    /// spans, or read from the content (opened on the first read) if a caller reads instead.
+    Span(Span, &'a dyn Content, Option<Source<'a>>),
     Worker(FromWorker),
 }
 
@@ -193,18 +236,27 @@ impl<'a> Data<'a> {
         entry: &'a PlannedEntry,
         level: u32,
         worker: Option<(usize, Receiver<Msg>)>,
+        parts: bool,
     ) -> io::Result<Self> {
-        let inner = match (&entry.cached, worker) {
-            (Some(bytes), _) if entry.method == Method::Deflated => {
-                if bytes.len() as u64 != entry.compressed_size {
+        let stored_span = match entry.method {
+            Method::Stored if parts => entry.content.span(),
+            _ => None,
+        };
+        let inner = match (&entry.cached, worker, stored_span) {
+            (Some(kept), _, _) if entry.method == Method::Deflated => {
+                if kept.len() != entry.compressed_size {
                     return Err(io::Error::other(format!(
                         "{}: kept compressed bytes do not match the plan",
                         entry.path
                     )));
                 }
-                Inner::Cached(bytes.clone(), 0)
+                match kept.span().filter(|_| parts) {
+                    Some(span) => Inner::Span(span, kept.as_ref(), None),
+                    None => Inner::Kept(kept.open().map_err(|e| with_path(entry, e))?),
+                }
             }
-            (_, Some((index, rx))) if entry.method == Method::Deflated => {
+            (_, _, Some(span)) => Inner::Span(span, entry.content.as_ref(), None),
+            (_, Some((index, rx)), _) if entry.method == Method::Deflated => {
                 Inner::Worker(FromWorker {
                     index,
                     rx,
@@ -258,11 +310,13 @@ impl<'a> Data<'a> {
                     }
                 }),
                 Inner::Deflated(d) => d.read(&mut buf[..want]),
-                Inner::Cached(bytes, pos) => {
-                    let n = want.min(bytes.len() - *pos);
-                    buf[..n].copy_from_slice(&bytes[*pos..*pos + n]);
-                    *pos += n;
-                    Ok(n)
+                Inner::Kept(src) => src.read(&mut buf[..want]),
+                Inner::Span(_, content, src) => {
+                    if src.is_none() {
+                        let done = self.entry.compressed_size - self.remaining;
+                        *src = Some(open_at(*content, done)?);
+                    }
+                    src.as_mut().map_or(Ok(0), |s| s.read(&mut buf[..want]))
                 }
                 Inner::Worker(w) => w.read(&mut buf[..want], ahead),
             };
@@ -291,16 +345,37 @@ impl<'a> Data<'a> {
         r
     }
 
+    /// The next `max` bytes at most as a span, when this entry's data is handed on by
+    /// reference and no caller has read it instead.
+    fn span_part(&mut self, max: u64) -> Option<Part> {
+        let Inner::Span(span, _, None) = &self.inner else {
+            return None;
+        };
+        let done = self.entry.compressed_size - self.remaining;
+        let len = self.remaining.min(max);
+        let part = Part::Span {
+            span: Span {
+                origin: span.origin,
+                offset: span.offset + done,
+            },
+            len,
+        };
+        self.remaining -= len;
+        Some(part)
+    }
+
     fn check_end(&mut self, ahead: Option<&Ahead>) -> io::Result<()> {
         let mut probe = [0u8; 1];
         let (extra, crc, total) = match &mut self.inner {
-            // Verified when they were kept: the same read produced the digest.
-            Inner::Cached(bytes, pos) => {
-                return match *pos == bytes.len() {
-                    true => Ok(()),
-                    false => Err(changed(self.entry, "its size differs")),
+            // Verified when they were kept or digested: the same read produced the digest.
+            // A span's bytes are the host's, cut to the planned length.
+            Inner::Kept(src) | Inner::Span(_, _, Some(src)) => {
+                return match read_retry(src, &mut probe)? {
+                    0 => Ok(()),
+                    _ => Err(changed(self.entry, "its size differs")),
                 }
             }
+            Inner::Span(_, _, None) => return Ok(()),
             Inner::Worker(w) => {
                 let extra = w
                     .read(&mut probe, ahead)
@@ -329,6 +404,19 @@ impl<'a> Data<'a> {
         }
         Ok(())
     }
+}
+
+/// A content's reader with its first `skip` bytes read past.
+fn open_at<'a>(content: &'a dyn Content, skip: u64) -> io::Result<Source<'a>> {
+    let mut src = content.open()?;
+    let skipped = io::copy(&mut src.by_ref().take(skip), &mut io::sink())?;
+    if skipped != skip {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "content ended early",
+        ));
+    }
+    Ok(src)
 }
 
 fn read_retry(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
