@@ -3,19 +3,19 @@
 //!
 //! In every worker: `prepare` validates (cheap) and keeps the staged file list; `digest`
 //! hashes and measures the files the page hands this worker, keeping the compressed bytes of
-//! small ones within the native process's budget; `plan` takes every worker's digests, in
+//! every deflated file ([`super::keep`]: small ones in memory, the others in `Blob`s); `plan` takes every worker's digests, in
 //! staged order, and who kept what, and plans the media without reading a payload byte;
 //! `Media`'s `pieces` and `range` then let each worker produce any piece of any output (the
 //! pieces whose entries a worker kept are cheapest there). The scheduling (who digests what,
 //! who produces which piece) is the page's: `web/worker-api/client.js`.
 
 use super::api::{validated, Bundle, Media};
+use super::keep::BlobStore;
 use super::{js_err, JsFailure};
 use crate::build::shared::{self, FileDigest, Kept};
-use crate::output::zip::CACHE_BUDGET;
 use crate::source::digest::hex;
 use sha2::{Digest, Sha256};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -29,9 +29,9 @@ pub const PROGRESS_STEP: u64 = 4 << 20;
 pub struct Job {
     validated: super::api::Validated,
     accepted: bool,
-    /// Compressed bytes kept while digesting, and the input bytes the budget has left.
+    /// Compressed bytes kept while digesting, and where they are kept.
     kept: RefCell<Kept>,
-    budget: Cell<u64>,
+    store: RefCell<BlobStore>,
 }
 
 impl Job {
@@ -85,7 +85,7 @@ fn prepare_impl(
         accepted,
         validated: v,
         kept: RefCell::new(Kept::new()),
-        budget: Cell::new(CACHE_BUDGET),
+        store: RefCell::new(BlobStore::default()),
     })
 }
 
@@ -139,8 +139,8 @@ impl Job {
     }
 
     /// Digests the staged files at `indices`; returns their records back to back, in the
-    /// order given ([`shared::DIGEST_RECORD`] bytes each). Small deflated files are kept
-    /// compressed while the budget lasts (see [`Job::kept`]).
+    /// order given ([`shared::DIGEST_RECORD`] bytes each). Deflated files are kept
+    /// compressed (see [`Job::kept`]).
     ///
     /// `on_progress(bytes)`, when given, is called with the bytes read since its last call,
     /// at most every [`PROGRESS_STEP`] bytes, so one big file moves a progress bar too.
@@ -151,7 +151,6 @@ impl Job {
     ) -> Result<Vec<u8>, JsFailure> {
         self.check_accepted()?;
         let indices: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
-        let mut budget = self.budget.get();
         let level = self.validated.resolved.build.zip_level;
         let mut unreported = 0u64;
         let mut report = |n: u64| {
@@ -167,11 +166,10 @@ impl Job {
             &self.validated.staged,
             &indices,
             level,
-            &mut budget,
+            &mut *self.store.borrow_mut(),
             &mut report,
         )
         .map_err(js_err)?;
-        self.budget.set(budget);
         let mut kept = self.kept.borrow_mut();
         let mut digests = Vec::with_capacity(digested.len());
         for (&i, (d, k)) in indices.iter().zip(digested) {

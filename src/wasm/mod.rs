@@ -11,6 +11,7 @@
 
 mod api;
 mod job;
+mod keep;
 mod options;
 mod report;
 mod source;

@@ -67,6 +67,11 @@ impl ReadAt for BlobSource {
         self.len
     }
 
+    /// The slot: [`blob_slice`] cuts the same `Blob` for the page.
+    fn origin(&self) -> Option<u64> {
+        Some(self.slot as u64)
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         if offset >= self.len || buf.is_empty() {
             return Ok(0);
@@ -93,6 +98,16 @@ impl ReadAt for BlobSource {
         bytes.copy_to(&mut buf[..n]);
         Ok(n)
     }
+}
+
+/// Bytes `offset..offset + len` of the `Blob` behind the live [`BlobSource`] with slot
+/// `origin` ([`ReadAt::origin`]), as a `Blob` of its own: no byte is read or copied.
+pub fn blob_slice(origin: u64, offset: u64, len: u64) -> io::Result<Blob> {
+    let blob = BLOBS
+        .with(|b| b.borrow().get(origin as usize).cloned().flatten())
+        .ok_or_else(|| io::Error::other("the file behind this output is no longer open"))?;
+    blob.slice_with_f64_and_f64(offset as f64, (offset + len) as f64)
+        .map_err(js_io)
 }
 
 /// Copies JS bytes into memory once; the copy is shared by every content that reads it.

@@ -1,5 +1,6 @@
 //! One output (ISO, zip or manifest) as a pull stream for JS: `nextChunk(max)` hands out the
-//! next bytes until it returns `undefined`.
+//! next bytes until it returns `undefined`; `nextParts(max)` the same bytes as `Uint8Array`s
+//! and `Blob`s (slices of the dropped file or of kept compressed bytes, never copied here).
 //!
 //! The core's readers borrow the planned media set; a stream owns a shared handle to that set
 //! and the reader together (via `self_cell`), so JS can hold it as long as it likes. This module
@@ -9,6 +10,7 @@ use super::{js_err, JsFailure};
 use crate::build::shared::Output;
 use crate::build::MediaSet;
 use crate::output::iso::IsoReader;
+use crate::output::parts::{Part, ReadParts};
 use crate::output::zip::ZipReader;
 use self_cell::self_cell;
 use std::io::Read;
@@ -93,10 +95,16 @@ impl OutputStream {
     ) -> Result<OutputStream, JsFailure> {
         let body = match output {
             Output::Iso => Body::Iso(
-                IsoCell::try_new(set.clone(), |s| s.iso.reader_from(start)).map_err(js_err)?,
+                IsoCell::try_new(set.clone(), |s| {
+                    s.iso.reader_from(start).map(IsoReader::with_parts)
+                })
+                .map_err(js_err)?,
             ),
             Output::Zip => Body::Zip(
-                ZipCell::try_new(set.clone(), |s| s.zip.reader_from(start)).map_err(js_err)?,
+                ZipCell::try_new(set.clone(), |s| {
+                    s.zip.reader_from(start).map(ZipReader::with_parts)
+                })
+                .map_err(js_err)?,
             ),
             Output::Manifest => Body::Bytes(set.manifest_bytes.clone()),
         };
@@ -153,6 +161,24 @@ impl OutputStream {
         self.pos += got as u64;
         Ok(got)
     }
+
+    /// The next part of at most `buf.len()` bytes (bytes written to `buf`, or a span).
+    fn part(&mut self, buf: &mut [u8]) -> Result<Part, JsFailure> {
+        let r = match &mut self.body {
+            Body::Iso(c) => c.with_dependent_mut(|_, r| r.read_part(buf)),
+            Body::Zip(c) => c.with_dependent_mut(|_, r| r.read_part(buf)),
+            Body::Bytes(_) => return self.fill(buf).map(Part::Bytes),
+        };
+        let part = r.map_err(|e| JsFailure::new(format!("{}: {e}", self.name)))?;
+        if part.is_empty() {
+            return Err(JsFailure::new(format!(
+                "{}: output ended at byte {} of {}; an input file changed while building",
+                self.name, self.pos, self.end
+            )));
+        }
+        self.pos += part.len();
+        Ok(part)
+    }
 }
 
 #[wasm_bindgen]
@@ -194,5 +220,47 @@ impl OutputStream {
         let mut buf = vec![0u8; (max as u64).min(remaining) as usize];
         let n = self.fill(&mut buf)?;
         Ok(Some(js_sys::Uint8Array::from(&buf[..n])))
+    }
+
+    /// The next `1..=max` bytes as an array of `Uint8Array`s and `Blob`s, in order (every
+    /// chunk but the last exactly `max` bytes in all), or `undefined` when the output is
+    /// complete. File data that lies in the dropped file, and compressed bytes kept in a
+    /// `Blob`, come as `Blob` slices: nothing is read to make them.
+    #[wasm_bindgen(js_name = nextParts)]
+    pub fn next_parts(&mut self, max: u32) -> Result<Option<js_sys::Array>, JsFailure> {
+        if max == 0 {
+            return Err(JsFailure::new("nextParts: max must be at least 1 byte"));
+        }
+        let want = (max as u64).min(self.end - self.pos) as usize;
+        if want == 0 {
+            return Ok(None);
+        }
+        let out = js_sys::Array::new();
+        let mut buf = vec![0u8; want];
+        // Bytes in `buf[..held]` not yet handed out; `done` counts everything this chunk holds.
+        let (mut held, mut done) = (0usize, 0usize);
+        while done < want {
+            let room = want - done;
+            match self.part(&mut buf[held..held + room])? {
+                Part::Bytes(n) => {
+                    held += n;
+                    done += n;
+                }
+                Part::Span { span, len } => {
+                    if held > 0 {
+                        out.push(&js_sys::Uint8Array::from(&buf[..held]));
+                        held = 0;
+                    }
+                    let slice = super::source::blob_slice(span.origin, span.offset, len)
+                        .map_err(|e| JsFailure::new(format!("{}: {e}", self.name)))?;
+                    out.push(&slice);
+                    done += len as usize;
+                }
+            }
+        }
+        if held > 0 {
+            out.push(&js_sys::Uint8Array::from(&buf[..held]));
+        }
+        Ok(Some(out))
     }
 }

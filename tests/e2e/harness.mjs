@@ -218,9 +218,11 @@ export function fakeSavePicker() {
       window.__saved[suggestedName] = rec;
       return new WritableStream({
         async write(chunk) {
+          // Bytes or a Blob (of slices of the input and of kept bytes), as the page writes them.
+          const size = chunk instanceof Blob ? chunk.size : chunk.byteLength;
           rec.chunks++;
-          rec.maxChunk = Math.max(rec.maxChunk, chunk.byteLength);
-          rec.bytes += chunk.byteLength;
+          rec.maxChunk = Math.max(rec.maxChunk, size);
+          rec.bytes += size;
           rec.parts.push(chunk.slice());
           if (window.__writeDelay) await new Promise((r) => setTimeout(r, window.__writeDelay));
         },

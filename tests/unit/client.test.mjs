@@ -61,7 +61,10 @@ class FakeWorker {
         const end = Math.min(pos + msg.max, msg.end);
         this.cursors.set(id, end);
         this.served.push([msg.key, msg.start]);
-        return this.outputs[msg.key].subarray(pos, end);
+        // As the real worker: bytes and Blobs (what lies in the input), cut anywhere.
+        const bytes = this.outputs[msg.key].subarray(pos, end);
+        const cutAt = (pos * 7919) % (bytes.length + 1);
+        return [bytes.subarray(0, cutAt), new Blob([bytes.subarray(cutAt)])].filter((p) => (p.length ?? p.size) > 0);
       }
       // A shared build's other steps, as the real worker answers them for an accepted input
       // (the digest key stands for what the real one hashes: here it comes with the options).
@@ -105,7 +108,7 @@ async function readAll(reader) {
   for (;;) {
     const c = await reader.next();
     if (c === undefined) break;
-    parts.push(c);
+    for (const p of c) parts.push(p instanceof Blob ? Buffer.from(await p.arrayBuffer()) : p);
   }
   return Buffer.concat(parts);
 }

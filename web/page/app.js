@@ -12,7 +12,11 @@
   const $ = (id) => document.getElementById(id);
   const params = new URLSearchParams(location.search);
   const CUSTOM_SPEC = 'custom';
-  const CHUNK = 1 << 20;
+  // Bytes per output request to the workers: most are Blob slices, which cost nothing to
+  // hand over, so fewer, larger requests (at most this many bytes held per chunk).
+  // ?chunk=N (bytes) sets it, for tests that watch a small output arrive in pieces.
+  const asked = Number(params.get('chunk'));
+  const CHUNK = Number.isInteger(asked) && asked >= 4096 ? asked : 4 << 20;
 
   // ?workers=N: how many workers share a build (default: one per core, at most 4).
   const WORKERS = Number(params.get('workers')) || undefined;

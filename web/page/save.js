@@ -1,8 +1,10 @@
 // guestpack page: saving the built media. Each output is streamed from the workers chunk by
 // chunk into a file the user picked (File System Access) or, without that, collected and
-// handed to the browser as a download. "Save all" writes the three into one folder the user
-// picks (one dialog), or downloads them one after another. The page remembers which were
-// saved. Loaded before app.js, which creates it.
+// handed to the browser as a download. Chunks come as bytes and Blobs (slices of the dropped
+// file and of compressed bytes the workers kept): Blobs go into the file or the download as
+// they are, so most of an output's bytes never pass through the page. "Save all" writes the
+// three at once into one folder the user picks (one dialog), or downloads the three at once.
+// The page remembers which were saved. Loaded before app.js, which creates it.
 'use strict';
 
 // eslint-disable-next-line no-unused-vars
@@ -16,21 +18,23 @@ function createSaver(page) {
 
   // Streams one output into `writable`, or downloads it when there is none. Throws on failure
   // (an abort as AbortError).
-  async function write(out, writable, signal) {
+  async function write(out, writable, signal, onProgress = (n) => page.progress(`Saving ${out.name}`, n, out.len)) {
     const client = page.client();
-    const onProgress = (n) => page.progress(`Saving ${out.name}`, n, out.len);
     onProgress(0);
     await client.rewind(out.key);
     if (writable) {
-      await client.pump(out.key, writable, { chunk: CHUNK, signal, onProgress });
+      // Writes of up to 16 chunks: each write of a file is a round trip to the browser.
+      await client.pump(out.key, writable, { chunk: CHUNK, signal, onProgress, blobs: true, batch: 16 * CHUNK });
     } else {
       const parts = [];
       let done = 0;
       for (;;) {
-        const bytes = await client.nextChunk(out.key, CHUNK, signal);
-        if (bytes === undefined) break;
-        parts.push(bytes);
-        done += bytes.length;
+        const got = await client.nextParts(out.key, CHUNK, signal);
+        if (got === undefined) break;
+        for (const part of got) {
+          parts.push(part);
+          done += part instanceof Blob ? part.size : part.length;
+        }
         onProgress(done);
       }
       saveBlob(new Blob(parts, { type: out.key === 'manifest' ? 'application/json' : 'application/octet-stream' }), out.name);
@@ -92,14 +96,21 @@ function createSaver(page) {
         status(`Could not open a folder: ${e.message}. Downloading the three files instead.`);
       }
     }
+    // The three at once: the workers make the zip's pieces while the browser writes the
+    // image's, and one bar shows all of it.
     const ok = await busy('all three files', async (signal) => {
+      const total = outs.reduce((n, o) => n + o.len, 0);
+      const done = outs.map(() => 0);
+      const label = 'Saving all three files';
+      page.progress(label, 0, total);
+      const writables = [];
       for (const out of outs) {
-        state.busy.name = out.name;
-        page.render();
-        let writable = null;
-        if (folder) writable = await (await folder.getFileHandle(out.name, { create: true })).createWritable();
-        await write(out, writable, signal);
+        writables.push(folder ? await (await folder.getFileHandle(out.name, { create: true })).createWritable() : null);
       }
+      await Promise.all(outs.map((out, i) => write(out, writables[i], signal, (n) => {
+        done[i] = n;
+        page.progress(label, done.reduce((a, b) => a + b, 0), total);
+      })));
     });
     if (ok) {
       status(folder
@@ -123,7 +134,7 @@ function createSaver(page) {
     if (state.outputs && !$('save-mode').textContent) {
       status(folderPicker
         ? '“Save all” asks for a folder once and streams the three files into it; each button below saves one file where you choose.'
-        : 'Each button downloads its file through your browser; “Download all three” downloads them one after another.');
+        : 'Each button downloads its file through your browser; “Download all three” downloads them at once.');
     }
     if (!state.outputs) status('');
   }

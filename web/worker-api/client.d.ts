@@ -54,8 +54,8 @@ export interface Stats {
 
 /** Hands out one output of the current build in order, chunk by chunk. */
 export interface OrderedReader {
-  /** The next chunk, or undefined once the output is complete. */
-  next(): Promise<Uint8Array | undefined>;
+  /** The next chunk (Uint8Arrays and Blobs), or undefined once the output is complete. */
+  next(): Promise<Array<Uint8Array | Blob> | undefined>;
   close(): void;
 }
 
@@ -81,13 +81,17 @@ export class GuestpackClient {
   ): Promise<BuildResult>;
   verify(media: Input, more?: { manifestText?: string; signal?: AbortSignal; options?: Options }): Promise<VerifyResult>;
   openOutput(key: OutputKey, o?: { chunk?: number }): OrderedReader;
+  /** The next chunk as Uint8Arrays and Blobs (slices of the input or of kept bytes; up to `max`
+   * bytes in all, default 1 MiB), or undefined when complete. */
+  nextParts(key: OutputKey, max?: number, signal?: AbortSignal): Promise<Array<Uint8Array | Blob> | undefined>;
   /** The next chunk (up to `max` bytes, default 1 MiB) of an output, or undefined when complete. */
   nextChunk(key: OutputKey, max?: number, signal?: AbortSignal): Promise<Uint8Array | undefined>;
-  /** Copies one output into a WritableStream; resolves to the bytes written. */
+  /** Copies one output into a WritableStream; resolves to the bytes written. With `blobs: true`
+   * the stream also gets Blob parts as they come (a FileSystemWritableFileStream takes them). */
   pump(
     key: OutputKey,
-    writable: WritableStream<Uint8Array>,
-    o?: { chunk?: number; signal?: AbortSignal; onProgress?: (written: number) => void },
+    writable: WritableStream<Uint8Array> | WritableStream<Uint8Array | Blob>,
+    o?: { chunk?: number; signal?: AbortSignal; onProgress?: (written: number) => void; blobs?: boolean; batch?: number },
   ): Promise<number>;
   /** Collects one output into a Blob. */
   toBlob(key: OutputKey, o?: { chunk?: number; signal?: AbortSignal; type?: string }): Promise<Blob>;

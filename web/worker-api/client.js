@@ -277,8 +277,13 @@ class GuestpackClient {
     return new OrderedReader(this, this.nextReader++, key, this.built.pieces[key], chunk);
   }
 
-  /** The next chunk (Uint8Array, up to `max` bytes) of an output, or undefined when it is complete. */
-  async nextChunk(key, max = 1 << 20, signal) {
+  /**
+   * The next chunk of an output as parts (Uint8Arrays and Blobs, up to `max` bytes in all), or
+   * undefined when it is complete. A Blob part is a slice of the dropped file or of bytes a
+   * worker kept: handing it to a Blob, a download or a file handle copies nothing through
+   * the page.
+   */
+  async nextParts(key, max = 1 << 20, signal) {
     let r = this.readers.get(key);
     if (!r) {
       r = this.openOutput(key, { chunk: max });
@@ -289,12 +294,20 @@ class GuestpackClient {
     return c;
   }
 
+  /** The next chunk (Uint8Array, up to `max` bytes) of an output, or undefined when it is complete. */
+  async nextChunk(key, max = 1 << 20, signal) {
+    const parts = await this.nextParts(key, max, signal);
+    return parts === undefined ? undefined : this.guard(signal, () => joinParts(parts));
+  }
+
   /**
    * Copies one output into a WritableStream (e.g. from showSaveFilePicker().createWritable()),
    * awaiting the writer between chunks so memory stays at a few chunks per worker. Returns
-   * bytes written.
+   * bytes written. The stream gets Uint8Arrays; with `blobs: true` it gets Blobs, each of
+   * chunks gathered up to `batch` bytes (at most 8 MiB of them bytes held in memory): a
+   * FileSystemWritableFileStream takes them, and then file data never passes through the page.
    */
-  async pump(key, writable, { chunk = 1 << 20, signal, onProgress } = {}) {
+  async pump(key, writable, { chunk = 1 << 20, signal, onProgress, blobs = false, batch = 64 << 20 } = {}) {
     const writer = writable.getWriter();
     // A cancel must not wait for a slow sink: every await below also ends on abort.
     const stopped = new Promise((_, reject) => {
@@ -307,14 +320,36 @@ class GuestpackClient {
     try {
       if (signal && signal.aborted) throw aborted();
       reader = this.openOutput(key, { chunk });
-      for (;;) {
-        const bytes = await unlessAborted(this.guard(signal, () => reader.next()));
-        if (bytes === undefined) break;
+      // With Blobs, chunks are gathered into one Blob of up to `batch` bytes (at most
+      // PUMP_BATCH_HELD of them bytes held here) per write: each write of a file stream is a
+      // round trip, and a Blob of slices costs nothing until the sink reads it.
+      let gathered = [];
+      let batchSize = 0;
+      let batchHeld = 0;
+      const flush = async () => {
+        if (!gathered.length) return;
+        const part = blobs ? new Blob(gathered) : await unlessAborted(joinParts(gathered));
+        gathered = [];
+        batchSize = 0;
+        batchHeld = 0;
         await unlessAborted(writer.ready);
-        await unlessAborted(writer.write(bytes));
-        written += bytes.length;
+        await unlessAborted(writer.write(part));
+        written += partSize(part);
         if (onProgress) onProgress(written);
+      };
+      for (;;) {
+        const parts = await unlessAborted(this.guard(signal, () => reader.next()));
+        if (parts === undefined) break;
+        const size = parts.reduce((n, q) => n + partSize(q), 0);
+        const held = parts.reduce((n, q) => n + (q instanceof Uint8Array ? q.length : 0), 0);
+        // A write never goes over the batch (unless one chunk does).
+        if (batchSize + size > batch || batchHeld + held > PUMP_BATCH_HELD) await flush();
+        gathered.push(...parts);
+        batchSize += size;
+        batchHeld += held;
+        if (!blobs) await flush();
       }
+      await flush();
       await unlessAborted(writer.close());
     } catch (e) {
       if (reader) reader.close();
@@ -332,9 +367,9 @@ class GuestpackClient {
     const parts = [];
     try {
       for (;;) {
-        const bytes = await this.guard(signal, () => reader.next());
-        if (bytes === undefined) return new Blob(parts, { type });
-        parts.push(bytes);
+        const got = await this.guard(signal, () => reader.next());
+        if (got === undefined) return new Blob(parts, { type });
+        parts.push(...got);
       }
     } finally {
       reader.close();
@@ -462,16 +497,19 @@ class OrderedReader {
     p.requested++;
     w.inflight++;
     w.link.call({ type: 'range', reader: this.id, key: this.key, start: p.start, end: p.end, max: this.chunk })
-      .then((bytes) => {
-        if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new Error(`${this.key}: a worker ended a piece early`);
-        return bytes;
+      .then((parts) => {
+        const size = Array.isArray(parts) ? parts.reduce((n, q) => n + partSize(q), 0) : 0;
+        if (size === 0) throw new Error(`${this.key}: a worker ended a piece early`);
+        // Memory held here: bytes only (a Blob part is a reference).
+        const held = parts.reduce((n, q) => n + (q instanceof Uint8Array ? q.length : 0), 0);
+        return { parts, held };
       })
-      .then((bytes) => {
+      .then((c) => {
         w.inflight--;
         if (this.closed) return;
-        p.chunks.push(bytes);
+        p.chunks.push(c);
         p.received++;
-        w.waiting += bytes.length;
+        w.waiting += c.held;
         this.schedule();
         this.notify();
       }, (e) => {
@@ -487,7 +525,7 @@ class OrderedReader {
     if (wake) wake();
   }
 
-  /** The next chunk, or undefined after the last one. */
+  /** The next chunk (an array of Uint8Arrays and Blobs), or undefined after the last one. */
   async next() {
     for (;;) {
       if (this.error) throw this.error;
@@ -498,13 +536,13 @@ class OrderedReader {
       this.schedule();
       if (p.chunks.length) {
         const c = p.chunks.shift();
-        p.link.waiting -= c.length;
+        p.link.waiting -= c.held;
         if (p.received === p.count && p.chunks.length === 0) {
           p.link.mine.splice(p.link.mine.indexOf(p), 1);
           this.cur++;
         }
         this.schedule();
-        return c;
+        return c.parts;
       }
       await new Promise((resolve) => { this.wake = resolve; });
     }
@@ -517,6 +555,26 @@ class OrderedReader {
     this.notify();
     for (const w of this.state) w.link.call({ type: 'closeReader', reader: this.id }).catch(() => {});
   }
+}
+
+/** Bytes held in memory in one write of `pump` with Blobs. */
+const PUMP_BATCH_HELD = 8 << 20;
+
+/** Bytes a part (Uint8Array or Blob) stands for. */
+function partSize(part) {
+  return part instanceof Uint8Array ? part.length : part.size;
+}
+
+/** One Uint8Array holding the parts' bytes (Blob parts are read). */
+async function joinParts(parts) {
+  if (parts.length === 1 && parts[0] instanceof Uint8Array) return parts[0];
+  if (parts.every((q) => q instanceof Uint8Array)) {
+    const out = new Uint8Array(parts.reduce((n, q) => n + q.length, 0));
+    let at = 0;
+    for (const q of parts) { out.set(q, at); at += q.length; }
+    return out;
+  }
+  return new Uint8Array(await new Blob(parts).arrayBuffer());
 }
 
 if (typeof module !== 'undefined' && module.exports) module.exports = { GuestpackClient };

@@ -30,8 +30,11 @@
 //                                                    (accepted false, with the report, when the
 //                                                    catalog check on the digests finds errors)
 //                                                    (pieces: [start, end, work, owner] flat, owner -1: any)
-//   range    {reader, key, start, end, max}       -> next chunk (Uint8Array) of bytes start..end of an
-//                                                    output; undefined once they are all handed out
+//   range    {reader, key, start, end, max}       -> next chunk of bytes start..end of an output, as an
+//                                                    array of Uint8Arrays and Blobs (slices of the
+//                                                    dropped file or of kept compressed bytes) of
+//                                                    `max` bytes in all (less at the end); undefined
+//                                                    once they are all handed out
 //   closeReader {reader}                          -> frees the ranges a reader left open
 // `drivers` / `guestTools` / `media` are a File/Blob (a zip or an ISO), an ArrayBuffer/Uint8Array
 // (a zip or an ISO), or the string 'sample' (drivers only); the limits among `options` apply to
@@ -176,7 +179,7 @@ const handlers = {
       s = current.media.range(msg.key, msg.start, msg.end);
       ranges.set(id, s);
     }
-    const chunk = s.nextChunk(msg.max || 1 << 20);
+    const chunk = s.nextParts(msg.max || 1 << 20);
     if (chunk === undefined || s.isDone()) {
       s.free();
       ranges.delete(id);
@@ -214,9 +217,10 @@ self.onmessage = (ev) => {
     const t0 = performance.now();
     const result = handler(msg);
     busyMs[type] = (busyMs[type] || 0) + (performance.now() - t0);
-    // Chunks are transferred, not copied.
+    // Chunks are transferred, not copied (a Blob is passed by reference anyway).
     const transfer = result instanceof Uint8Array || result instanceof Uint32Array ? [result.buffer]
-      : result && result.sizes instanceof Float64Array ? [result.sizes.buffer] : [];
+      : Array.isArray(result) ? result.filter((p) => p instanceof Uint8Array).map((p) => p.buffer)
+        : result && result.sizes instanceof Float64Array ? [result.sizes.buffer] : [];
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (e) {
     // `option`: the limit a core error asks to raise (see the wasm's JsFailure).
