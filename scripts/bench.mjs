@@ -165,7 +165,8 @@ async function benchPayload(kind) {
     if (!p) continue;
     console.log(`page (${label}, median run): ${p.wall.toFixed(2)} s of the page's work from the drop to the last byte saved ` +
       `(${p.withHarness.toFixed(2)} s with the harness's clicks) — check ${p.phases.check.toFixed(2)} s, ` +
-      `build ${p.phases.build.toFixed(2)} s, save ${p.phases.save.toFixed(2)} s; page ÷ native ${(p.wall / native.wall).toFixed(2)}`);
+      `build ${p.phases.build.toFixed(2)} s, save ${p.phases.save.toFixed(2)} s` +
+      `${p.saves ? ` (${Object.entries(p.saves).map(([k, v]) => `${k} ${v.toFixed(2)} s`).join(', ')})` : ''}; page ÷ native ${(p.wall / native.wall).toFixed(2)}`);
   }
   check(native.sizes.zip > 0 && native.sizes.iso > payload, `${kind}: native built the media`);
   if (pipeline) console.log(`${kind}: native wall ÷ pipeline ${(native.wall / pipeline.wall).toFixed(2)}, native zip ÷ zip -9 ${(native.sizes.zip / pipeline.sizes.zip).toFixed(4)}`);
