@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { OUTPUTS, cli, cliOutputs, open, session, virtioBundle, workDir } from './harness.mjs';
+import { OUTPUTS, cli, cliOutputs, fakeFolderPicker, open, session, virtioBundle, workDir } from './harness.mjs';
 
 const work = workDir();
 let run, browser, pages, bundle, bigBundle, emptyZip, sampleDir, want;
@@ -55,25 +55,8 @@ after(async () => {
   if (run) await run.stop();
 });
 
-/** Stands in for the folder dialog: each file the page creates is kept as its bytes. */
-function fakeFolderPicker() {
-  window.__folder = {};
-  window.showDirectoryPicker = async () => ({
-    name: 'media',
-    async getFileHandle(name) {
-      return {
-        name,
-        async createWritable() {
-          const rec = { parts: [], closed: false };
-          window.__folder[name] = rec;
-          return new WritableStream({
-            write(chunk) { rec.parts.push(chunk.slice()); },
-            close() { rec.closed = true; },
-          });
-        },
-      };
-    },
-  });
+/** The progress bar's every value, recorded (with harness.mjs's fakeFolderPicker). */
+function progressLog() {
   // Progress as the bar shows it: every value it took.
   window.__progress = [];
   new MutationObserver(() => {
@@ -85,7 +68,7 @@ function fakeFolderPicker() {
 for (const label of ['site', 'file']) {
   describe(`first minutes (${label})`, () => {
     test('the virtio-win bundle chooses its spec, the bar counts 13 of 13 and Save all writes the CLI bytes', async () => {
-      const { page, context, errors } = await open(browser, pages[label], { query: '', init: fakeFolderPicker });
+      const { page, context, errors } = await open(browser, pages[label], { query: '', init: [fakeFolderPicker, progressLog] });
       await page.selectOption('[data-testid=signing-policy]', 'none');
       await settled(page, () => page.setInputFiles('[data-testid=bundle-input]', bundle), { spec: 'virtio-win-8.1.json' });
       assert.match(await page.textContent('[data-testid=spec-reason]'), /Chosen for this bundle: virtio-win-8\.1\.json .*takes all 26 driver folders/);
@@ -129,7 +112,7 @@ for (const label of ['site', 'file']) {
     });
 
     test('progress moves at least ten times through a single 100 MiB file', async () => {
-      const { page, context, errors } = await open(browser, pages[label], { init: fakeFolderPicker });
+      const { page, context, errors } = await open(browser, pages[label], { init: [fakeFolderPicker, progressLog] });
       await page.selectOption('[data-testid=signing-policy]', 'none');
       await page.evaluate(() => { window.__progress = []; });
       await settled(page, () => page.setInputFiles('[data-testid=bundle-input]', bigBundle));
@@ -210,7 +193,7 @@ describe('in view at two sizes', () => {
     test(`status and next step are in view at ${size}`, async () => {
       const dir = process.env.GUESTPACK_SCREENSHOTS;
       if (dir) mkdirSync(dir, { recursive: true });
-      const { page, context, errors } = await open(browser, pages.site, { query: '', viewport, init: fakeFolderPicker });
+      const { page, context, errors } = await open(browser, pages.site, { query: '', viewport, init: [fakeFolderPicker, progressLog] });
       const inView = async (what) => {
         for (const id of ['summary-status', 'primary-action']) {
           const box = await page.locator(`[data-testid=${id}]`).boundingBox();

@@ -237,6 +237,33 @@ export function fakeSavePicker() {
   });
 }
 
+/**
+ * Stands in for the folder dialog of "Save all": keeps what the page writes into each file
+ * (`window.__folder[name]`: parts, how many were Blobs, closed).
+ */
+export function fakeFolderPicker() {
+  window.__folder = {};
+  window.showDirectoryPicker = async () => ({
+    name: 'media',
+    async getFileHandle(name) {
+      return {
+        name,
+        async createWritable() {
+          const rec = { parts: [], blobs: 0, closed: false };
+          window.__folder[name] = rec;
+          return new WritableStream({
+            write(chunk) {
+              if (chunk instanceof Blob) rec.blobs++;
+              rec.parts.push(chunk.slice());
+            },
+            close() { rec.closed = true; },
+          });
+        },
+      };
+    },
+  });
+}
+
 export const launch = launchChromium;
 
 /**
@@ -261,9 +288,10 @@ export function targets(server) {
  * Opens the page in a fresh context, recording every request and page error. Resolves once
  * the engine is ready (the page sets data-ready on <html>).
  */
+// `init`: a function (or several) run in the page before its scripts.
 export async function open(browser, target, { query = '?download=1', viewport, colorScheme, init } = {}) {
   const context = await browser.newContext({ acceptDownloads: true, viewport: viewport || { width: 1280, height: 900 }, colorScheme });
-  if (init) await context.addInitScript(init);
+  for (const script of [].concat(init || [])) await context.addInitScript(script);
   const page = await context.newPage();
   const requests = [];
   const errors = [];

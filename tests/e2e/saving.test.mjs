@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { OUTPUTS, checked, cliOutputs, open, session, sha256, virtioBundle, workDir } from './harness.mjs';
+import { OUTPUTS, checked, cliOutputs, fakeFolderPicker, open, session, sha256, virtioBundle, workDir } from './harness.mjs';
 
 const work = workDir();
 let run, browser, pages, bundle, want;
@@ -35,30 +35,6 @@ z.close()`, virtioBundle(work), bundle]);
 after(async () => {
   if (run) await run.stop();
 });
-
-/** Stands in for the folder dialog: keeps what the page writes into each file. */
-function fakeFolderPicker() {
-  window.__folder = {};
-  window.showDirectoryPicker = async () => ({
-    name: 'media',
-    async getFileHandle(name) {
-      return {
-        name,
-        async createWritable() {
-          const rec = { parts: [], blobs: 0, closed: false };
-          window.__folder[name] = rec;
-          return new WritableStream({
-            write(chunk) {
-              if (chunk instanceof Blob) rec.blobs++;
-              rec.parts.push(chunk.slice());
-            },
-            close() { rec.closed = true; },
-          });
-        },
-      };
-    },
-  });
-}
 
 async function built(label, query, init) {
   const opened = await open(browser, pages[label], { query, init });

@@ -4,13 +4,12 @@
 
 use guestpack::build::shared::{self, FileDigest};
 use guestpack::build::{self, BuildOptions, MediaSet};
-use guestpack::bundled::embedded;
 use guestpack::bundled::sample::sample_drivers;
 use guestpack::output::parts::{Part, ReadParts};
 use guestpack::output::zip::{KeepStore, Keeper};
 use guestpack::source::vtree::VTree;
 use guestpack::source::{read_to_vec, Content, MemSource, RangeContent, ReadAt};
-use guestpack::validate::{self, Staged, ValidateInput};
+use guestpack::validate::Staged;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
@@ -64,19 +63,7 @@ fn hosted_drivers(hosts: &Hosts) -> VTree {
 }
 
 fn staged(drivers: &VTree) -> Staged {
-    let tools = guestpack::bundled::default_guest_tools(true, Default::default());
-    let input = ValidateInput {
-        contract_found: None,
-        drivers,
-        guest_tools: &tools,
-        spec_name: "win7-virtio-win.json",
-        spec_json: embedded::spec_file("win7-virtio-win.json").unwrap(),
-        contract: None,
-        signing_policy: Default::default(),
-    };
-    let (report, staged) = validate::validate(&input, &Default::default()).unwrap();
-    assert!(!report.has_errors());
-    staged
+    crate::validate_util::staged_win7(drivers)
 }
 
 fn built(staged: &mut Staged, opts: &BuildOptions) -> MediaSet {

@@ -4,29 +4,15 @@
 
 use guestpack::build::shared::{self, FileDigest, Output, DIGEST_RECORD};
 use guestpack::build::{self, BuildOptions};
-use guestpack::bundled::embedded;
 use guestpack::bundled::sample::sample_drivers;
 use guestpack::source::Content;
-use guestpack::validate::{self, Staged, ValidateInput};
+use guestpack::validate::Staged;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 fn staged() -> Staged {
-    let drivers = sample_drivers();
-    let tools = guestpack::bundled::default_guest_tools(true, Default::default());
-    let input = ValidateInput {
-        contract_found: None,
-        drivers: &drivers,
-        guest_tools: &tools,
-        spec_name: "win7-virtio-win.json",
-        spec_json: embedded::spec_file("win7-virtio-win.json").unwrap(),
-        contract: None,
-        signing_policy: Default::default(),
-    };
-    let (report, staged) = validate::validate(&input, &Default::default()).unwrap();
-    assert!(!report.has_errors());
-    staged
+    crate::validate_util::staged_win7(&sample_drivers())
 }
 
 /// Plans from digests, which must pass the catalog check (the sample's do).
@@ -126,9 +112,9 @@ fn malformed_or_mismatched_digests_are_refused() {
         kept_total > 0 && budget == (1 << 20) - kept_total,
         "the budget counts what was kept"
     );
-    assert!(with.iter().all(|(d, k)| k
-        .as_ref()
-        .is_none_or(|k| d.compressed == Some(k.len()))));
+    assert!(with
+        .iter()
+        .all(|(d, k)| k.as_ref().is_none_or(|k| d.compressed == Some(k.len()))));
 
     let wire = shared::encode_all(&digests);
     assert_eq!(wire.len(), digests.len() * DIGEST_RECORD);

@@ -224,3 +224,21 @@ pub fn assert_clean(r: &Report) {
 pub fn paths(s: &Staged) -> Vec<&str> {
     s.files.iter().map(|(p, _)| p.as_str()).collect()
 }
+
+/// The staged files of `drivers` with the built-in guest tools and the win7 virtio-win spec,
+/// which must validate without errors (the sample does, wherever its bytes come from).
+pub fn staged_win7(drivers: &VTree) -> Staged {
+    let tools = guestpack::bundled::default_guest_tools(true, Default::default());
+    let input = ValidateInput {
+        contract_found: None,
+        drivers,
+        guest_tools: &tools,
+        spec_name: "win7-virtio-win.json",
+        spec_json: guestpack::bundled::embedded::spec_file("win7-virtio-win.json").unwrap(),
+        contract: None,
+        signing_policy: Default::default(),
+    };
+    let (report, staged) = validate(&input, &Default::default()).unwrap();
+    assert!(!report.has_errors());
+    staged
+}
