@@ -265,7 +265,8 @@ describe('page (save dialog)', () => {
 
   test('cancel while saving aborts the file, restarts the worker, and a new build works', async () => {
     const { page, context, errors } = await builtVirtio();
-    await page.evaluate(() => { window.__writeDelay = 400; });
+    // Each 1 MiB write takes 1.5 s: the cancel lands mid-file however loaded the machine is.
+    await page.evaluate(() => { window.__writeDelay = 1500; });
     await page.click('[data-testid=download-iso]');
     await page.waitForFunction(() => window.__saved['guest-tools.iso'] && window.__saved['guest-tools.iso'].chunks >= 1);
     assert.ok(await page.isVisible('[data-testid=progress]'), 'progress shown while saving');
