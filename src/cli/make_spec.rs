@@ -34,10 +34,16 @@ pub fn run(args: &SpecArgs) -> Result<ExitCode> {
         None => std::io::stdout().lock().write_all(json.as_bytes())?,
     }
     let required: Vec<&str> = spec.drivers.iter().map(|d| d.name.as_str()).collect();
+    let tools: Vec<&str> = spec.tools.iter().map(|t| t.name.as_str()).collect();
     eprintln!(
-        "guestpack: spec made from {name}: {} driver(s): {}",
+        "guestpack: spec made from {name}: {} driver(s): {}{}",
         required.len(),
-        required.join(", ")
+        required.join(", "),
+        if tools.is_empty() {
+            String::new()
+        } else {
+            format!("; {} optional tool(s): {}", tools.len(), tools.join(", "))
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

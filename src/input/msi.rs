@@ -13,6 +13,11 @@ use std::io::{Cursor, Read};
 /// The first eight bytes of every OLE compound file, MSI packages included.
 pub const OLE_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// The largest package read to learn its product code: packages are read whole (the container
+/// is a FAT of sectors that may point anywhere in the file), so this bounds the memory one
+/// takes. Guest agents and driver installers are a few MiB.
+pub const MAX_MSI_SIZE: u64 = 256 << 20;
+
 /// The root storage's class of an installer package, a patch and a transform.
 const INSTALLER: &str = "000c1084-0000-0000-c000-000000000046";
 const PATCH: &str = "000c1086-0000-0000-c000-000000000046";

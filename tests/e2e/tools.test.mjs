@@ -2,7 +2,8 @@
 // agent's two packages (real MSI databases, examples/tool_fixtures.rs) and a spec of the user's
 // own listing qemu-ga. The page shows the tool, where it came from and each package's product,
 // and builds the CLI's bytes; an ISO whose amd64 package is the x86 one and whose x86 package
-// is missing is refused with both findings, and the tools table marks the installer.
+// is missing is refused with both findings, and the tools table marks the installer. A spec
+// made from the ISO on the page lists the agent as an optional tool.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,6 +74,24 @@ for (const label of ['site', 'file']) {
         assert.match(await rowText(page, i.arch), new RegExp(`QEMU guest agent · 108\\.0\\.2 · product \\${i.product_code.slice(0, -1)}\\}`));
       }
       await screenshot(page, `${label}-tools`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
+    test('a spec made from the ISO lists qemu-ga as an optional tool and accepts it', async () => {
+      const { page, context, errors } = await withInputs(label, good);
+      await page.click('[data-testid=spec-panel] summary');
+      await recheck(page, () => page.click('[data-testid=spec-make]'));
+      assert.equal(await page.inputValue('[data-testid=spec-select]'), 'custom');
+      const spec = JSON.parse(await page.inputValue('[data-testid=spec-editor]'));
+      assert.deepEqual(spec.tools, [{
+        name: 'qemu-ga', aliases: ['guest-agent'], required: false,
+        installers: { amd64: 'qemu-ga-x86_64.msi', x86: 'qemu-ga-i386.msi' },
+      }]);
+      assert.match(await page.textContent('[data-testid=spec-editor-status]'), /, and an optional tool \(qemu-ga\)\. In use now/);
+      assert.match(await page.textContent('[data-testid=check-status]'), /^Accepted/);
+      assert.equal(await page.textContent('[data-testid=tools-summary]'), '1 of 1 tool of the spec present');
+      assert.equal(await page.getAttribute('[data-testid=tools-table] tr[data-tool=qemu-ga]', 'data-state'), 'present');
       assert.deepEqual(errors, []);
       await context.close();
     });

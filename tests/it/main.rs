@@ -27,6 +27,7 @@ mod iso_input;
 mod iso_readers;
 mod layouts;
 mod make_spec;
+mod make_spec_tools;
 mod parts;
 mod reference_compat;
 mod several_os;

@@ -84,8 +84,11 @@ function createSpecs({ $, el, saveBlob, client, drivers, os, changed, CUSTOM_SPE
         return;
       }
       $('spec-editor').value = made.spec;
-      const n = JSON.parse(made.spec).drivers.length;
-      useEdited(`Made from the bundle: ${n} driver folder${n === 1 ? '' : 's'}, each required where it is. In use now; edit it here.`);
+      const spec = JSON.parse(made.spec);
+      const n = spec.drivers.length;
+      const tools = (spec.tools || []).map((t) => t.name);
+      const withTools = tools.length ? `, and ${tools.length === 1 ? 'an optional tool' : `${tools.length} optional tools`} (${tools.join(', ')})` : '';
+      useEdited(`Made from the bundle: ${n} driver folder${n === 1 ? '' : 's'}, each required where it is${withTools}. In use now; edit it here.`);
     } catch (e) {
       status.textContent = `No spec made: ${e.message}`;
     }

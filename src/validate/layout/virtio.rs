@@ -31,6 +31,10 @@ pub fn is_os_name(name: &str) -> bool {
     false
 }
 
+/// Folders virtio-win ships next to its drivers that hold a tool, and the tool name the
+/// shipped specs give it (its media folder, `tools/<name>/`).
+pub const TOOL_FOLDERS: &[(&str, &str)] = &[("guest-agent", "qemu-ga")];
+
 /// One `<driver>/<os>/<arch>` folder found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leaf {

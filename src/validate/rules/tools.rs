@@ -12,23 +12,18 @@
 use super::StagedFiles;
 use crate::diag::Finding;
 use crate::input::installer;
-use crate::input::msi::{self, MsiFacts};
+use crate::input::msi::{self, MsiFacts, MAX_MSI_SIZE};
 use crate::source::vtree::VTree;
 use crate::source::{read_to_vec, Content, MemContent};
 use crate::validate::layout::Arch;
 use crate::validate::policy::{self, Decision};
-use crate::validate::spec::tools::{ForArch, InstallerKind, ToolRule};
+use crate::validate::spec::tools::{msi_platform_arch, ForArch, InstallerKind, ToolRule};
 use crate::validate::PackageState;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The generated description of the tools, read by setup.cmd and uninstall.cmd.
 pub const TOOLS_CMD: &str = "config/tools.cmd";
-
-/// The largest MSI read to learn its product code: packages are read whole (the container
-/// is a FAT of sectors that may point anywhere in the file), so this bounds the memory one
-/// takes. Guest agents and driver installers are a few MiB.
-pub const MAX_MSI_SIZE: u64 = 256 << 20;
 
 /// One installer as checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -370,11 +365,10 @@ fn judge(
                 )
             })?;
             let facts = msi::read_msi(&bytes)?;
-            let fits = match (arch, facts.platform.as_deref().map(str::to_ascii_lowercase)) {
+            let fits = match (arch, facts.platform.as_deref()) {
                 (_, None) => true,
-                (ForArch::One(Arch::X86) | ForArch::All, Some(p)) => p == "intel",
-                (ForArch::One(Arch::Amd64), Some(p)) => p == "x64" || p == "amd64",
-                (ForArch::One(Arch::Arm64), Some(p)) => p == "arm64",
+                (ForArch::One(a), Some(p)) => msi_platform_arch(p) == Some(a),
+                (ForArch::All, Some(p)) => msi_platform_arch(p) == Some(Arch::X86),
             };
             if !fits {
                 return Err(format!(

@@ -6,9 +6,9 @@
 //! What is generated is only what the same input satisfies: an ID, service or INF is kept when
 //! every architecture's copy of the driver has it, and an ID only when the INF writes it
 //! literally (the check matches patterns against INF lines, not resolved `%strings%`). So the
-//! spec applied to its own input leaves no driver finding.
+//! spec applied to its own input leaves no driver finding. Tools: [`generate_tools`].
 
-use super::RawSpec;
+use super::{generate_tools, RawSpec};
 use crate::diag::Finding;
 use crate::limits::Limits;
 use crate::source::read_to_vec;
@@ -43,6 +43,8 @@ struct Out {
     #[serde(skip_serializing_if = "Option::is_none")]
     arches: Option<Vec<&'static str>>,
     drivers: Vec<OutDriver>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<generate_tools::OutTool>,
     require_optional_drivers_on_all_arches: bool,
     fail_on_unlisted_driver_dirs: bool,
 }
@@ -79,8 +81,8 @@ pub fn generate(
 ) -> Generated {
     let mut resolved = layout::resolve(tree, opts, limits);
     let mut findings = std::mem::take(&mut resolved.findings);
-    findings.extend(resolved.not_taken(&|_| false));
     if !resolved.usable {
+        findings.extend(resolved.not_taken(&|_| false));
         return Generated {
             json: None,
             spec: None,
@@ -109,6 +111,14 @@ pub fn generate(
         .into_values()
         .map(|(name, per_arch)| driver(name, &per_arch, &arches))
         .collect();
+    let (tools, taken) = generate_tools::tools(
+        tree,
+        &resolved.summary.root,
+        &resolved.side,
+        &arches,
+        &mut findings,
+    );
+    findings.extend(resolved.not_taken(&|n| taken.iter().any(|t| t == n)));
     let from = match &resolved.summary.os {
         Some(os) => format!("{input_name} (OS folder {os})"),
         None => input_name.to_string(),
@@ -117,11 +127,16 @@ pub fn generate(
         schema: "./packaging-spec.schema.json",
         title: format!("Drivers of {from}"),
         description: format!(
-            "Made by guestpack from the {} driver folder(s) of {from}: each required on the architectures where it is, with the hardware IDs of its INF models sections, the services its INFs install and its INF files. Make a driver optional with \"required\": false, or loosen a pattern to accept newer builds.",
-            out_drivers.len()
+            "Made by guestpack from the {} driver folder(s) of {from}: each required on the architectures where it is, with the hardware IDs of its INF models sections, the services its INFs install and its INF files.{} Make a driver optional with \"required\": false, or loosen a pattern to accept newer builds.",
+            out_drivers.len(),
+            match tools.len() {
+                0 => String::new(),
+                n => format!(" {n} tool(s) from the folders next to them, optional, with the Windows Installer package of each architecture."),
+            }
         ),
         arches: (arches != Arch::DEFAULT).then(|| arches.iter().map(|a| a.as_str()).collect()),
         drivers: out_drivers,
+        tools,
         require_optional_drivers_on_all_arches: false,
         fail_on_unlisted_driver_dirs: false,
     };

@@ -7,6 +7,7 @@
 pub mod arches;
 pub mod compile;
 pub mod generate;
+pub mod generate_tools;
 pub mod shipped;
 pub mod tools;
 

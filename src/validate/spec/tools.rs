@@ -65,6 +65,17 @@ impl ForArch {
     }
 }
 
+/// The architecture a Windows Installer package's platform (its summary's Template: `Intel`,
+/// `x64`, `Arm64`, any case) installs on; `None` for platforms no supported Windows runs.
+pub fn msi_platform_arch(platform: &str) -> Option<Arch> {
+    match platform.to_ascii_lowercase().as_str() {
+        "intel" => Some(Arch::X86),
+        "x64" | "amd64" => Some(Arch::Amd64),
+        "arm64" => Some(Arch::Arm64),
+        _ => None,
+    }
+}
+
 /// What an installer is, from its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstallerKind {
@@ -121,7 +132,7 @@ impl ToolRule {
 }
 
 /// A name cmd passes through unchanged and Windows takes as a folder name.
-fn safe_name(s: &str) -> bool {
+pub(crate) fn safe_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && !s.starts_with('.')
@@ -129,7 +140,7 @@ fn safe_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-fn safe_file(s: &str) -> bool {
+pub(crate) fn safe_file(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
         && !s.starts_with(['.', ' '])
