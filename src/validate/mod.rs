@@ -235,7 +235,7 @@ fn validate_one(input: &ValidateInput, opts: &ValidateOptions) -> Result<(Report
 }
 
 /// The spec's tools on the architectures the media carries for its Windows, from the payload's
-/// `tools/` or the folders next to the drivers; LAY012 for the side folders no tool took.
+/// `tools/` or the folders next to the drivers; LAY012 / LAY003 for the entries no tool took.
 fn stage_tools(
     spec: &spec::Spec,
     gt: &rules::guest_tools::GuestTools,

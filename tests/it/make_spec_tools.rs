@@ -226,3 +226,25 @@ fn a_folder_without_packages_is_left_to_the_user() {
         lay012.message
     );
 }
+
+#[test]
+fn a_folder_of_packages_next_to_architecture_folders_becomes_a_tool_too() {
+    let mut tree = guestpack::bundled::sample::sample_drivers();
+    for (name, bytes) in maker::qemu_ga() {
+        tree.insert(
+            format!("guest-agent/{name}"),
+            Arc::new(MemContent::new(bytes)),
+        );
+    }
+    let g = generate(
+        &tree,
+        "bundle.zip",
+        &LayoutOptions::default(),
+        &Limits::default(),
+    );
+    assert!(g.findings.is_empty(), "{:?}", g.findings);
+    assert_eq!(
+        spec_json(&g)["tools"][0]["installers"],
+        serde_json::json!({"amd64": "qemu-ga-x86_64.msi", "x86": "qemu-ga-i386.msi"})
+    );
+}

@@ -229,6 +229,47 @@ fn unlisted_tool_folders_are_copied_and_reported_and_old_scripts_are_warned_abou
         .contains("does not install tools"));
 }
 
+#[test]
+fn a_folder_next_to_the_architecture_folders_is_a_tool_when_the_spec_names_it() {
+    // A CI bundle's x86/, amd64/ and the agent's packages in guest-agent/ beside them.
+    let mut c = case_with(QEMU_GA);
+    for (name, bytes) in maker::qemu_ga() {
+        c.add_driver_file(&format!("guest-agent/{name}"), &bytes);
+    }
+    c.add_driver_file("README.txt", b"drivers");
+    let (r, s) = c.run();
+    let t = &s.tools[0];
+    assert_eq!(t.source.as_deref(), Some("guest-agent"));
+    assert!(t.installers.iter().all(|i| i.ok), "{:?}", t.installers);
+    let p = paths(&s);
+    assert!(p.contains(&"tools/qemu-ga/qemu-ga-x86_64.msi"), "{p:?}");
+    // Only the README is left out, as before.
+    let left: Vec<_> = with_code(&r, "LAY003")
+        .iter()
+        .map(|f| f.path.clone().unwrap())
+        .collect();
+    assert_eq!(left, vec!["README.txt"]);
+    assert!(errors(&r).is_empty(), "{:?}", errors(&r));
+
+    // No tool in the spec: the folder is left out and named, with the way to package it.
+    let mut c = Case::base();
+    for (name, bytes) in maker::qemu_ga() {
+        c.add_driver_file(&format!("guest-agent/{name}"), &bytes);
+    }
+    let (r, s) = c.run();
+    assert!(s.tools.is_empty());
+    let f = one(&r, "LAY003");
+    assert_eq!(f.path.as_deref(), Some("guest-agent"));
+    assert!(
+        f.help
+            .as_deref()
+            .unwrap()
+            .contains("a tool of the spec names it"),
+        "{:?}",
+        f.help
+    );
+}
+
 /// A virtio-win-shaped ISO (the real drivers under upstream's folders) with `guest-agent/`.
 fn virtio_iso_with_guest_agent(
     dir: &std::path::Path,

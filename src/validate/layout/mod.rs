@@ -70,6 +70,10 @@ pub struct Layout {
     pub root: String,
     /// Architecture and input-relative folder path, sorted by architecture.
     pub arches: Vec<(Arch, String)>,
+    /// Names of the other entries under `root` (a `guest-agent/` of installers, a README):
+    /// not drivers; a tool of the spec may take a folder, and
+    /// [`Resolved::not_taken`](resolve::Resolved::not_taken) reports the rest (LAY003).
+    pub others: Vec<String>,
 }
 
 impl Layout {
@@ -79,6 +83,19 @@ impl Layout {
             .find(|(a, _)| *a == arch)
             .map(|(_, p)| p.as_str())
     }
+}
+
+/// LAY003: an entry next to the architecture folders that nothing packages.
+pub(crate) fn not_an_arch_folder(path: &str) -> Finding {
+    Finding::warning(
+        "LAY003",
+        format!("\"{path}\" is not an architecture folder and is not packaged"),
+    )
+    .at(path)
+    .help(format!(
+        "driver folders belong under x86/, amd64/ or arm64/ (aliases: {}); a folder of installers is packaged when a tool of the spec names it (its name or an alias)",
+        Arch::ALIASES
+    ))
 }
 
 /// True when the folder `root` holds an architecture folder (`amd64`, `x64`, `i386`, ...).
@@ -95,6 +112,7 @@ pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
     let mut layout = Layout {
         root: root.clone(),
         arches: Vec::new(),
+        others: Vec::new(),
     };
     for name in tree.children(&root).into_iter().filter(|n| !is_noise(n)) {
         let path = join(&root, &name);
@@ -119,17 +137,7 @@ pub fn detect(tree: &VTree) -> (Layout, Vec<Finding>) {
                 ),
                 None => layout.arches.push((a, path)),
             },
-            None => findings.push(
-                Finding::warning(
-                    "LAY003",
-                    format!("\"{path}\" is not an architecture folder and is not packaged"),
-                )
-                .at(path.clone())
-                .help(format!(
-                    "driver folders belong under x86/, amd64/ or arm64/ (aliases: {})",
-                    Arch::ALIASES
-                )),
-            ),
+            None => layout.others.push(name),
         }
     }
     layout.arches.sort();
@@ -195,6 +203,7 @@ mod tests {
     fn file_named_like_arch_is_not_a_folder() {
         let (l, f) = detect(&tree(&["amd64"]));
         assert!(l.arches.is_empty());
-        assert!(f.iter().any(|f| f.code == "LAY001") && f.iter().any(|f| f.code == "LAY003"));
+        assert!(f.iter().any(|f| f.code == "LAY001"));
+        assert_eq!(l.others, vec!["amd64"]);
     }
 }

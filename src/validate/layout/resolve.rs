@@ -61,20 +61,27 @@ pub struct Resolved<'a> {
     /// False when no driver can be located until the user chooses (an OS): the driver checks
     /// are then skipped, so the report leads with that choice instead of every driver missing.
     pub usable: bool,
-    /// Entries next to the driver folders of a virtio-win tree (`guest-agent`, `data`), by
-    /// name under [`LayoutSummary::root`]: the spec's tools may take some
-    /// ([`Resolved::not_taken`] reports the rest).
+    /// Entries next to the driver folders (`guest-agent`, `data`) or the architecture folders
+    /// (`guest-agent`, `README.txt`), by name under [`LayoutSummary::root`]: the spec's tools
+    /// may take folders among them ([`Resolved::not_taken`] reports the rest).
     pub side: Vec<String>,
 }
 
 impl Resolved<'_> {
-    /// LAY012 for the [`Resolved::side`] entries nothing took (`taken` says which were).
-    pub fn not_taken(&self, taken: &dyn Fn(&str) -> bool) -> Option<Finding> {
+    /// The [`Resolved::side`] entries nothing took (`taken` says which were): one LAY012 for a
+    /// virtio-win tree, a LAY003 for each entry next to architecture folders.
+    pub fn not_taken(&self, taken: &dyn Fn(&str) -> bool) -> Vec<Finding> {
         let skipped: Vec<String> = self.side.iter().filter(|n| !taken(n)).cloned().collect();
         if skipped.is_empty() {
-            return None;
+            return Vec::new();
         }
-        Some(
+        if self.summary.kind != LayoutKind::VirtioWin {
+            return skipped
+                .iter()
+                .map(|n| super::not_an_arch_folder(&join(&self.summary.root, n)))
+                .collect();
+        }
+        vec![
             Finding::warning(
                 "LAY012",
                 format!(
@@ -86,7 +93,7 @@ impl Resolved<'_> {
                 ),
             )
             .help("only <driver>/<os>/<arch>/ folders are taken from a virtio-win tree, and folders a tool of the spec names (its name or an alias, such as guest-agent for the QEMU guest agent)"),
-        )
+        ]
     }
 }
 
@@ -298,16 +305,21 @@ pub fn resolve<'a>(tree: &'a VTree, opts: &LayoutOptions, limits: &Limits) -> Re
     // architecture and every stray entry not packaged.
     let usable = !summary.drivers.is_empty();
     if !usable {
-        findings.retain(|f| f.code != "LAY001" && f.code != "LAY003");
+        findings.retain(|f| f.code != "LAY001");
         findings.push(no_driver_folders(&view, &layout));
     }
+    let side = if usable {
+        layout.others.clone()
+    } else {
+        Vec::new()
+    };
     Resolved {
         tree: view,
         layout,
         summary,
         findings,
         usable,
-        side: Vec::new(),
+        side,
     }
 }
 
@@ -405,9 +417,10 @@ mod tests {
         assert_eq!(files(&r), vec!["amd64/netkvm/netkvm.inf"]);
         assert_eq!(codes(&r), vec!["LAY010", "LAY011"]);
         assert_eq!(r.side, vec!["data"]);
-        let lay012 = r.not_taken(&|_| false).unwrap();
-        assert!(lay012.message.contains("1 entry") && lay012.message.contains("\"data\""));
-        assert!(r.not_taken(&|n| n == "data").is_none());
+        let lay012 = r.not_taken(&|_| false);
+        assert_eq!(lay012.len(), 1);
+        assert!(lay012[0].message.contains("1 entry") && lay012[0].message.contains("\"data\""));
+        assert!(r.not_taken(&|n| n == "data").is_empty());
 
         let two = tree(&["NetKVM/w7/amd64/netkvm.inf", "viostor/w10/x86/viostor.inf"]);
         let r = resolve(&two, &LayoutOptions::default(), &Limits::default());

@@ -1,6 +1,6 @@
 //! Tools: the installers the spec lists (the QEMU guest agent, other guest additions), taken
-//! from the guest-tools payload's `tools/<name>/` or from a folder of the driver input
-//! (virtio-win's `guest-agent/`), staged under `tools/<name>/`, checked for being what they
+//! from the guest-tools payload's `tools/<name>/` or from a folder of the driver input next to
+//! its architecture or driver folders (virtio-win's `guest-agent/`), staged under `tools/<name>/`, checked for being what they
 //! claim, and described to setup.cmd in a generated `config/tools.cmd`.
 //!
 //! An installer is judged by its bytes: an `.msi` must be a Windows Installer package (its
@@ -95,7 +95,7 @@ pub fn stage(
         let from_drivers = inputs
             .side
             .iter()
-            .find(|p| tool.matches(p.rsplit('/').next().unwrap_or(p)))
+            .find(|p| inputs.drivers.is_dir(p) && tool.matches(p.rsplit('/').next().unwrap_or(p)))
             .cloned();
         let (source, files) = match (from_payload, &from_drivers) {
             (Some(folder), other) => {

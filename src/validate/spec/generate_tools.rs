@@ -1,5 +1,6 @@
 //! The tools of a generated spec: a folder next to the driver folders of a virtio-win tree
-//! (its `guest-agent/`) that holds Windows Installer packages becomes an optional tool, with
+//! (its `guest-agent/`) or next to the architecture folders that holds Windows Installer
+//! packages becomes an optional tool, with
 //! one package per architecture the media carries, chosen by the platform the package
 //! declares (its summary's Template), never by its file name: the same judgement the check
 //! applies, so the spec applied to its own input leaves no finding about the tool.
