@@ -192,8 +192,10 @@ const SPEC_AFTER_HELP: &str = "\
 The spec is written to stdout (or --out) and what it was made from to stderr. Each driver folder
 becomes a driver required on the architectures where it is, expecting the hardware IDs of its
 INF models sections (as exact, escaped patterns), the services its INFs install (AddService)
-and its INF files. Applied to the same input it leaves no driver finding; edit it to make
-drivers optional or to loosen patterns for newer builds.
+and its INF files. A folder of Windows Installer packages beside the driver or architecture
+folders (virtio-win's guest-agent/) becomes an optional tool, one package per architecture as
+each package's own platform says. Applied to the same input it leaves no warning or error about
+drivers or tools; edit it to make drivers optional or to loosen patterns for newer builds.
 
 Exit codes: 0 spec written, 1 the input holds no driver folder (or needs --os), 2 any other error
 
